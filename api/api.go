@@ -1,0 +1,66 @@
+// Package api is the HTTP face of the service: Fiber handlers that decode,
+// call the domain and encode. It knows nothing about SQL or BSON.
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"camaug/feedback"
+)
+
+// Config holds the app's dependencies.
+type Config struct {
+	Reference *feedback.ReferenceService
+	// Ready reports whether the store answers; /readyz returns 503 when it
+	// returns an error.
+	Ready func(ctx context.Context) error
+	// Logger receives one line per request; nil discards.
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics; nil makes a fresh one with the
+	// Go and process collectors.
+	Registry *prometheus.Registry
+	// BodyLimit caps request bodies in bytes (1 MiB when zero).
+	BodyLimit int
+}
+
+// New builds the Fiber app with every route of the service.
+func New(cfg Config) *fiber.App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	routes := &routeTable{}
+	app := fiber.New(fiber.Config{
+		AppName:               "camaug",
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(cfg.Logger, routes),
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	app.Use(withRequestID)
+	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry)))
+	app.Use(recover.New(recover.Config{
+		EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, e any) {
+			cfg.Logger.Error("panic", "request_id", requestID(c), "panic", e)
+		},
+	}))
+	register(app, routes, cfg)
+	return app
+}

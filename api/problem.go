@@ -1,0 +1,119 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+// problem is an RFC 9457 problem details object.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []fieldProblem `json:"errors,omitempty"`
+}
+
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+type problemKind struct {
+	status int
+	slug   string
+	title  i18n.Text
+}
+
+// The one place where error codes become HTTP statuses.
+var byCode = map[apperr.Code]problemKind{
+	apperr.EINVALID:      {http.StatusUnprocessableEntity, "invalid", i18n.T("Dữ liệu không hợp lệ", "Invalid input")},
+	apperr.ENOTFOUND:     {http.StatusNotFound, "not-found", i18n.T("Không tìm thấy", "Not found")},
+	apperr.ECONFLICT:     {http.StatusConflict, "conflict", i18n.T("Xung đột dữ liệu", "Conflict")},
+	apperr.EUNAUTHORIZED: {http.StatusUnauthorized, "unauthorized", i18n.T("Chưa xác thực", "Unauthorized")},
+	apperr.EFORBIDDEN:    {http.StatusForbidden, "forbidden", i18n.T("Không có quyền", "Forbidden")},
+	apperr.ETOOMANY:      {http.StatusTooManyRequests, "too-many-requests", i18n.T("Quá nhiều yêu cầu", "Too many requests")},
+	apperr.EUNAVAILABLE:  {http.StatusServiceUnavailable, "unavailable", i18n.T("Dịch vụ tạm thời không sẵn sàng", "Service unavailable")},
+	apperr.EINTERNAL:     {http.StatusInternalServerError, "internal", i18n.T("Lỗi hệ thống", "Internal error")},
+}
+
+// Errors raised by Fiber itself (no route, wrong method, body too large...).
+var byStatus = map[int]problemKind{
+	http.StatusBadRequest:                  {http.StatusBadRequest, "bad-request", i18n.T("Yêu cầu không hợp lệ", "Bad request")},
+	http.StatusNotFound:                    {http.StatusNotFound, "not-found", i18n.T("Không tìm thấy", "Not found")},
+	http.StatusMethodNotAllowed:            {http.StatusMethodNotAllowed, "method-not-allowed", i18n.T("Phương thức không được hỗ trợ", "Method not allowed")},
+	http.StatusRequestEntityTooLarge:       {http.StatusRequestEntityTooLarge, "too-large", i18n.T("Dữ liệu gửi lên quá lớn", "Request body too large")},
+	http.StatusUnsupportedMediaType:        {http.StatusUnsupportedMediaType, "unsupported-media-type", i18n.T("Định dạng không được hỗ trợ", "Unsupported media type")},
+	http.StatusRequestHeaderFieldsTooLarge: {http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", i18n.T("Tiêu đề yêu cầu quá lớn", "Request headers too large")},
+	http.StatusRequestTimeout:              {http.StatusRequestTimeout, "timeout", i18n.T("Hết thời gian chờ yêu cầu", "Request timeout")},
+	http.StatusTooManyRequests:             {http.StatusTooManyRequests, "too-many-requests", i18n.T("Quá nhiều yêu cầu", "Too many requests")},
+	http.StatusServiceUnavailable:          {http.StatusServiceUnavailable, "unavailable", i18n.T("Dịch vụ tạm thời không sẵn sàng", "Service unavailable")},
+}
+
+var fiberDetail = map[int]i18n.Text{
+	http.StatusNotFound:              i18n.T("Không có tài nguyên nào ở đường dẫn này", "There is no resource at this path"),
+	http.StatusMethodNotAllowed:      i18n.T("Đường dẫn này không hỗ trợ phương thức đã dùng", "This path does not support the method used"),
+	http.StatusRequestEntityTooLarge: i18n.T("Dữ liệu gửi lên vượt quá giới hạn cho phép", "The request body is over the allowed size"),
+}
+
+// ProblemTypePrefix starts every problem "type" URI.
+const ProblemTypePrefix = "urn:camaug:problem:"
+
+// errorHandler is the app's only error writer: every error a handler or
+// middleware returns, and every error Fiber raises, becomes problem+json.
+func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		lang := langOf(c)
+		p := problem{Instance: c.Path(), RequestID: requestID(c)}
+		var (
+			ae *apperr.Error
+			fe *fiber.Error
+		)
+		switch {
+		case errors.As(err, &ae):
+			kind := byCode[ae.Code]
+			if kind.status == 0 {
+				kind = byCode[apperr.EINTERNAL]
+			}
+			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
+			if ae.Code != apperr.EINTERNAL {
+				p.Detail = ae.Message.In(lang)
+			}
+			for _, f := range ae.Fields {
+				p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Message: f.Message.In(lang)})
+			}
+		case errors.As(err, &fe):
+			kind, ok := byStatus[fe.Code]
+			if !ok {
+				kind = problemKind{fe.Code, "http-" + http.StatusText(fe.Code), i18n.T(http.StatusText(fe.Code), http.StatusText(fe.Code))}
+				kind.slug = strings.ToLower(strings.ReplaceAll(kind.slug, " ", "-"))
+			}
+			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
+			p.Detail = fiberDetail[fe.Code].In(lang)
+			if fe.Code == http.StatusMethodNotAllowed {
+				c.Set(fiber.HeaderAllow, strings.Join(routes.allowed(c.Path()), ", "))
+			}
+		default:
+			kind := byCode[apperr.EINTERNAL]
+			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
+		}
+		if p.Status >= 500 {
+			log.Error("request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "status", p.Status, "error", err.Error())
+		}
+		if p.Status == http.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, "5")
+		}
+		c.Set(fiber.HeaderContentLanguage, string(lang))
+		c.Status(p.Status)
+		return c.JSON(p, "application/problem+json")
+	}
+}

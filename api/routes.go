@@ -1,0 +1,80 @@
+package api
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// register lists every route of the service: the whole surface at a glance.
+// Each must also be in mobile-api-docs/openapi.yaml (a test checks).
+func register(app *fiber.App, routes *routeTable, cfg Config) {
+	r := func(method, path string, h fiber.Handler) {
+		routes.add(method, path)
+		app.Add(method, path, h)
+	}
+
+	// Operations.
+	r(fiber.MethodGet, "/healthz", healthz)
+	r(fiber.MethodGet, "/readyz", readyz(cfg.Ready))
+	r(fiber.MethodGet, "/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
+	r(fiber.MethodGet, "/openapi.yaml", openapiDoc)
+
+	// Reference data, public.
+	r(fiber.MethodGet, "/v1/categories", listCategories(cfg.Reference))
+	r(fiber.MethodGet, "/v1/agencies", listAgencies(cfg.Reference))
+	r(fiber.MethodGet, "/v1/areas", listAreas(cfg.Reference))
+}
+
+// routeTable remembers the registered routes so a 405 can list the methods
+// a path does allow.
+type routeTable struct {
+	routes []struct{ method, path string }
+}
+
+func (t *routeTable) add(method, path string) {
+	t.routes = append(t.routes, struct{ method, path string }{method, path})
+}
+
+// allowed returns the methods registered for paths matching path.
+func (t *routeTable) allowed(path string) []string {
+	set := map[string]bool{}
+	for _, r := range t.routes {
+		if matchPattern(r.path, path) {
+			set[r.method] = true
+			if r.method == fiber.MethodGet {
+				set[fiber.MethodHead] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for m := range set {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// matchPattern matches a Fiber pattern with ":param" segments.
+func matchPattern(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i, p := range ps {
+		if strings.HasPrefix(p, ":") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if p != xs[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,218 @@
+package feedback
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the calendar's zone must load on machines without a zoneinfo database
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+// Calendar is the civil-service working calendar: working hours per weekday,
+// public holidays and compensating days per year, and the default handling
+// time limits. All of it is data, loaded from the reference file.
+type Calendar struct {
+	TimeZone string `json:"time_zone"`
+	// WorkingHours maps a lowercase English weekday ("monday") to its working
+	// spans. A weekday that is absent or empty is a day off.
+	WorkingHours map[string][]Span `json:"working_hours"`
+	// DefaultSLA applies to every category that does not override it.
+	DefaultSLA SLA `json:"default_sla"`
+	// UrgentSLA applies to urgent reports unless their category overrides it.
+	UrgentSLA SLA            `json:"urgent_sla,omitzero"`
+	Years     []CalendarYear `json:"years"`
+}
+
+// Span is a stretch of working time within a day, "07:00" to "11:30".
+type Span struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// CalendarYear lists the exceptions to the weekly pattern in one year.
+type CalendarYear struct {
+	Year int `json:"year"`
+	// Holidays are days off on what would be working days: public holidays
+	// and the compensating days off around them.
+	Holidays []CalendarDay `json:"holidays"`
+	// WorkingDays are days worked on what would be days off (a Saturday
+	// worked to make up for a bridged holiday). They use Monday's hours.
+	WorkingDays []CalendarDay `json:"working_days,omitempty"`
+}
+
+// CalendarDay is one dated exception, "2026-02-17".
+type CalendarDay struct {
+	Date string    `json:"date"`
+	Name i18n.Text `json:"name"`
+}
+
+var weekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// IsZero reports whether no calendar is set.
+func (c Calendar) IsZero() bool {
+	return c.TimeZone == "" && len(c.WorkingHours) == 0 && len(c.Years) == 0 && c.DefaultSLA == (SLA{})
+}
+
+// Validate checks the calendar.
+func (c Calendar) Validate() error { return invalidEntity("calendar", "default", c.check("")) }
+
+func (c Calendar) check(p string) []apperr.FieldError {
+	if c.IsZero() {
+		return nil
+	}
+	var fs []apperr.FieldError
+	add := func(field string, msg i18n.Text) { fs = append(fs, apperr.FieldError{Field: p + field, Message: msg}) }
+	if c.TimeZone == "" {
+		add("time_zone", msgRequired())
+	} else if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		add("time_zone", i18n.T("Múi giờ không tồn tại", "unknown time zone"))
+	}
+	names := make([]string, 0, len(c.WorkingHours))
+	for day := range c.WorkingHours {
+		names = append(names, day)
+	}
+	sort.Strings(names)
+	for _, day := range names {
+		if weekdayIndex(day) < 0 {
+			add("working_hours."+day, i18n.T("Phải là tên thứ tiếng Anh viết thường (monday…sunday)", "must be a lowercase English weekday (monday…sunday)"))
+			continue
+		}
+		last := -1
+		for i, s := range c.WorkingHours[day] {
+			from, errF := parseClock(s.From)
+			to, errT := parseClock(s.To)
+			f := fmt.Sprintf("working_hours.%s[%d]", day, i)
+			switch {
+			case errF != nil || errT != nil:
+				add(f, i18n.T("Giờ phải theo dạng HH:MM", "times must be HH:MM"))
+			case from >= to:
+				add(f, i18n.T("Giờ bắt đầu phải trước giờ kết thúc", "from must be before to"))
+			case from < last:
+				add(f, i18n.T("Các khoảng giờ phải theo thứ tự và không chồng nhau", "spans must be in order and must not overlap"))
+			default:
+				last = to
+			}
+		}
+	}
+	if c.DefaultSLA.DispatchHours <= 0 || c.DefaultSLA.ResponseHours <= 0 ||
+		c.DefaultSLA.DispatchHoursDayOff <= 0 || c.DefaultSLA.ResponseHoursDayOff <= 0 {
+		add("default_sla", i18n.T("Phải có đủ thời hạn tiếp nhận và phản hồi (ngày làm việc và ngày nghỉ)",
+			"dispatch and response limits for working days and days off are all required"))
+	}
+	fs = append(fs, c.DefaultSLA.check(p+"default_sla.")...)
+	fs = append(fs, c.UrgentSLA.check(p+"urgent_sla.")...)
+	years := map[int]bool{}
+	for i, y := range c.Years {
+		yp := fmt.Sprintf("years[%d]", i)
+		if years[y.Year] {
+			add(yp+".year", i18n.T("Năm bị trùng", "duplicate year"))
+		}
+		years[y.Year] = true
+		dates := map[string]bool{}
+		check := func(list string, days []CalendarDay) {
+			for j, d := range days {
+				dp := fmt.Sprintf("%s.%s[%d] (%s)", yp, list, j, d.Date)
+				t, err := time.Parse(time.DateOnly, d.Date)
+				switch {
+				case err != nil:
+					add(dp+".date", i18n.T("Ngày phải theo dạng YYYY-MM-DD", "must be a date YYYY-MM-DD"))
+				case t.Year() != y.Year:
+					add(dp+".date", i18n.T("Ngày không thuộc năm này", "is not in this year"))
+				case dates[d.Date]:
+					add(dp+".date", i18n.T("Ngày bị trùng", "listed twice"))
+				}
+				dates[d.Date] = true
+				if strings.TrimSpace(d.Name.Vi) == "" {
+					add(dp+".name.vi", i18n.T("Thiếu tên tiếng Việt", "the Vietnamese name is required"))
+				}
+			}
+		}
+		check("holidays", y.Holidays)
+		check("working_days", y.WorkingDays)
+	}
+	return fs
+}
+
+// Location returns the calendar's time zone (Asia/Ho_Chi_Minh when unset or
+// unknown).
+func (c Calendar) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
+		return loc
+	}
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	return loc
+}
+
+// WorkingSpans returns the working time of the civil date of t, in the
+// calendar's zone, as absolute intervals in order. A day off returns none.
+func (c Calendar) WorkingSpans(t time.Time) [][2]time.Time {
+	loc := c.Location()
+	t = t.In(loc)
+	date := t.Format(time.DateOnly)
+	var spans []Span
+	switch {
+	case c.listed(date, func(y CalendarYear) []CalendarDay { return y.Holidays }):
+		return nil
+	case c.listed(date, func(y CalendarYear) []CalendarDay { return y.WorkingDays }):
+		spans = c.WorkingHours["monday"]
+	default:
+		spans = c.WorkingHours[weekdays[t.Weekday()]]
+	}
+	y, m, d := t.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	out := make([][2]time.Time, 0, len(spans))
+	for _, s := range spans {
+		from, err1 := parseClock(s.From)
+		to, err2 := parseClock(s.To)
+		if err1 != nil || err2 != nil || from >= to {
+			continue
+		}
+		out = append(out, [2]time.Time{midnight.Add(time.Duration(from) * time.Minute), midnight.Add(time.Duration(to) * time.Minute)})
+	}
+	return out
+}
+
+// IsWorkingDay reports whether the civil date of t has working hours.
+func (c Calendar) IsWorkingDay(t time.Time) bool { return len(c.WorkingSpans(t)) > 0 }
+
+func (c Calendar) listed(date string, days func(CalendarYear) []CalendarDay) bool {
+	for _, y := range c.Years {
+		if strconv.Itoa(y.Year) != date[:4] {
+			continue
+		}
+		for _, d := range days(y) {
+			if d.Date == date {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func weekdayIndex(name string) int {
+	for i, w := range weekdays {
+		if w == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// parseClock turns "HH:MM" into minutes after midnight; "24:00" is allowed
+// as the end of the day.
+func parseClock(s string) (int, error) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) != 2 || len(m) != 2 {
+		return 0, fmt.Errorf("bad time %q", s)
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("bad time %q", s)
+	}
+	return hh*60 + mm, nil
+}

@@ -1,0 +1,106 @@
+package feedback
+
+import (
+	"context"
+	"sort"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+// ReferenceService is the reference data's use cases: what the public reads,
+// and the admin's import and export of whole datasets.
+type ReferenceService struct {
+	store ReferenceStore
+}
+
+// NewReferenceService returns a service over store.
+func NewReferenceService(store ReferenceStore) *ReferenceService {
+	return &ReferenceService{store: store}
+}
+
+// Export returns the whole dataset, every list ordered by code.
+func (s *ReferenceService) Export(ctx context.Context) (*Reference, error) {
+	ref, err := s.store.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ref.Sort()
+	return ref, nil
+}
+
+// Import validates the whole dataset and, only if it is valid, replaces
+// all reference data with it at once. Returns EINVALID listing every
+// problem; on any error nothing changes.
+func (s *ReferenceService) Import(ctx context.Context, ref *Reference) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	ref.Sort()
+	return s.store.Replace(ctx, ref)
+}
+
+// SeedDefault imports the built-in Cà Mau dataset when the store holds no
+// reference data at all, and reports whether it did.
+func (s *ReferenceService) SeedDefault(ctx context.Context) (bool, error) {
+	cur, err := s.store.Load(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !cur.IsEmpty() {
+		return false, nil
+	}
+	def, err := DefaultReference()
+	if err != nil {
+		return false, apperr.Internal(err)
+	}
+	return true, s.Import(ctx, def)
+}
+
+// Categories returns every category in display order (sort_order, then
+// code), out-of-scope ones included so the app can point people to the
+// right channel.
+func (s *ReferenceService) Categories(ctx context.Context) ([]Category, error) {
+	list, err := s.store.Categories().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].SortOrder < list[j].SortOrder })
+	return list, nil
+}
+
+// Agencies returns the active agencies, ordered by code.
+func (s *ReferenceService) Agencies(ctx context.Context) ([]Agency, error) {
+	list, err := s.store.Agencies().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active := list[:0]
+	for _, a := range list {
+		if a.Active {
+			active = append(active, a)
+		}
+	}
+	return active, nil
+}
+
+// Areas returns the areas directly under parent, or every area when parent
+// is empty, ordered by code. Returns ENOTFOUND for an unknown parent.
+func (s *ReferenceService) Areas(ctx context.Context, parent string) ([]Area, error) {
+	list, err := s.store.Areas().List(ctx)
+	if err != nil || parent == "" {
+		return list, err
+	}
+	found := false
+	children := []Area{}
+	for _, a := range list {
+		found = found || a.Code == parent
+		if a.ParentCode == parent {
+			children = append(children, a)
+		}
+	}
+	if !found {
+		return nil, apperr.NotFound(i18n.T("Không tìm thấy đơn vị hành chính cha", "parent area not found"))
+	}
+	return children, nil
+}

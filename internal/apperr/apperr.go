@@ -1,0 +1,118 @@
+// Package apperr is the one error type of the service: a code the API maps to
+// an HTTP status, a message that is safe to show (in both languages), the
+// fields that failed validation, and the internal cause, which never leaves
+// the server.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"camaug/internal/i18n"
+)
+
+// Code classifies an error.
+type Code string
+
+// The error codes. The API maps each to one HTTP status.
+const (
+	EINVALID      Code = "EINVALID"      // the input breaks a rule
+	ENOTFOUND     Code = "ENOTFOUND"     // the object does not exist (or the caller may not know it does)
+	ECONFLICT     Code = "ECONFLICT"     // duplicate, stale version, illegal state change
+	EUNAUTHORIZED Code = "EUNAUTHORIZED" // who is calling is unknown
+	EFORBIDDEN    Code = "EFORBIDDEN"    // the caller may not do this
+	ETOOMANY      Code = "ETOOMANY"      // rate limited
+	EUNAVAILABLE  Code = "EUNAVAILABLE"  // a dependency (the store) is unreachable
+	EINTERNAL     Code = "EINTERNAL"     // a bug or an unexpected failure
+)
+
+// FieldError names one bad field and says what is wrong with it.
+type FieldError struct {
+	Field   string
+	Message i18n.Text
+}
+
+// Error is the service's error. Message and Fields are safe to show to a
+// client; Err is the internal cause and is only logged.
+type Error struct {
+	Code    Code
+	Message i18n.Text
+	Fields  []FieldError
+	Err     error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Code))
+	if m := e.Message.In(i18n.EN); m != "" {
+		b.WriteString(": ")
+		b.WriteString(m)
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message.In(i18n.EN))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, apperr.ErrNotFound) true for every error with the
+// same code, whatever its message.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Message.IsZero() && t.Fields == nil && t.Err == nil && t.Code == e.Code
+}
+
+// Sentinels for errors.Is.
+var (
+	ErrInvalid      = &Error{Code: EINVALID}
+	ErrNotFound     = &Error{Code: ENOTFOUND}
+	ErrConflict     = &Error{Code: ECONFLICT}
+	ErrUnauthorized = &Error{Code: EUNAUTHORIZED}
+	ErrForbidden    = &Error{Code: EFORBIDDEN}
+	ErrTooMany      = &Error{Code: ETOOMANY}
+	ErrUnavailable  = &Error{Code: EUNAVAILABLE}
+)
+
+// New returns an error with a code and a safe message.
+func New(code Code, msg i18n.Text) *Error { return &Error{Code: code, Message: msg} }
+
+// NotFound returns an ENOTFOUND error.
+func NotFound(msg i18n.Text) *Error { return New(ENOTFOUND, msg) }
+
+// Conflict returns an ECONFLICT error.
+func Conflict(msg i18n.Text) *Error { return New(ECONFLICT, msg) }
+
+// Invalid returns an EINVALID error listing the bad fields.
+func Invalid(msg i18n.Text, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Message: msg, Fields: fields}
+}
+
+// Unavailable wraps a failure to reach a dependency.
+func Unavailable(err error) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: i18n.T("Dịch vụ tạm thời không sẵn sàng", "The service is temporarily unavailable"), Err: err}
+}
+
+// Internal wraps an unexpected failure; its text never reaches a client.
+func Internal(err error) *Error {
+	return &Error{Code: EINTERNAL, Err: err}
+}
+
+// CodeOf returns the code of err, EINTERNAL for errors that are not *Error
+// and "" for nil.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
