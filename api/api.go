@@ -54,7 +54,7 @@ func New(cfg Config) *fiber.App {
 		IdleTimeout:           120 * time.Second,
 	})
 	app.Use(withRequestID)
-	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry)))
+	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,
 		StackTraceHandler: func(c *fiber.Ctx, e any) {

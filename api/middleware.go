@@ -71,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // observe logs every request and records its metrics. Errors from the rest
 // of the chain are written here, through the app's error handler, so the
 // log line and the metrics carry the status the client really got.
-func observe(log *slog.Logger, m *metrics) fiber.Handler {
+func observe(log *slog.Logger, m *metrics, routes *routeTable) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		if err := c.Next(); err != nil {
@@ -80,11 +80,11 @@ func observe(log *slog.Logger, m *metrics) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
-		// A request no route matched reports the middleware's route (or,
-		// when fasthttp refused it early, none): label it "unmatched" so
-		// random paths cannot blow up the series count.
+		// A request no route matched reports a middleware's route (or,
+		// when fasthttp refused it early, its raw path): label it
+		// "unmatched" so random paths cannot blow up the series count.
 		route := "unmatched"
-		if r := c.Route(); r.Method != "USE" && len(r.Handlers) > 0 {
+		if r := c.Route(); routes.has(r.Method, r.Path) {
 			route = r.Path
 		}
 		method := string([]byte(c.Method()))

@@ -39,6 +39,19 @@ func (t *routeTable) add(method, path string) {
 	t.routes = append(t.routes, struct{ method, path string }{method, path})
 }
 
+// has reports whether method and pattern were registered (HEAD rides on GET).
+func (t *routeTable) has(method, pattern string) bool {
+	if method == fiber.MethodHead {
+		method = fiber.MethodGet
+	}
+	for _, r := range t.routes {
+		if r.method == method && r.path == pattern {
+			return true
+		}
+	}
+	return false
+}
+
 // allowed returns the methods registered for paths matching path.
 func (t *routeTable) allowed(path string) []string {
 	set := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -16,20 +17,54 @@ var defaultReference []byte
 // province and a set of its communes and wards, routing rules, and the 2026
 // and 2027 calendars. It is what an empty store is seeded with.
 func DefaultReference() (*Reference, error) {
-	return DecodeReference(bytes.NewReader(defaultReference))
+	return DecodeReference(defaultReference)
 }
 
 // DecodeReference reads a reference file strictly: unknown fields and
-// trailing data are errors. It does not validate the content.
-func DecodeReference(r interface{ Read([]byte) (int, error) }) (*Reference, error) {
-	dec := json.NewDecoder(r)
+// trailing data are errors, and syntax errors say at which line and column.
+// It does not validate the content; Reference.Validate does.
+func DecodeReference(data []byte) (*Reference, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var ref Reference
 	if err := dec.Decode(&ref); err != nil {
-		return nil, fmt.Errorf("reading reference data: %w", err)
+		var (
+			se *json.SyntaxError
+			te *json.UnmarshalTypeError
+		)
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("%s: %w", position(data, se.Offset), err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("%s: %s must be %s, not a JSON %s", position(data, te.Offset), te.Field, te.Type, te.Value)
+		}
+		return nil, err
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("reading reference data: unexpected data after the JSON object")
+		return nil, fmt.Errorf("%s: unexpected data after the JSON object", position(data, dec.InputOffset()))
 	}
 	return &ref, nil
+}
+
+func position(data []byte, offset int64) string {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// MarshalIndent encodes the dataset in the import/export file format,
+// indented, with a final newline.
+func (r *Reference) MarshalIndent() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

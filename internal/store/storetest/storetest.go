@@ -30,7 +30,11 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 					SLA: &feedback.SLA{DispatchHours: 1.5}}
 			},
 			feedback.Category{Code: "Bad Code", Name: i18n.T("", "no Vietnamese name")},
-			func(c feedback.Category) feedback.Category { c.Name.Vi = "Đường sá hư hỏng"; c.SortOrder = 7; return c })
+			func(c feedback.Category) feedback.Category {
+				c.Name.Vi = "Đường sá hư hỏng"
+				c.SortOrder = 7
+				return c
+			})
 	})
 	t.Run("Agencies", func(t *testing.T) {
 		testEntity(t, newStores, func(s Stores) feedback.EntityStore[feedback.Agency] { return s.Reference.Agencies() },

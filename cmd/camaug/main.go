@@ -1,0 +1,26 @@
+// Command camaug is the CaMau-G Citizen Voice service and its operator
+// commands.
+//
+//	camaug [serve]                      serve the API (the default)
+//	camaug export reference FILE.json   write all reference data to FILE ("-": standard output)
+//	camaug import reference FILE.json   validate FILE and replace all reference data with it
+//
+// Configuration comes from the environment (see README.md).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "camaug:", err)
+		os.Exit(1)
+	}
+}

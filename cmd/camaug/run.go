@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"camaug/api"
+	"camaug/feedback"
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/store/mongo"
+	"camaug/internal/store/sqlite"
+)
+
+const usage = `Usage:
+  camaug [serve] [--addr HOST:PORT] [--data-dir DIR]
+  camaug export reference FILE.json    (FILE "-" writes to standard output)
+  camaug import reference FILE.json
+
+Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
+CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
+`
+
+// config is the service's configuration, from the environment and flags.
+type config struct {
+	Addr              string
+	DataDir           string
+	MongoURI          string
+	MongoDatabase     string
+	MongoWriteConcern string
+	LogFormat         string
+	ShutdownTimeout   time.Duration
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	or := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := config{
+		Addr:              or("CAMAUG_ADDR", "127.0.0.1:8080"),
+		DataDir:           or("CAMAUG_DATA_DIR", "./data"),
+		MongoURI:          getenv("MONGODB_URI"),
+		MongoDatabase:     or("CAMAUG_MONGODB_DATABASE", "camaug"),
+		MongoWriteConcern: or("CAMAUG_MONGODB_WRITE_CONCERN", "majority"),
+		LogFormat:         or("CAMAUG_LOG_FORMAT", "text"),
+	}
+	d, err := time.ParseDuration(or("CAMAUG_SHUTDOWN_TIMEOUT", "15s"))
+	if err != nil || d <= 0 {
+		return cfg, fmt.Errorf("CAMAUG_SHUTDOWN_TIMEOUT: want a duration like 15s, got %q", getenv("CAMAUG_SHUTDOWN_TIMEOUT"))
+	}
+	cfg.ShutdownTimeout = d
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
+	}
+	return cfg, nil
+}
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	cmd, rest := "serve", []string{}
+	if len(args) > 1 {
+		cmd, rest = args[1], args[2:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, rest, log)
+	case "export", "import":
+		if len(rest) != 2 || rest[0] != "reference" {
+			return fmt.Errorf("usage: camaug %s reference FILE.json", cmd)
+		}
+		if cmd == "export" {
+			return exportReference(ctx, cfg, rest[1], stdout, log)
+		}
+		return importReference(ctx, cfg, rest[1], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// store is what the program needs of either database.
+type store interface {
+	Reference() feedback.ReferenceStore
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// openStore opens MongoDB when MONGODB_URI is set, else the embedded SQLite
+// database in the data folder, and returns a description for the log.
+func openStore(ctx context.Context, cfg config) (store, []any, error) {
+	if cfg.MongoURI != "" {
+		db, err := mongo.Open(ctx, cfg.MongoURI, mongo.Options{Database: cfg.MongoDatabase, WriteConcern: cfg.MongoWriteConcern})
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, []any{"store", "mongodb", "uri", mongo.Redact(cfg.MongoURI), "database", db.Database()}, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("data folder: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(cfg.DataDir, "camaug.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, []any{"store", "sqlite", "path", path}, nil
+}
+
+func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data folder (embedded database)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, desc, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store opened", desc...)
+
+	ref := feedback.NewReferenceService(st.Reference())
+	if seeded, err := ref.SeedDefault(ctx); err != nil {
+		return fmt.Errorf("seeding reference data: %w", err)
+	} else if seeded {
+		log.Info("empty store: loaded the built-in Cà Mau reference data")
+	}
+	app := api.New(api.Config{Reference: ref, Ready: st.Ping, Logger: log})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.yaml")
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: no new connections, finishing requests in flight", "timeout", cfg.ShutdownTimeout.String())
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Warn("shutdown timed out; requests still in flight were cut", "error", err)
+	}
+	<-served
+	log.Info("stopped")
+	return nil
+}
+
+func exportReference(ctx context.Context, cfg config, file string, stdout io.Writer, log *slog.Logger) error {
+	st, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ref, err := feedback.NewReferenceService(st.Reference()).Export(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := ref.MarshalIndent()
+	if err != nil {
+		return err
+	}
+	if file == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	if err := writeFileAtomic(file, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %s to %s\n", ref.Counts(), file)
+	return nil
+}
+
+func importReference(ctx context.Context, cfg config, file string, stdout io.Writer) error {
+	var in io.Reader = os.Stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	ref, err := feedback.DecodeReference(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w; nothing was changed", file, err)
+	}
+	st, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := feedback.NewReferenceService(st.Reference()).Import(ctx, ref); err != nil {
+		return fmt.Errorf("%s refused, nothing was changed:\n%s", file, describe(err))
+	}
+	fmt.Fprintf(stdout, "imported %s from %s\n", ref.Counts(), file)
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it over path, so a reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".camaug-export-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// describe renders an error for an operator: the message and, for
+// validation errors, one line per problem.
+func describe(err error) string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return "  " + err.Error()
+	}
+	var b strings.Builder
+	b.WriteString("  " + ae.Message.In(i18n.EN))
+	for _, f := range ae.Fields {
+		fmt.Fprintf(&b, "\n  - %s: %s", f.Field, f.Message.In(i18n.EN))
+	}
+	if ae.Code == apperr.EINTERNAL && ae.Err != nil {
+		b.WriteString(": " + ae.Err.Error())
+	}
+	return b.String()
+}
