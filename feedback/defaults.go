@@ -59,6 +59,12 @@ func position(data []byte, offset int64) string {
 // MarshalIndent encodes the dataset in the import/export file format,
 // indented, with a final newline.
 func (r *Reference) MarshalIndent() ([]byte, error) {
+	out := *r // empty lists are [], not null
+	out.Categories = nonNil(out.Categories)
+	out.Agencies = nonNil(out.Agencies)
+	out.Areas = nonNil(out.Areas)
+	out.RoutingRules = nonNil(out.RoutingRules)
+	r = &out
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -67,4 +73,11 @@ func (r *Reference) MarshalIndent() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }

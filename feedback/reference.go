@@ -416,9 +416,16 @@ func (r *Reference) Validate() error {
 		}
 		scopes[scope] = rr.Code
 	}
-	if len(r.Agencies) > 0 && coordinators == 0 {
+	// Without these the service cannot take a single report.
+	if coordinators == 0 {
 		add("agencies", i18n.T("Cần ít nhất một cơ quan điều phối (coordinator) đang hoạt động",
 			"at least one active agency of kind coordinator is required"))
+	}
+	if len(r.Categories) == 0 {
+		add("categories", i18n.T("Cần ít nhất một lĩnh vực", "at least one category is required"))
+	}
+	if len(r.Areas) == 0 {
+		add("areas", i18n.T("Cần ít nhất một đơn vị hành chính", "at least one area is required"))
 	}
 	fs = append(fs, r.Calendar.check("calendar.")...)
 	if len(fs) == 0 {

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug %s reference FILE.json", cmd)
 		}
 		if cmd == "export" {
-			return exportReference(ctx, cfg, rest[1], stdout, log)
+			return exportReference(ctx, cfg, rest[1], stdout)
 		}
 		return importReference(ctx, cfg, rest[1], stdout)
 	case "help", "-h", "--help":
@@ -178,13 +178,18 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	return nil
 }
 
-func exportReference(ctx context.Context, cfg config, file string, stdout io.Writer, log *slog.Logger) error {
+func exportReference(ctx context.Context, cfg config, file string, stdout io.Writer) error {
 	st, _, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ref, err := feedback.NewReferenceService(st.Reference()).Export(ctx)
+	svc := feedback.NewReferenceService(st.Reference())
+	// A store no server has run on yet exports what a server would serve.
+	if _, err := svc.SeedDefault(ctx); err != nil {
+		return err
+	}
+	ref, err := svc.Export(ctx)
 	if err != nil {
 		return err
 	}

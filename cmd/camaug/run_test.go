@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"camaug/feedback"
+	"camaug/internal/i18n"
+	"camaug/internal/store/mongo/mongotest"
+)
+
+// TestMain lets a test start this very program as a child process (for
+// kill -9 tests): the child runs main instead of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("CAMAUG_TEST_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+// waitAddr reads log lines until the server says where it listens.
+func waitAddr(t *testing.T, logs io.Reader) string {
+	t.Helper()
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(logs)
+		sent := false
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil && !sent {
+				found <- m[1]
+				sent = true
+			}
+		}
+		if !sent {
+			close(found)
+		}
+	}()
+	select {
+	case addr, ok := <-found:
+		if !ok {
+			t.Fatal("the server exited without listening")
+		}
+		return addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start listening within 30s")
+	}
+	return ""
+}
+
+// startServer runs run() in-process; the returned stop cancels it (as
+// SIGTERM would) and returns run's result.
+func startServer(t *testing.T, getenv func(string) string) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"camaug"}, getenv, io.Discard, pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	addr := waitAddr(t, pr)
+	stopped := false
+	var result error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			result = <-done
+		}
+		return result
+	}
+	t.Cleanup(func() { stop() })
+	return "http://" + addr, stop
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type items struct {
+	Items []struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	} `json:"items"`
+}
+
+func codes(it items) []string {
+	var out []string
+	for _, i := range it.Items {
+		out = append(out, i.Code)
+	}
+	return out
+}
+
+func TestRun_ServesDefaultDataOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir))
+	var cats items
+	if code := getJSON(t, base+"/v1/categories", &cats); code != 200 || len(cats.Items) != 13 {
+		t.Fatalf("got %d with %d categories, want 200 with 13", code, len(cats.Items))
+	}
+	if code := getJSON(t, base+"/readyz", nil); code != 200 {
+		t.Fatalf("readyz: got %d, want 200", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "camaug.db")); err != nil {
+		t.Fatalf("the embedded database is not in the data folder: %v", err)
+	}
+	// Stopped means stopped: the port no longer answers.
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("the server still answers after shutdown")
+	}
+}
+
+func TestRun_ServesSameDataOnMongo(t *testing.T) {
+	srv := mongotest.Start(t)
+	sqliteBase, _ := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir()))
+	dataDir := filepath.Join(t.TempDir(), "data")
+	mongoBase, _ := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dataDir,
+		"MONGODB_URI", srv.URI, "CAMAUG_MONGODB_DATABASE", srv.Database))
+	fetch := func(base, path, lang string) items {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var it items
+		if err := json.NewDecoder(resp.Body).Decode(&it); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
+		}
+		return it
+	}
+	for _, path := range []string{"/v1/categories", "/v1/agencies", "/v1/areas", "/v1/areas?parent=ca-mau"} {
+		for _, lang := range []string{"vi", "en"} {
+			a, b := fetch(sqliteBase, path, lang), fetch(mongoBase, path, lang)
+			if len(a.Items) == 0 || strings.Join(codes(a), ",") != strings.Join(codes(b), ",") || a.Items[0].Name != b.Items[0].Name {
+				t.Errorf("%s (%s): SQLite serves %v, MongoDB serves %v", path, lang, codes(a), codes(b))
+			}
+		}
+	}
+	// The MongoDB run writes no SQLite file: nothing at all in the data folder.
+	if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
+		t.Fatalf("MongoDB mode wrote %d files in the data folder", len(entries))
+	}
+}
+
+func TestRun_ImportExport(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("CAMAUG_DATA_DIR", filepath.Join(dir, "data"))
+	ctx := context.Background()
+	cli := func(args ...string) (string, error) {
+		var out strings.Builder
+		err := run(ctx, append([]string{"camaug"}, args...), getenv, &out, io.Discard)
+		return out.String(), err
+	}
+	first := filepath.Join(dir, "first.json")
+	// Before any server ran, export gives what a server would serve.
+	if out, err := cli("export", "reference", first); err != nil || !strings.Contains(out, "13 categories") {
+		t.Fatalf("export on a new store: %q, %v; want the 13 built-in categories", out, err)
+	}
+	// Import the built-in dataset plus one category.
+	ref, _ := feedback.DefaultReference()
+	ref.Categories = append(ref.Categories, feedback.Category{Code: "cay-xanh", Name: i18n.T("Cây xanh", "Trees")})
+	data, _ := ref.MarshalIndent()
+	in := filepath.Join(dir, "in.json")
+	os.WriteFile(in, data, 0o600)
+	out, err := cli("import", "reference", in)
+	if err != nil || !strings.Contains(out, "14 categories") {
+		t.Fatalf("import: %q, %v; want 14 categories imported", out, err)
+	}
+	exported := filepath.Join(dir, "out.json")
+	if _, err := cli("export", "reference", exported); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(exported)
+	ref.Sort()
+	want, _ := ref.MarshalIndent()
+	if string(got) != string(want) {
+		t.Fatal("export after import differs from the imported dataset (in code order)")
+	}
+	// Round trip: importing the export changes nothing.
+	if _, err := cli("import", "reference", exported); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := cli("export", "reference", "-")
+	if again != string(want) {
+		t.Fatal("import(export) is not the identity")
+	}
+
+	// A bad file changes nothing and names the offending entry.
+	bad := strings.Replace(string(got), `"parent_code": "ca-mau"`, `"parent_code": "quan-9"`, 1)
+	badFile := filepath.Join(dir, "bad.json")
+	os.WriteFile(badFile, []byte(bad), 0o600)
+	_, err = cli("import", "reference", badFile)
+	if err == nil || !regexp.MustCompile(`areas\[\d+\] \([a-z0-9-]+\)\.parent_code`).MatchString(err.Error()) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("bad parent: got %v, want the entry named and nothing changed", err)
+	}
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte(got[:len(got)/2]), 0o600)
+	if _, err := cli("import", "reference", broken); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("truncated file: got %v, want a refusal", err)
+	}
+	after, _ := cli("export", "reference", "-")
+	if after != string(want) {
+		t.Fatal("a refused import changed the data")
+	}
+	if _, err := cli("import", "reference", filepath.Join(dir, "missing.json")); err == nil {
+		t.Fatal("missing file: got nil, want an error")
+	}
+	if _, err := cli("frobnicate"); err == nil {
+		t.Fatal("unknown command: got nil, want an error")
+	}
+}
+
+// TestImport_SurvivesKill9 imports into the database of a running server
+// (another process), sees the change at once, kills the server with
+// SIGKILL, restarts it and sees the change still there.
+func TestImport_SurvivesKill9(t *testing.T) {
+	dir := t.TempDir()
+	start := func() (string, *exec.Cmd) {
+		cmd := exec.Command(os.Args[0], "serve")
+		cmd.Env = append(os.Environ(), "CAMAUG_TEST_RUN_MAIN=1", "CAMAUG_ADDR=127.0.0.1:0", "CAMAUG_DATA_DIR="+dir)
+		logs, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return "http://" + waitAddr(t, logs), cmd
+	}
+	base, server := start()
+
+	ref, _ := feedback.DefaultReference()
+	ref.Categories = append(ref.Categories, feedback.Category{Code: "cay-xanh", Name: i18n.T("Cây xanh", "Trees"), SortOrder: 999})
+	data, _ := ref.MarshalIndent()
+	in := filepath.Join(t.TempDir(), "in.json")
+	os.WriteFile(in, data, 0o600)
+	if err := run(context.Background(), []string{"camaug", "import", "reference", in}, env("CAMAUG_DATA_DIR", dir), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	hasTrees := func(base string) bool {
+		var cats items
+		getJSON(t, base+"/v1/categories", &cats)
+		return len(cats.Items) == 14 && cats.Items[13].Code == "cay-xanh"
+	}
+	if !hasTrees(base) {
+		t.Fatal("the running server does not see the import")
+	}
+	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	server.Wait()
+	base, _ = start()
+	if !hasTrees(base) {
+		t.Fatal("after kill -9 and restart the import is gone")
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	cfg, err := loadConfig(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "./data" || cfg.MongoDatabase != "camaug" || cfg.MongoURI != "" {
+		t.Errorf("defaults: got %+v", cfg)
+	}
+	if _, err := loadConfig(env("CAMAUG_SHUTDOWN_TIMEOUT", "soon")); err == nil {
+		t.Error("bad shutdown timeout: got nil, want an error")
+	}
+	if _, err := loadConfig(env("CAMAUG_LOG_FORMAT", "xml")); err == nil {
+		t.Error("bad log format: got nil, want an error")
+	}
+}
