@@ -1,0 +1,3 @@
+// Package survey will hold the satisfaction-survey domain (SIPAS and PAPI
+// questionnaires, responses and indicators); see the surveys issue.
+package survey
