@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"camaug/internal/i18n"
 )
@@ -40,6 +41,8 @@ type Error struct {
 	Message i18n.Text
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, for ETOOMANY and EUNAVAILABLE, says when to try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -66,7 +69,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // same code, whatever its message.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Message.IsZero() && t.Fields == nil && t.Err == nil && t.Code == e.Code
+	return ok && t.Message.IsZero() && t.Fields == nil && t.Err == nil && t.RetryAfter == 0 && t.Code == e.Code
 }
 
 // Sentinels for errors.Is.
@@ -115,4 +118,12 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// InternalOrNil wraps a non-nil error as EINTERNAL and passes nil through.
+func InternalOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return Internal(err)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -99,21 +100,31 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 func (db *DB) ensureIndexes(ctx context.Context) error {
-	indexes := map[string][]mongo.IndexModel{
-		collReference: {{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}},
-	}
+	indexes := identityIndexes()
+	indexes[collReference] = []mongo.IndexModel{{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}}
 	for coll, models := range indexes {
-		if _, err := db.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("mongo: indexes on %s: %w", coll, err)
+		// One at a time: FerretDB v1 panics when one createIndexes
+		// command names several indexes that all exist already.
+		for _, m := range models {
+			if _, err := db.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("mongo: indexes on %s: %w", coll, err)
+			}
 		}
 	}
 	// The pointer to the active reference revision always exists.
 	_, err := db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
 		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: initialRev}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil && !mongo.IsDuplicateKeyError(err) {
+	if err != nil && !isDuplicate(err) {
 		return fmt.Errorf("mongo: reference pointer: %w", err)
 	}
 	return nil
+}
+
+// isDuplicate reports a unique index violation. FerretDB v1 reports one hit
+// by a replace or update as an InternalError naming the SQLite constraint
+// rather than as error 11000, so that text is recognised too.
+func isDuplicate(err error) bool {
+	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }
 
 // internal turns a driver error into an apperr: unreachable servers become

@@ -21,7 +21,8 @@ func open(t *testing.T, srv *mongotest.Server) *mongo.DB {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
-		return storetest.Stores{Reference: open(t, mongotest.Start(t)).Reference()}
+		db := open(t, mongotest.Start(t))
+		return storetest.Stores{Reference: db.Reference(), Identity: db.Identity()}
 	})
 }
 

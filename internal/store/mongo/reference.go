@@ -305,7 +305,7 @@ func (s *ReferenceStore) Replace(ctx context.Context, ref *feedback.Reference) e
 	if len(docs) > 0 {
 		if _, err := s.coll().InsertMany(ctx, docs); err != nil {
 			discard()
-			if mongo.IsDuplicateKeyError(err) {
+			if isDuplicate(err) {
 				return apperr.Conflict(i18n.T("Dữ liệu có mã bị trùng", "the data holds a duplicate code"))
 			}
 			return internal(err)
@@ -353,7 +353,7 @@ func (e entityStore[T]) Create(ctx context.Context, v T) error {
 		return apperr.Internal(err)
 	}
 	if _, err := e.s.coll().InsertOne(ctx, d); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
+		if isDuplicate(err) {
 			return feedback.ErrEntityExists(e.kind(), v.RefKey())
 		}
 		return internal(err)

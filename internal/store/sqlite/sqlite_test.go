@@ -21,7 +21,8 @@ func open(t *testing.T) *sqlite.DB {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
-		return storetest.Stores{Reference: open(t).Reference()}
+		db := open(t)
+		return storetest.Stores{Reference: db.Reference(), Identity: db.Identity()}
 	})
 }
 

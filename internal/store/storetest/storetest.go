@@ -14,11 +14,13 @@ import (
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 )
 
 // Stores is one fresh, empty set of stores.
 type Stores struct {
 	Reference feedback.ReferenceStore
+	Identity  identity.Store
 }
 
 // Run runs the whole suite; newStores must return empty stores each call.
@@ -69,6 +71,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Calendar", func(t *testing.T) { testCalendar(t, newStores(t).Reference) })
 	t.Run("Replace", func(t *testing.T) { testReplace(t, newStores(t).Reference) })
 	t.Run("ReplaceIsAtomicForReaders", func(t *testing.T) { testReplaceAtomic(t, newStores(t).Reference) })
+	t.Run("Identity", func(t *testing.T) { runIdentity(t, newStores) })
 }
 
 // wantCode fails unless err carries code.

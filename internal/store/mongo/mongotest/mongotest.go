@@ -53,7 +53,7 @@ func Start(t testing.TB) *Server {
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + t.TempDir() + "/",
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:    ferretLogger(),
 	})
 	if err != nil {
 		t.Fatalf("starting FerretDB: %v", err)
@@ -80,3 +80,11 @@ func Start(t testing.TB) *Server {
 // Stop stops an embedded server (a no-op for MONGODB_TEST_URI): clients
 // then find it unreachable.
 func (s *Server) Stop() { s.stop() }
+
+// ferretLogger discards FerretDB's logs unless CAMAUG_FERRETDB_LOG is set.
+func ferretLogger() *slog.Logger {
+	if os.Getenv("CAMAUG_FERRETDB_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

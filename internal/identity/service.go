@@ -1,0 +1,690 @@
+package identity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/ids"
+)
+
+// Config tunes the identity service.
+type Config struct {
+	Issuer     string        // "camaug"
+	Audience   string        // "camaug-api"
+	AccessTTL  time.Duration // 15 minutes
+	RefreshTTL time.Duration // 30 days
+	// Failed logins allowed per account and per client address in one
+	// window before 429.
+	MaxFailuresPerAccount int           // 5
+	MaxFailuresPerAddress int           // 20
+	FailureWindow         time.Duration // 15 minutes
+	// AgencyExists returns an error unless the agency code is known.
+	AgencyExists func(ctx context.Context, code string) error
+	Now          func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.Issuer == "" {
+		c.Issuer = "camaug"
+	}
+	if c.Audience == "" {
+		c.Audience = "camaug-api"
+	}
+	if c.AccessTTL == 0 {
+		c.AccessTTL = 15 * time.Minute
+	}
+	if c.RefreshTTL == 0 {
+		c.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if c.MaxFailuresPerAccount == 0 {
+		c.MaxFailuresPerAccount = 5
+	}
+	if c.MaxFailuresPerAddress == 0 {
+		c.MaxFailuresPerAddress = 20
+	}
+	if c.FailureWindow == 0 {
+		c.FailureWindow = 15 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.AgencyExists == nil {
+		c.AgencyExists = func(context.Context, string) error { return nil }
+	}
+}
+
+// Service is the identity use cases.
+type Service struct {
+	store Store
+	keys  *Keyring
+	cfg   Config
+}
+
+// NewService returns the service.
+func NewService(store Store, keys *Keyring, cfg Config) *Service {
+	cfg.defaults()
+	return &Service{store: store, keys: keys, cfg: cfg}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// Keys returns the keyring (for the JWKS route and rotation).
+func (s *Service) Keys() *Keyring { return s.keys }
+
+// Tokens is what a successful sign-in returns.
+type Tokens struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    int // seconds
+}
+
+func (s *Service) issue(ctx context.Context, u *User, family string) (Tokens, error) {
+	access, err := s.issueAccess(ctx, u)
+	if err != nil {
+		return Tokens{}, err
+	}
+	token, hash := newRefreshToken()
+	if family == "" {
+		family = ids.New()
+	}
+	now := s.now().UTC()
+	if err := s.store.AddRefreshToken(ctx, RefreshToken{Hash: hash, FamilyID: family, UserID: u.ID,
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)}); err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{AccessToken: access, RefreshToken: token, ExpiresIn: int(s.cfg.AccessTTL.Seconds())}, nil
+}
+
+func invalid(fields ...apperr.FieldError) error {
+	return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fields...)
+}
+
+func field(name, vi, en string) apperr.FieldError {
+	return apperr.FieldError{Field: name, Message: i18n.T(vi, en)}
+}
+
+// cleanName trims and NFC-normalizes a person's name and checks its length.
+func cleanName(fieldName, name string, fs *[]apperr.FieldError) string {
+	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		*fs = append(*fs, field(fieldName, "Bắt buộc nhập họ tên", "is required"))
+	case n > 100:
+		*fs = append(*fs, field(fieldName, "Họ tên tối đa 100 ký tự", "must be at most 100 characters"))
+	}
+	return name
+}
+
+func parseLocale(s string, fs *[]apperr.FieldError) i18n.Lang {
+	switch s {
+	case "", "vi":
+		return i18n.VI
+	case "en":
+		return i18n.EN
+	}
+	*fs = append(*fs, field("locale", "Chỉ hỗ trợ vi hoặc en", "must be vi or en"))
+	return i18n.VI
+}
+
+// RegisterInput is a citizen's sign-up.
+type RegisterInput struct {
+	Phone, Email, Password, Name, Locale string
+}
+
+// Register creates a citizen account. A guest caller's account becomes the
+// citizen account (same ID), so everything the guest reported moves with
+// it. Returns EINVALID listing every bad field and ECONFLICT when the phone
+// or email is taken.
+func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInput) (*User, Tokens, error) {
+	var fs []apperr.FieldError
+	u := &User{Role: RoleCitizen}
+	if in.Phone == "" && in.Email == "" {
+		fs = append(fs, field("phone", "Cần số điện thoại hoặc email", "a phone number or an email is required"))
+	}
+	if in.Phone != "" {
+		var ok bool
+		if u.Phone, ok = NormalizePhone(in.Phone); !ok {
+			fs = append(fs, field("phone", "Số di động Việt Nam không hợp lệ", "is not a valid Vietnamese mobile number"))
+		}
+	}
+	if in.Email != "" {
+		var ok bool
+		if u.Email, ok = NormalizeEmail(in.Email); !ok {
+			fs = append(fs, field("email", "Email không hợp lệ", "is not a valid email address"))
+		}
+	}
+	if fe := checkPassword("password", in.Password, u.Email, u.Phone, in.Email, in.Phone); fe != nil {
+		fs = append(fs, *fe)
+	}
+	u.Name = cleanName("name", in.Name, &fs)
+	u.Locale = parseLocale(in.Locale, &fs)
+	if len(fs) > 0 {
+		return nil, Tokens{}, invalid(fs...)
+	}
+	u.PasswordHash = HashPassword(in.Password)
+
+	if caller.Role == RoleGuest {
+		guest, err := s.store.GetUser(ctx, caller.UserID)
+		if err != nil {
+			return nil, Tokens{}, err
+		}
+		guest.Role, guest.Phone, guest.Email, guest.Name, guest.Locale, guest.PasswordHash, guest.DeviceHash =
+			u.Role, u.Phone, u.Email, u.Name, u.Locale, u.PasswordHash, ""
+		guest.UpdatedAt = s.now().UTC()
+		if err := s.store.UpdateUser(ctx, guest); err != nil {
+			return nil, Tokens{}, s.loginTaken(err)
+		}
+		if err := s.store.RevokeUserTokens(ctx, guest.ID); err != nil {
+			return nil, Tokens{}, err
+		}
+		tokens, err := s.issue(ctx, guest, "")
+		return guest, tokens, err
+	}
+	u.ID = ids.New()
+	u.CreatedAt = s.now().UTC()
+	u.UpdatedAt = u.CreatedAt
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, Tokens{}, s.loginTaken(err)
+	}
+	tokens, err := s.issue(ctx, u, "")
+	return u, tokens, err
+}
+
+func (s *Service) loginTaken(err error) error {
+	if apperr.CodeOf(err) == apperr.ECONFLICT {
+		return apperr.Conflict(i18n.T("Số điện thoại hoặc email đã được dùng cho tài khoản khác",
+			"the phone number or email is already used by another account"))
+	}
+	return err
+}
+
+// Guest signs in a device without any personal data: the same device ID
+// gets the same guest account back.
+func (s *Service) Guest(ctx context.Context, deviceID, locale string) (*User, Tokens, error) {
+	var fs []apperr.FieldError
+	deviceID = strings.TrimSpace(deviceID)
+	if n := len(deviceID); n < 8 || n > 200 {
+		fs = append(fs, field("device_id", "Mã thiết bị phải từ 8 đến 200 ký tự", "must be 8 to 200 characters"))
+	}
+	lang := parseLocale(locale, &fs)
+	if len(fs) > 0 {
+		return nil, Tokens{}, invalid(fs...)
+	}
+	sum := sha256.Sum256([]byte("camaug device\x00" + deviceID))
+	hash := hex.EncodeToString(sum[:])
+	for attempt := 0; attempt < 3; attempt++ {
+		u, err := s.store.FindUser(ctx, LoginKey{DeviceHash: hash})
+		if err == nil {
+			if u.Disabled {
+				return nil, Tokens{}, ErrUnauthenticated()
+			}
+			tokens, err := s.issue(ctx, u, "")
+			return u, tokens, err
+		}
+		if apperr.CodeOf(err) != apperr.ENOTFOUND {
+			return nil, Tokens{}, err
+		}
+		now := s.now().UTC()
+		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, Locale: lang, CreatedAt: now, UpdatedAt: now}
+		err = s.store.CreateUser(ctx, u)
+		if err == nil {
+			tokens, err := s.issue(ctx, u, "")
+			return u, tokens, err
+		}
+		if apperr.CodeOf(err) != apperr.ECONFLICT {
+			return nil, Tokens{}, err
+		}
+		// Another request for the same device won the race: use its account.
+	}
+	return nil, Tokens{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+}
+
+func errBadLogin() error {
+	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Sai tên đăng nhập hoặc mật khẩu", "wrong login or password"))
+}
+
+// Login checks a login and password. Failed attempts are counted per
+// account and per client address in the store (so every instance shares
+// them); past the limit it returns ETOOMANY with RetryAfter, without even
+// checking the password.
+func (s *Service) Login(ctx context.Context, login, password, addr string) (Tokens, error) {
+	now := s.now()
+	window := now.Truncate(s.cfg.FailureWindow)
+	l, ok := ParseLogin(login)
+	acctKey, addrKey := "acct:"+l.String(), "addr:"+addr
+	if !ok {
+		acctKey = "acct:invalid"
+	}
+	for _, lim := range []struct {
+		key string
+		max int
+	}{{acctKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
+		n, err := s.store.AttemptCount(ctx, lim.key, window)
+		if err != nil {
+			return Tokens{}, err
+		}
+		if n >= lim.max {
+			retry := window.Add(s.cfg.FailureWindow).Sub(now)
+			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
+			e.RetryAfter = retry
+			return Tokens{}, e
+		}
+	}
+	var u *User
+	var err error
+	if ok {
+		u, err = s.store.FindUser(ctx, LoginKey{Email: l.Email, Phone: l.Phone})
+		if err != nil && apperr.CodeOf(err) != apperr.ENOTFOUND {
+			return Tokens{}, err
+		}
+	}
+	hash := dummyHash
+	if u != nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	match := VerifyPassword(hash, password)
+	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
+		if !match || u == nil {
+			if _, err := s.store.HitAttempt(ctx, acctKey, window); err != nil {
+				return Tokens{}, err
+			}
+			if _, err := s.store.HitAttempt(ctx, addrKey, window); err != nil {
+				return Tokens{}, err
+			}
+		}
+		return Tokens{}, errBadLogin()
+	}
+	if err := s.store.ClearAttempts(ctx, acctKey); err != nil {
+		return Tokens{}, err
+	}
+	return s.issue(ctx, u, "")
+}
+
+// Refresh rotates a refresh token: the presented one is spent and a new one
+// of the same family is returned with a new access token. Presenting a
+// spent token is taken as theft: its whole family is revoked.
+func (s *Service) Refresh(ctx context.Context, token string) (Tokens, error) {
+	if token == "" || len(token) > 200 {
+		return Tokens{}, ErrUnauthenticated()
+	}
+	t, err := s.store.UseRefreshToken(ctx, hashToken(token))
+	switch apperr.CodeOf(err) {
+	case "":
+	case apperr.ENOTFOUND:
+		return Tokens{}, ErrUnauthenticated()
+	case apperr.ECONFLICT:
+		if err := s.store.RevokeFamily(ctx, t.FamilyID); err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, ErrUnauthenticated()
+	default:
+		return Tokens{}, err
+	}
+	if !s.now().Before(t.ExpiresAt) {
+		return Tokens{}, ErrUnauthenticated()
+	}
+	u, err := s.store.GetUser(ctx, t.UserID)
+	if err != nil || u.Disabled || u.Erased {
+		return Tokens{}, ErrUnauthenticated()
+	}
+	return s.issue(ctx, u, t.FamilyID)
+}
+
+// Logout revokes the refresh token's family. Unknown tokens are ignored, so
+// a logout never tells whether a token existed.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" || len(token) > 200 {
+		return nil
+	}
+	t, err := s.store.UseRefreshToken(ctx, hashToken(token))
+	switch apperr.CodeOf(err) {
+	case "", apperr.ECONFLICT:
+		return s.store.RevokeFamily(ctx, t.FamilyID)
+	case apperr.ENOTFOUND:
+		return nil
+	}
+	return err
+}
+
+// Authenticate turns a bearer access token into a principal. The account
+// is read on every call, so a disabled account's tokens stop working at
+// once and role changes apply at once.
+func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, error) {
+	claims, err := s.parseAccess(ctx, raw)
+	if err != nil {
+		return Anonymous, err
+	}
+	u, err := s.store.GetUser(ctx, claims.Subject)
+	if apperr.CodeOf(err) == apperr.ENOTFOUND {
+		return Anonymous, ErrUnauthenticated()
+	}
+	if err != nil {
+		return Anonymous, err
+	}
+	if u.Disabled || u.Erased {
+		return Anonymous, ErrUnauthenticated()
+	}
+	return Principal{UserID: u.ID, Role: u.Role, AgencyCode: u.AgencyCode}, nil
+}
+
+// Me returns the caller's account.
+func (s *Service) Me(ctx context.Context, p Principal) (*User, error) {
+	if err := p.Require(PermSelf); err != nil {
+		return nil, err
+	}
+	return s.store.GetUser(ctx, p.UserID)
+}
+
+// MeUpdate holds the fields a person may change on their own account; nil
+// leaves a field alone.
+type MeUpdate struct {
+	Name   *string
+	Locale *string
+}
+
+// UpdateMe changes the caller's name or locale.
+func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User, error) {
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var fs []apperr.FieldError
+	if in.Name != nil {
+		if u.Role == RoleGuest {
+			fs = append(fs, field("name", "Khách không lưu họ tên; hãy đăng ký", "guests keep no name; register first"))
+		} else {
+			u.Name = cleanName("name", *in.Name, &fs)
+		}
+	}
+	if in.Locale != nil {
+		u.Locale = parseLocale(*in.Locale, &fs)
+	}
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	u.UpdatedAt = s.now().UTC()
+	return u, s.store.UpdateUser(ctx, u)
+}
+
+// ChangePassword checks the current password, sets the new one and signs
+// the account out everywhere (every refresh token is revoked).
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
+	}
+	if !VerifyPassword(u.PasswordHash, current) {
+		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
+	}
+	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
+		return invalid(*fe)
+	}
+	u.PasswordHash = HashPassword(next)
+	u.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	return s.store.RevokeUserTokens(ctx, u.ID)
+}
+
+// DeleteMe erases the caller's personal data (name, phone, email, device,
+// password) and disables the account. The account row stays, anonymous, so
+// what the person reported stays too, owned by no one identifiable.
+func (s *Service) DeleteMe(ctx context.Context, p Principal) error {
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return err
+	}
+	if err := s.keepAnAdmin(ctx, u, false); err != nil {
+		return err
+	}
+	u.Name, u.Email, u.Phone, u.DeviceHash, u.PasswordHash = "", "", "", "", ""
+	u.Disabled, u.Erased = true, true
+	u.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	return s.store.RevokeUserTokens(ctx, u.ID)
+}
+
+// keepAnAdmin refuses a change that would leave no enabled admin.
+func (s *Service) keepAnAdmin(ctx context.Context, u *User, stillAdmin bool) error {
+	if u.Role != RoleAdmin || u.Disabled || stillAdmin {
+		return nil
+	}
+	n, err := s.store.CountActiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.Conflict(i18n.T("Không thể vô hiệu hóa quản trị viên cuối cùng", "this is the last active admin"))
+	}
+	return nil
+}
+
+// StaffInput is a staff account to create.
+type StaffInput struct {
+	Role       Role
+	Email      string
+	Phone      string
+	Name       string
+	Password   string
+	AgencyCode string
+}
+
+// CreateStaff creates a staff account. Admins create any staff role; an
+// agency admin creates officers of its own agency only.
+func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (*User, error) {
+	if err := s.requireManager(p); err != nil {
+		return nil, err
+	}
+	if !p.Can(PermUsersManage) {
+		if in.AgencyCode == "" {
+			in.AgencyCode = p.AgencyCode
+		}
+		if in.Role != RoleOfficer || in.AgencyCode != p.AgencyCode {
+			return nil, ErrForbidden()
+		}
+	}
+	var fs []apperr.FieldError
+	u := &User{Role: in.Role, AgencyCode: in.AgencyCode, Locale: i18n.VI}
+	if !in.Role.IsStaff() {
+		fs = append(fs, field("role", "Vai trò phải là officer, agency_admin, coordinator, analyst hoặc admin",
+			"must be officer, agency_admin, coordinator, analyst or admin"))
+	}
+	var ok bool
+	if u.Email, ok = NormalizeEmail(in.Email); !ok {
+		fs = append(fs, field("email", "Email không hợp lệ", "is not a valid email address"))
+	}
+	if in.Phone != "" {
+		if u.Phone, ok = NormalizePhone(in.Phone); !ok {
+			fs = append(fs, field("phone", "Số di động Việt Nam không hợp lệ", "is not a valid Vietnamese mobile number"))
+		}
+	}
+	u.Name = cleanName("name", in.Name, &fs)
+	if fe := checkPassword("password", in.Password, u.Email, u.Phone, in.Email); fe != nil {
+		fs = append(fs, *fe)
+	}
+	fs = append(fs, s.checkAgency(ctx, in.Role, in.AgencyCode)...)
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	u.PasswordHash = HashPassword(in.Password)
+	u.ID = ids.New()
+	u.CreatedAt = s.now().UTC()
+	u.UpdatedAt = u.CreatedAt
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, s.loginTaken(err)
+	}
+	return u, nil
+}
+
+func (s *Service) checkAgency(ctx context.Context, role Role, code string) []apperr.FieldError {
+	switch {
+	case role.HasAgency() && code == "":
+		return []apperr.FieldError{field("agency_code", "Cán bộ phải thuộc một cơ quan", "is required for this role")}
+	case !role.HasAgency() && code != "":
+		return []apperr.FieldError{field("agency_code", "Vai trò này không thuộc cơ quan nào", "must be empty for this role")}
+	case code != "":
+		if err := s.cfg.AgencyExists(ctx, code); err != nil {
+			return []apperr.FieldError{field("agency_code", "Cơ quan không tồn tại", "no agency has this code")}
+		}
+	}
+	return nil
+}
+
+func (s *Service) requireManager(p Principal) error {
+	if p.IsAnonymous() {
+		return ErrUnauthenticated()
+	}
+	if !p.Can(PermUsersManage) && !p.Can(PermOfficersManage) {
+		return ErrForbidden()
+	}
+	return nil
+}
+
+// canManage reports whether p may see and change u: admins every account,
+// agency admins the officers of their own agency.
+func canManage(p Principal, u *User) bool {
+	if p.Can(PermUsersManage) {
+		return true
+	}
+	return p.Can(PermOfficersManage) && u.Role == RoleOfficer && u.AgencyCode == p.AgencyCode && p.AgencyCode != ""
+}
+
+// ListUsers lists the accounts p manages: every account for an admin (with
+// optional role and agency filters), the officers of its own agency for an
+// agency admin. Pages follow account creation order.
+func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter) ([]User, error) {
+	if err := s.requireManager(p); err != nil {
+		return nil, err
+	}
+	if !p.Can(PermUsersManage) {
+		f.Role, f.AgencyCode = RoleOfficer, p.AgencyCode
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.store.ListUsers(ctx, f)
+}
+
+// StaffUpdate holds an admin's changes to an account; nil leaves a field
+// alone.
+type StaffUpdate struct {
+	Role       *Role
+	AgencyCode *string
+	Disabled   *bool
+	Name       *string
+}
+
+// UpdateStaff changes an account's role, agency, name or disabled flag.
+// Agency admins may only enable, disable or rename their own officers.
+// Disabling revokes every refresh token, and Authenticate refuses the
+// account's access tokens at once. Accounts p may not manage are reported
+// as not found.
+func (s *Service) UpdateStaff(ctx context.Context, p Principal, id string, in StaffUpdate) (*User, error) {
+	if err := s.requireManager(p); err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, id)
+	if err != nil || !canManage(p, u) || u.Erased {
+		return nil, apperr.NotFound(i18n.T("Không tìm thấy tài khoản", "account not found"))
+	}
+	if !p.Can(PermUsersManage) && (in.Role != nil || in.AgencyCode != nil) {
+		return nil, ErrForbidden()
+	}
+	wasDisabled := u.Disabled
+	var fs []apperr.FieldError
+	if in.Role != nil {
+		if !in.Role.IsStaff() || !u.Role.IsStaff() {
+			fs = append(fs, field("role", "Chỉ đổi giữa các vai trò cán bộ", "only staff roles can be given, to staff accounts"))
+		}
+		u.Role = *in.Role
+		if !u.Role.HasAgency() && in.AgencyCode == nil {
+			u.AgencyCode = ""
+		}
+	}
+	if in.AgencyCode != nil {
+		u.AgencyCode = *in.AgencyCode
+	}
+	if in.Role != nil || in.AgencyCode != nil {
+		fs = append(fs, s.checkAgency(ctx, u.Role, u.AgencyCode)...)
+	}
+	if in.Name != nil {
+		u.Name = cleanName("name", *in.Name, &fs)
+	}
+	if in.Disabled != nil {
+		u.Disabled = *in.Disabled
+	}
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	if prev, err := s.store.GetUser(ctx, id); err == nil {
+		if err := s.keepAnAdmin(ctx, prev, u.Role == RoleAdmin && !u.Disabled); err != nil {
+			return nil, err
+		}
+	}
+	u.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	if u.Disabled && !wasDisabled {
+		if err := s.store.RevokeUserTokens(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// system is the principal of operator commands and start-up bootstrap.
+var system = Principal{UserID: "system", Role: RoleAdmin}
+
+// AddStaff creates a staff account on behalf of an operator (camaug user add).
+func (s *Service) AddStaff(ctx context.Context, in StaffInput) (*User, error) {
+	return s.CreateStaff(ctx, system, in)
+}
+
+// EnsureAdmin creates an admin with email and password when no enabled
+// admin exists, and never touches an existing one. It reports whether it
+// created the account.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
+	n, err := s.store.CountActiveAdmins(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	_, err = s.AddStaff(ctx, StaffInput{Role: RoleAdmin, Email: email, Name: "Administrator", Password: password})
+	return err == nil, err
+}
+
+// EncodeCursor makes an opaque page cursor from the last ID of a page.
+func EncodeCursor(lastID string) string {
+	if lastID == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !ids.Valid(string(b)) {
+		return "", invalid(field("cursor", "Con trỏ trang không hợp lệ", "is not a valid cursor"))
+	}
+	return string(b), nil
+}
+

@@ -1,0 +1,286 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+)
+
+// IdentityStore implements identity.Store.
+type IdentityStore struct{ db *DB }
+
+var _ identity.Store = (*IdentityStore)(nil)
+
+// Identity returns the identity store.
+func (db *DB) Identity() identity.Store { return &IdentityStore{db: db} }
+
+const userColumns = `id, role, name, email, phone, device_hash, agency_code, locale, password_hash, disabled, erased, version, created_at, updated_at`
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (*identity.User, error) {
+	var u identity.User
+	var email, phone, device sql.NullString
+	var locale, created, updated string
+	err := row.Scan(&u.ID, &u.Role, &u.Name, &email, &phone, &device, &u.AgencyCode, &locale, &u.PasswordHash,
+		&u.Disabled, &u.Erased, &u.Version, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	u.Email, u.Phone, u.DeviceHash, u.Locale = email.String, phone.String, device.String, i18n.Lang(locale)
+	u.CreatedAt, u.UpdatedAt = parseTS(created), parseTS(updated)
+	return &u, nil
+}
+
+func errUserNotFound() error {
+	return apperr.NotFound(i18n.T("Không tìm thấy tài khoản", "account not found"))
+}
+
+func errLoginTaken() error {
+	return apperr.Conflict(i18n.T("Tên đăng nhập đã được dùng", "the login is already used"))
+}
+
+// CreateUser stores a new account.
+func (s *IdentityStore) CreateUser(ctx context.Context, u *identity.User) error {
+	u.Version = 1
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
+		u.PasswordHash, u.Disabled, u.Erased, u.Version, ts(u.CreatedAt), ts(u.UpdatedAt))
+	if isUniqueViolation(err) {
+		return errLoginTaken()
+	}
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// GetUser returns an account by ID.
+func (s *IdentityStore) GetUser(ctx context.Context, id string) (*identity.User, error) {
+	u, err := scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errUserNotFound()
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return u, nil
+}
+
+// FindUser returns the account with a login.
+func (s *IdentityStore) FindUser(ctx context.Context, l identity.LoginKey) (*identity.User, error) {
+	col, val := "email", l.Email
+	switch {
+	case l.Phone != "":
+		col, val = "phone", l.Phone
+	case l.DeviceHash != "":
+		col, val = "device_hash", l.DeviceHash
+	}
+	if val == "" {
+		return nil, errUserNotFound()
+	}
+	u, err := scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, val))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errUserNotFound()
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return u, nil
+}
+
+// ListUsers returns a page of accounts in ID order.
+func (s *IdentityStore) ListUsers(ctx context.Context, f identity.UserFilter) ([]identity.User, error) {
+	q := `SELECT ` + userColumns + ` FROM users WHERE id > ?`
+	args := []any{f.After}
+	if f.Role != "" {
+		q += ` AND role = ?`
+		args = append(args, f.Role)
+	}
+	if f.AgencyCode != "" {
+		q += ` AND agency_code = ?`
+		args = append(args, f.AgencyCode)
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	out := []identity.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, apperr.Internal(err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return out, nil
+}
+
+// UpdateUser writes u if nobody changed it since it was read.
+func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error {
+	res, err := s.db.write.ExecContext(ctx, `UPDATE users SET role = ?, name = ?, email = ?, phone = ?, device_hash = ?,
+		agency_code = ?, locale = ?, password_hash = ?, disabled = ?, erased = ?, version = version + 1, updated_at = ?
+		WHERE id = ? AND version = ?`,
+		u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
+		u.PasswordHash, u.Disabled, u.Erased, ts(u.UpdatedAt), u.ID, u.Version)
+	if isUniqueViolation(err) {
+		return errLoginTaken()
+	}
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.GetUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return apperr.Conflict(i18n.T("Tài khoản vừa được thay đổi bởi thao tác khác; hãy tải lại", "the account was changed meanwhile; reload it"))
+	}
+	u.Version++
+	return nil
+}
+
+// CountActiveAdmins counts enabled admins.
+func (s *IdentityStore) CountActiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&n)
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	return n, nil
+}
+
+// AddRefreshToken stores a token's hash.
+func (s *IdentityStore) AddRefreshToken(ctx context.Context, t identity.RefreshToken) error {
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Hash, t.FamilyID, t.UserID, ts(t.ExpiresAt), ts(t.CreatedAt))
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// UseRefreshToken spends a token, atomically.
+func (s *IdentityStore) UseRefreshToken(ctx context.Context, hash string) (identity.RefreshToken, error) {
+	var t identity.RefreshToken
+	var expires, created string
+	err := s.db.write.QueryRowContext(ctx, `UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0 AND revoked = 0
+		RETURNING hash, family_id, user_id, expires_at, created_at, used, revoked`, hash).
+		Scan(&t.Hash, &t.FamilyID, &t.UserID, &expires, &created, &t.Used, &t.Revoked)
+	if err == nil {
+		t.ExpiresAt, t.CreatedAt = parseTS(expires), parseTS(created)
+		return t, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return t, apperr.Internal(err)
+	}
+	err = s.db.read.QueryRowContext(ctx, `SELECT hash, family_id, user_id, expires_at, created_at, used, revoked FROM refresh_tokens WHERE hash = ?`, hash).
+		Scan(&t.Hash, &t.FamilyID, &t.UserID, &expires, &created, &t.Used, &t.Revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, apperr.NotFound(i18n.T("Token không tồn tại", "unknown token"))
+	}
+	if err != nil {
+		return t, apperr.Internal(err)
+	}
+	t.ExpiresAt, t.CreatedAt = parseTS(expires), parseTS(created)
+	return t, apperr.Conflict(i18n.T("Token đã được dùng", "the token was already used"))
+}
+
+// RevokeFamily revokes a token family.
+func (s *IdentityStore) RevokeFamily(ctx context.Context, familyID string) error {
+	if _, err := s.db.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?`, familyID); err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// RevokeUserTokens revokes every token of a user.
+func (s *IdentityStore) RevokeUserTokens(ctx context.Context, userID string) error {
+	if _, err := s.db.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?`, userID); err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// SigningKeys returns every key, newest first.
+func (s *IdentityStore) SigningKeys(ctx context.Context) ([]identity.SigningKey, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT kid, public_key, sealed_private, created_at FROM signing_keys ORDER BY created_at DESC, kid DESC`)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	var out []identity.SigningKey
+	for rows.Next() {
+		var k identity.SigningKey
+		var pub []byte
+		var created string
+		if err := rows.Scan(&k.KID, &pub, &k.SealedPrivate, &created); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		k.Public, k.CreatedAt = pub, parseTS(created)
+		out = append(out, k)
+	}
+	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// AddSigningKey stores a key.
+func (s *IdentityStore) AddSigningKey(ctx context.Context, k identity.SigningKey) error {
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO signing_keys (kid, public_key, sealed_private, created_at) VALUES (?, ?, ?, ?)`,
+		k.KID, []byte(k.Public), k.SealedPrivate, ts(k.CreatedAt))
+	return apperr.InternalOrNil(err)
+}
+
+// HitAttempt counts one failed attempt.
+func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.Time) (int, error) {
+	var n int
+	err := s.db.write.QueryRowContext(ctx, `INSERT INTO login_attempts (key, window_start, count) VALUES (?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1 RETURNING count`, key, window.Unix()).Scan(&n)
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	// Old windows are worthless; drop those older than a day.
+	if _, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, window.Add(-24*time.Hour).Unix()); err != nil {
+		return 0, apperr.Internal(err)
+	}
+	return n, nil
+}
+
+// AttemptCount returns the failures of key in the window.
+func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window time.Time) (int, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT count FROM login_attempts WHERE key = ? AND window_start = ?`, key, window.Unix()).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, apperr.InternalOrNil(err)
+}
+
+// ClearAttempts forgets key's failures.
+func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
+	_, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, key)
+	return apperr.InternalOrNil(err)
+}

@@ -1,0 +1,272 @@
+package storetest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+	"camaug/internal/ids"
+)
+
+func runIdentity(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("Users", func(t *testing.T) { testUsers(t, newStores(t).Identity) })
+	t.Run("UserList", func(t *testing.T) { testUserList(t, newStores(t).Identity) })
+	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStores(t).Identity) })
+	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, newStores(t).Identity) })
+	t.Run("LoginAttempts", func(t *testing.T) { testAttempts(t, newStores(t).Identity) })
+}
+
+func newUser(role identity.Role, email, phone string) *identity.User {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	return &identity.User{ID: ids.New(), Role: role, Name: "Nguyễn Văn An", Email: email, Phone: phone, Locale: i18n.VI,
+		PasswordHash: "$argon2id$x", CreatedAt: now, UpdatedAt: now}
+}
+
+func testUsers(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	a := newUser(identity.RoleCitizen, "an@example.vn", "+84912345678")
+	if err := s.CreateUser(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Version != 1 {
+		t.Fatalf("new user version %d, want 1", a.Version)
+	}
+	got, err := s.GetUser(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, got, a)
+	for _, l := range []identity.LoginKey{{Email: "an@example.vn"}, {Phone: "+84912345678"}} {
+		got, err := s.FindUser(ctx, l)
+		if err != nil || got.ID != a.ID {
+			t.Fatalf("FindUser(%+v): got %v, %v; want %s", l, got, err, a.ID)
+		}
+	}
+	_, err = s.FindUser(ctx, identity.LoginKey{Email: "nobody@example.vn"})
+	wantCode(t, err, apperr.ENOTFOUND)
+	_, err = s.GetUser(ctx, ids.New())
+	wantCode(t, err, apperr.ENOTFOUND)
+
+	// Logins are unique when set; unset logins never collide.
+	wantCode(t, s.CreateUser(ctx, newUser(identity.RoleCitizen, "an@example.vn", "")), apperr.ECONFLICT)
+	wantCode(t, s.CreateUser(ctx, newUser(identity.RoleCitizen, "", "+84912345678")), apperr.ECONFLICT)
+	for i := 0; i < 3; i++ {
+		g := newUser(identity.RoleGuest, "", "")
+		g.DeviceHash = ids.New()
+		if err := s.CreateUser(ctx, g); err != nil {
+			t.Fatalf("guest %d without email or phone: %v", i, err)
+		}
+	}
+	dev := newUser(identity.RoleGuest, "", "")
+	dev.DeviceHash = "device-1"
+	if err := s.CreateUser(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	dup := newUser(identity.RoleGuest, "", "")
+	dup.DeviceHash = "device-1"
+	wantCode(t, s.CreateUser(ctx, dup), apperr.ECONFLICT)
+	if got, err := s.FindUser(ctx, identity.LoginKey{DeviceHash: "device-1"}); err != nil || got.ID != dev.ID {
+		t.Fatalf("FindUser(device): got %v, %v", got, err)
+	}
+
+	// Compare-and-swap updates.
+	stale := *a
+	a.Name = "Trần Thị Bình"
+	if err := s.UpdateUser(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Version != 2 {
+		t.Fatalf("version after update %d, want 2", a.Version)
+	}
+	stale.Name = "lost update"
+	wantCode(t, s.UpdateUser(ctx, &stale), apperr.ECONFLICT)
+	got, _ = s.GetUser(ctx, a.ID)
+	if got.Name != "Trần Thị Bình" {
+		t.Fatalf("a stale update overwrote the name: %q", got.Name)
+	}
+	// Freeing a login lets another account take it; taking a used one fails.
+	b := newUser(identity.RoleCitizen, "binh@example.vn", "")
+	if err := s.CreateUser(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	b.Email = "an@example.vn"
+	wantCode(t, s.UpdateUser(ctx, b), apperr.ECONFLICT)
+	b.Email = "binh@example.vn"
+	a.Email, a.Phone = "", ""
+	if err := s.UpdateUser(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	c := newUser(identity.RoleCitizen, "an@example.vn", "+84912345678")
+	if err := s.CreateUser(ctx, c); err != nil {
+		t.Fatalf("login freed by an update is still taken: %v", err)
+	}
+	missing := newUser(identity.RoleCitizen, "", "")
+	wantCode(t, s.UpdateUser(ctx, missing), apperr.ENOTFOUND)
+
+	// Admin count.
+	n, err := s.CountActiveAdmins(ctx)
+	if err != nil || n != 0 {
+		t.Fatalf("admins: got %d, %v; want 0", n, err)
+	}
+	adm := newUser(identity.RoleAdmin, "admin@camau.gov.vn", "")
+	s.CreateUser(ctx, adm)
+	off := newUser(identity.RoleAdmin, "admin2@camau.gov.vn", "")
+	off.Disabled = true
+	s.CreateUser(ctx, off)
+	if n, _ := s.CountActiveAdmins(ctx); n != 1 {
+		t.Fatalf("admins: got %d, want 1 (one is disabled)", n)
+	}
+}
+
+func testUserList(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	var officers []string
+	for i := 0; i < 7; i++ {
+		u := newUser(identity.RoleOfficer, "", "")
+		u.Email = ids.New() + "@camau.gov.vn"
+		u.AgencyCode = "so-xay-dung"
+		if i%2 == 1 {
+			u.AgencyCode = "so-y-te"
+		} else {
+			officers = append(officers, u.ID)
+		}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond) // IDs order by millisecond
+	}
+	s.CreateUser(ctx, newUser(identity.RoleCitizen, "x@example.vn", ""))
+	var got []string
+	after := ""
+	for page := 0; page < 10; page++ {
+		list, err := s.ListUsers(ctx, identity.UserFilter{Role: identity.RoleOfficer, AgencyCode: "so-xay-dung", After: after, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range list {
+			got = append(got, u.ID)
+		}
+		if len(list) < 3 {
+			break
+		}
+		after = list[len(list)-1].ID
+	}
+	sameJSON(t, got, officers)
+	all, _ := s.ListUsers(ctx, identity.UserFilter{Limit: 100})
+	if len(all) != 8 {
+		t.Fatalf("unfiltered list: got %d, want 8", len(all))
+	}
+}
+
+func testRefreshTokens(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	tok := identity.RefreshToken{Hash: "h1", FamilyID: "f1", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.AddRefreshToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	s.AddRefreshToken(ctx, identity.RefreshToken{Hash: "h2", FamilyID: "f1", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	s.AddRefreshToken(ctx, identity.RefreshToken{Hash: "h3", FamilyID: "f2", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	s.AddRefreshToken(ctx, identity.RefreshToken{Hash: "h4", FamilyID: "f3", UserID: "u2", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+
+	got, err := s.UseRefreshToken(ctx, "h1")
+	if err != nil || got.FamilyID != "f1" || got.UserID != "u1" || !got.ExpiresAt.Equal(tok.ExpiresAt) {
+		t.Fatalf("first use: got %+v, %v", got, err)
+	}
+	got, err = s.UseRefreshToken(ctx, "h1")
+	wantCode(t, err, apperr.ECONFLICT)
+	if got.FamilyID != "f1" {
+		t.Fatalf("reuse must return the token's family, got %q", got.FamilyID)
+	}
+	_, err = s.UseRefreshToken(ctx, "nope")
+	wantCode(t, err, apperr.ENOTFOUND)
+
+	if err := s.RevokeFamily(ctx, "f1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UseRefreshToken(ctx, "h2")
+	wantCode(t, err, apperr.ECONFLICT)
+	if err := s.RevokeUserTokens(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UseRefreshToken(ctx, "h3")
+	wantCode(t, err, apperr.ECONFLICT)
+	if _, err := s.UseRefreshToken(ctx, "h4"); err != nil {
+		t.Fatalf("another user's token was revoked: %v", err)
+	}
+
+	// Of many concurrent uses of one token, exactly one wins.
+	s.AddRefreshToken(ctx, identity.RefreshToken{Hash: "race", FamilyID: "f9", UserID: "u9", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.UseRefreshToken(ctx, "race"); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d concurrent uses succeeded, want exactly 1", wins)
+	}
+}
+
+func testSigningKeys(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	keys, err := s.SigningKeys(ctx)
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("new store: got %d keys, %v", len(keys), err)
+	}
+	base := time.Now().UTC().Truncate(time.Millisecond)
+	for i, kid := range []string{"k1", "k2"} {
+		if err := s.AddSigningKey(ctx, identity.SigningKey{KID: kid, Public: []byte{byte(i), 2, 3}, SealedPrivate: []byte{9, 8, byte(i)},
+			CreatedAt: base.Add(time.Duration(i) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ = s.SigningKeys(ctx)
+	if len(keys) != 2 || keys[0].KID != "k2" || keys[1].KID != "k1" || keys[0].SealedPrivate[2] != 1 {
+		t.Fatalf("got %+v, want k2 then k1 with their bytes", keys)
+	}
+}
+
+func testAttempts(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	w := time.Unix(1_800_000_000, 0)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.HitAttempt(ctx, "acct:email:an@example.vn", w); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, err := s.AttemptCount(ctx, "acct:email:an@example.vn", w); err != nil || n != 20 {
+		t.Fatalf("after 20 concurrent hits: got %d, %v; want 20", n, err)
+	}
+	if n, _ := s.HitAttempt(ctx, "acct:email:an@example.vn", w.Add(15*time.Minute)); n != 1 {
+		t.Fatalf("a new window: got %d, want 1", n)
+	}
+	if n, _ := s.AttemptCount(ctx, "addr:10.0.0.1", w); n != 0 {
+		t.Fatalf("another key: got %d, want 0", n)
+	}
+	if err := s.ClearAttempts(ctx, "acct:email:an@example.vn"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.AttemptCount(ctx, "acct:email:an@example.vn", w); n != 0 {
+		t.Fatalf("after clear: got %d, want 0", n)
+	}
+}
