@@ -14,11 +14,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"camaug/feedback"
+	"camaug/internal/identity"
 )
 
 // Config holds the app's dependencies.
 type Config struct {
 	Reference *feedback.ReferenceService
+	Identity  *identity.Service
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
+	// proxies whose X-Forwarded-For is believed; from anyone else the
+	// header is ignored and the client address is the connection's.
+	TrustedProxies []string
 	// Ready reports whether the store answers; /readyz returns 503 when it
 	// returns an error.
 	Ready func(ctx context.Context) error
@@ -45,13 +51,17 @@ func New(cfg Config) *fiber.App {
 	}
 	routes := &routeTable{}
 	app := fiber.New(fiber.Config{
-		AppName:               "camaug",
-		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(cfg.Logger, routes),
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		AppName:                 "camaug",
+		DisableStartupMessage:   true,
+		ErrorHandler:            errorHandler(cfg.Logger, routes),
+		BodyLimit:               cfg.BodyLimit,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	app.Use(withRequestID)
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
@@ -61,6 +71,7 @@ func New(cfg Config) *fiber.App {
 			cfg.Logger.Error("panic", "request_id", requestID(c), "panic", e)
 		},
 	}))
-	register(app, routes, cfg)
+	app.Use(authenticate(cfg.Identity))
+	registerRoutes(app, routes, cfg)
 	return app
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pb33f/libopenapi"
@@ -17,6 +18,7 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/identity"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/mongo/mongotest"
 	"camaug/internal/store/sqlite"
@@ -26,6 +28,7 @@ import (
 // testStore is what the API tests need of either store.
 type testStore interface {
 	Reference() feedback.ReferenceStore
+	Identity() identity.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -34,6 +37,8 @@ type testEnv struct {
 	app   *fiber.App
 	store testStore
 	mongo *mongotest.Server // nil on SQLite
+	ids   *identity.Service
+	now   *time.Time // the identity service's clock; tests may move it
 }
 
 // stores runs fn once per store kind, each on a fresh, seeded store.
@@ -66,7 +71,20 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	if _, err := ref.SeedDefault(ctx); err != nil {
 		t.Fatal(err)
 	}
-	env.app = api.New(api.Config{Reference: ref, Ready: env.store.Ping})
+	keys, err := identity.NewKeyring(ctx, env.store.Identity(), []byte("test key secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	env.now = &now
+	env.ids = identity.NewService(env.store.Identity(), keys, identity.Config{
+		Now: func() time.Time { return *env.now },
+		AgencyExists: func(ctx context.Context, code string) error {
+			_, err := env.store.Reference().Agencies().Get(ctx, code)
+			return err
+		},
+	})
+	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}})
 	return env
 }
 

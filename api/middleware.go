@@ -27,15 +27,19 @@ var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 func withRequestID(c *fiber.Ctx) error {
 	id := c.Get(headerRequestID)
 	if !safeRequestID.MatchString(id) {
-		var b [12]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		id = newRequestID()
 	} else {
 		id = string([]byte(id)) // fasthttp reuses the header buffer
 	}
 	c.Locals(localRequestID, id)
 	c.Set(headerRequestID, id)
 	return c.Next()
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func requestID(c *fiber.Ctx) string {

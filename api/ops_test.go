@@ -16,6 +16,7 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/identity"
 	"camaug/internal/store/sqlite"
 	apidocs "camaug/mobile-api-docs"
 )
@@ -87,7 +88,12 @@ func TestInternalErrorHidesCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := api.New(api.Config{Reference: feedback.NewReferenceService(db.Reference()), Ready: db.Ping})
+	keys, err := identity.NewKeyring(context.Background(), db.Identity(), []byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := api.New(api.Config{Reference: feedback.NewReferenceService(db.Reference()), Ready: db.Ping,
+		Identity: identity.NewService(db.Identity(), keys, identity.Config{})})
 	db.Close() // every query now fails inside the store
 	r := do(t, app, get("/v1/categories"))
 	p := wantProblem(t, r, http.StatusInternalServerError)

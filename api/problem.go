@@ -3,7 +3,9 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,7 +38,9 @@ type problemKind struct {
 
 // The one place where error codes become HTTP statuses.
 var byCode = map[apperr.Code]problemKind{
+	apperr.EMALFORMED:    {http.StatusBadRequest, "bad-request", i18n.T("Yêu cầu không hợp lệ", "Bad request")},
 	apperr.EINVALID:      {http.StatusUnprocessableEntity, "invalid", i18n.T("Dữ liệu không hợp lệ", "Invalid input")},
+	apperr.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "too-large", i18n.T("Dữ liệu gửi lên quá lớn", "Request body too large")},
 	apperr.ENOTFOUND:     {http.StatusNotFound, "not-found", i18n.T("Không tìm thấy", "Not found")},
 	apperr.ECONFLICT:     {http.StatusConflict, "conflict", i18n.T("Xung đột dữ liệu", "Conflict")},
 	apperr.EUNAUTHORIZED: {http.StatusUnauthorized, "unauthorized", i18n.T("Chưa xác thực", "Unauthorized")},
@@ -74,6 +78,10 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		lang := langOf(c)
 		p := problem{Instance: c.Path(), RequestID: requestID(c)}
+		if p.RequestID == "" { // fasthttp refused the request before any middleware ran
+			p.RequestID = newRequestID()
+			c.Set(headerRequestID, p.RequestID)
+		}
 		var (
 			ae *apperr.Error
 			fe *fiber.Error
@@ -87,6 +95,12 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
 			if ae.Code != apperr.EINTERNAL {
 				p.Detail = ae.Message.In(lang)
+			}
+			if ae.RetryAfter > 0 {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
+			}
+			if ae.Code == apperr.EUNAUTHORIZED {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="camaug"`)
 			}
 			for _, f := range ae.Fields {
 				p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Message: f.Message.In(lang)})
@@ -109,7 +123,7 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 		if p.Status >= 500 {
 			log.Error("request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "status", p.Status, "error", err.Error())
 		}
-		if p.Status == http.StatusServiceUnavailable {
+		if p.Status == http.StatusServiceUnavailable && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 			c.Set(fiber.HeaderRetryAfter, "5")
 		}
 		c.Set(fiber.HeaderContentLanguage, string(lang))

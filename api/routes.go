@@ -7,14 +7,25 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"camaug/internal/identity"
 )
 
 // register lists every route of the service: the whole surface at a glance.
 // Each must also be in mobile-api-docs/openapi.yaml (a test checks).
-func register(app *fiber.App, routes *routeTable, cfg Config) {
-	r := func(method, path string, h fiber.Handler) {
+func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
+	r := func(method, path string, h ...fiber.Handler) {
 		routes.add(method, path)
-		app.Add(method, path, h)
+		app.Add(method, path, h...)
+	}
+	id := cfg.Identity
+	self := require(identity.PermSelf)
+	manager := func(c *fiber.Ctx) error { // admins, and agency admins for their own officers
+		p := principal(c)
+		if p.Can(identity.PermUsersManage) {
+			return c.Next()
+		}
+		return require(identity.PermOfficersManage)(c)
 	}
 
 	// Operations.
@@ -27,6 +38,21 @@ func register(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/categories", listCategories(cfg.Reference))
 	r(fiber.MethodGet, "/v1/agencies", listAgencies(cfg.Reference))
 	r(fiber.MethodGet, "/v1/areas", listAreas(cfg.Reference))
+
+	// Identity.
+	r(fiber.MethodGet, "/.well-known/jwks.json", jwks(id))
+	r(fiber.MethodPost, "/v1/auth/register", register(id)) // a guest's token, if sent, turns that guest into the account
+	r(fiber.MethodPost, "/v1/auth/guest", guest(id))
+	r(fiber.MethodPost, "/v1/auth/login", login(id))
+	r(fiber.MethodPost, "/v1/auth/refresh", refresh(id))
+	r(fiber.MethodPost, "/v1/auth/logout", logout(id))
+	r(fiber.MethodGet, "/v1/me", self, getMe(id))
+	r(fiber.MethodPatch, "/v1/me", self, patchMe(id))
+	r(fiber.MethodDelete, "/v1/me", self, deleteMe(id))
+	r(fiber.MethodPost, "/v1/me/password", self, changePassword(id))
+	r(fiber.MethodGet, "/v1/admin/users", manager, listUsers(id))
+	r(fiber.MethodPost, "/v1/admin/users", manager, createUser(id))
+	r(fiber.MethodPatch, "/v1/admin/users/:id", manager, patchUser(id))
 }
 
 // routeTable remembers the registered routes so a 405 can list the methods

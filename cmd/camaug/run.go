@@ -17,6 +17,7 @@ import (
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
 )
@@ -25,9 +26,12 @@ const usage = `Usage:
   camaug [serve] [--addr HOST:PORT] [--data-dir DIR]
   camaug export reference FILE.json    (FILE "-" writes to standard output)
   camaug import reference FILE.json
+  camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]   (password on standard input)
+  camaug keys rotate                    (new token signing key; old ones still verify)
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
-CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
+CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
+CAMAUG_TRUSTED_PROXIES, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
 `
 
 // config is the service's configuration, from the environment and flags.
@@ -39,6 +43,10 @@ type config struct {
 	MongoWriteConcern string
 	LogFormat         string
 	ShutdownTimeout   time.Duration
+	AdminEmail        string
+	AdminPassword     string
+	KeySecret         string
+	TrustedProxies    []string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -55,6 +63,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MongoDatabase:     or("CAMAUG_MONGODB_DATABASE", "camaug"),
 		MongoWriteConcern: or("CAMAUG_MONGODB_WRITE_CONCERN", "majority"),
 		LogFormat:         or("CAMAUG_LOG_FORMAT", "text"),
+		AdminEmail:        getenv("CAMAUG_ADMIN_EMAIL"),
+		AdminPassword:     getenv("CAMAUG_ADMIN_PASSWORD"),
+		KeySecret:         getenv("CAMAUG_KEY_SECRET"),
+	}
+	for _, p := range strings.Split(getenv("CAMAUG_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
+	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
+		return cfg, fmt.Errorf("CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD go together: set both or neither")
 	}
 	d, err := time.ParseDuration(or("CAMAUG_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil || d <= 0 {
@@ -94,6 +113,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return exportReference(ctx, cfg, rest[1], stdout)
 		}
 		return importReference(ctx, cfg, rest[1], stdout)
+	case "user":
+		if len(rest) < 1 || rest[0] != "add" {
+			return fmt.Errorf("usage: camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]")
+		}
+		return addUser(ctx, cfg, rest[1:], stdin, stdout, log)
+	case "keys":
+		if len(rest) != 1 || rest[0] != "rotate" {
+			return fmt.Errorf("usage: camaug keys rotate")
+		}
+		return rotateKeys(ctx, cfg, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -106,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // store is what the program needs of either database.
 type store interface {
 	Reference() feedback.ReferenceStore
+	Identity() identity.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -154,7 +184,20 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	} else if seeded {
 		log.Info("empty store: loaded the built-in Cà Mau reference data")
 	}
-	app := api.New(api.Config{Reference: ref, Ready: st.Ping, Logger: log})
+	ids, err := identityService(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	if cfg.AdminEmail != "" {
+		created, err := ids.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			return fmt.Errorf("creating the admin from CAMAUG_ADMIN_EMAIL: %s", describe(err))
+		}
+		if created {
+			log.Info("created the admin account", "email", cfg.AdminEmail)
+		}
+	}
+	app := api.New(api.Config{Reference: ref, Identity: ids, Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -18,7 +18,9 @@ type Code string
 
 // The error codes. The API maps each to one HTTP status.
 const (
+	EMALFORMED    Code = "EMALFORMED"    // the request cannot be read (bad JSON, wrong types)
 	EINVALID      Code = "EINVALID"      // the input breaks a rule
+	ETOOLARGE     Code = "ETOOLARGE"     // the request is over a size limit
 	ENOTFOUND     Code = "ENOTFOUND"     // the object does not exist (or the caller may not know it does)
 	ECONFLICT     Code = "ECONFLICT"     // duplicate, stale version, illegal state change
 	EUNAUTHORIZED Code = "EUNAUTHORIZED" // who is calling is unknown

@@ -687,4 +687,3 @@ func DecodeCursor(c string) (string, error) {
 	}
 	return string(b), nil
 }
-

@@ -86,11 +86,14 @@ func NormalizeEmail(s string) (string, bool) {
 // or 9.
 func NormalizePhone(s string) (string, bool) {
 	var digits strings.Builder
-	for i, r := range strings.TrimSpace(s) {
+	plus := false
+	for _, r := range strings.TrimSpace(s) {
 		switch {
 		case unicode.IsDigit(r) && r < 128:
 			digits.WriteRune(r)
-		case r == '+' && i == 0, r == ' ', r == '.', r == '-', r == '(', r == ')':
+		case r == '+' && digits.Len() == 0 && !plus:
+			plus = true
+		case r == ' ', r == '.', r == '-', r == '(', r == ')':
 		default:
 			return "", false
 		}
@@ -101,7 +104,7 @@ func NormalizePhone(s string) (string, bool) {
 		d = d[2:]
 	case strings.HasPrefix(d, "0") && len(d) == 10:
 		d = d[1:]
-	case strings.HasPrefix(s, "+") && !strings.HasPrefix(d, "84"):
+	case plus && !strings.HasPrefix(d, "84"):
 		return "", false
 	}
 	if len(d) != 9 || !strings.ContainsRune("35789", rune(d[0])) {

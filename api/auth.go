@@ -1,0 +1,350 @@
+package api
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/internal/identity"
+	"camaug/internal/ids"
+)
+
+const localPrincipal = "principal"
+
+// authenticate reads the bearer token, if any, into the request's
+// principal. No header means an anonymous caller; a header with a bad token
+// is refused with 401 whatever the route, so a client learns its token is
+// bad instead of silently acting anonymously.
+func authenticate(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		h := c.Get(fiber.HeaderAuthorization)
+		if h == "" {
+			c.Locals(localPrincipal, identity.Anonymous)
+			return c.Next()
+		}
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return identity.ErrUnauthenticated()
+		}
+		p, err := svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Locals(localPrincipal, p)
+		return c.Next()
+	}
+}
+
+func principal(c *fiber.Ctx) identity.Principal {
+	p, _ := c.Locals(localPrincipal).(identity.Principal)
+	return p
+}
+
+// require lets the request through only when the caller's role grants perm.
+func require(perm identity.Permission) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := principal(c).Require(perm); err != nil {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+type tokensOut struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+}
+
+func toTokens(t identity.Tokens) tokensOut {
+	return tokensOut{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: "Bearer", ExpiresIn: t.ExpiresIn}
+}
+
+type userOut struct {
+	ID         string    `json:"id"`
+	Role       string    `json:"role"`
+	Name       string    `json:"name,omitempty"`
+	Email      string    `json:"email,omitempty"`
+	Phone      string    `json:"phone,omitempty"`
+	AgencyCode string    `json:"agency_code,omitempty"`
+	Locale     string    `json:"locale"`
+	Disabled   bool      `json:"disabled"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+var zone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+func toUser(u *identity.User) userOut {
+	return userOut{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, AgencyCode: u.AgencyCode,
+		Locale: string(u.Locale), Disabled: u.Disabled, CreatedAt: u.CreatedAt.In(zone)}
+}
+
+type registerIn struct {
+	Phone    string `json:"phone" validate:"max=32"`
+	Email    string `json:"email" validate:"max=254"`
+	Password string `json:"password" validate:"required,max=256"`
+	Name     string `json:"name" validate:"required,max=200"`
+	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
+}
+
+type registeredOut struct {
+	User userOut `json:"user"`
+	tokensOut
+}
+
+func register(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in registerIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		u, tokens, err := svc.Register(c.UserContext(), principal(c), identity.RegisterInput(in))
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusCreated)
+		return c.JSON(registeredOut{User: toUser(u), tokensOut: toTokens(tokens)})
+	}
+}
+
+type guestIn struct {
+	DeviceID string `json:"device_id" validate:"required,min=8,max=200"`
+	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
+}
+
+func guest(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in guestIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		u, tokens, err := svc.Guest(c.UserContext(), in.DeviceID, in.Locale)
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusCreated)
+		return c.JSON(registeredOut{User: toUser(u), tokensOut: toTokens(tokens)})
+	}
+}
+
+type loginIn struct {
+	Login    string `json:"login" validate:"required,max=254"`
+	Password string `json:"password" validate:"required,max=256"`
+}
+
+func login(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in loginIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		tokens, err := svc.Login(c.UserContext(), in.Login, in.Password, c.IP())
+		if err != nil {
+			return err
+		}
+		return c.JSON(toTokens(tokens))
+	}
+}
+
+type refreshIn struct {
+	RefreshToken string `json:"refresh_token" validate:"required,max=200"`
+}
+
+func refresh(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in refreshIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		tokens, err := svc.Refresh(c.UserContext(), in.RefreshToken)
+		if err != nil {
+			return err
+		}
+		return c.JSON(toTokens(tokens))
+	}
+}
+
+func logout(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in refreshIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if err := svc.Logout(c.UserContext(), in.RefreshToken); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func jwks(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		return c.JSON(fiber.Map{"keys": svc.Keys().JWKS()})
+	}
+}
+
+func getMe(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := svc.Me(c.UserContext(), principal(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(toUser(u))
+	}
+}
+
+type patchMeIn struct {
+	Name   *string `json:"name" validate:"omitempty,max=200"`
+	Locale *string `json:"locale" validate:"omitempty,oneof=vi en"`
+}
+
+func patchMe(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in patchMeIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		u, err := svc.UpdateMe(c.UserContext(), principal(c), identity.MeUpdate(in))
+		if err != nil {
+			return err
+		}
+		return c.JSON(toUser(u))
+	}
+}
+
+type passwordIn struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=256"`
+	NewPassword     string `json:"new_password" validate:"required,max=256"`
+}
+
+func changePassword(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in passwordIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func deleteMe(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := svc.DeleteMe(c.UserContext(), principal(c)); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+type userPage struct {
+	Items      []userOut `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func listUsers(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		after, err := identity.DecodeCursor(c.Query("cursor"))
+		if err != nil {
+			return err
+		}
+		limit := c.QueryInt("limit", 50)
+		if limit < 1 || limit > 200 {
+			return invalidQuery("limit", "Phải từ 1 đến 200", "must be between 1 and 200")
+		}
+		role := identity.Role(c.Query("role"))
+		if role != "" && !validRole(role) {
+			return invalidQuery("role", "Vai trò không tồn tại", "is not a role")
+		}
+		users, err := svc.ListUsers(c.UserContext(), principal(c), identity.UserFilter{Role: role, AgencyCode: c.Query("agency_code"), After: after, Limit: limit})
+		if err != nil {
+			return err
+		}
+		out := userPage{Items: make([]userOut, 0, len(users))}
+		for i := range users {
+			out.Items = append(out.Items, toUser(&users[i]))
+		}
+		if len(users) == limit {
+			next := identity.EncodeCursor(users[len(users)-1].ID)
+			out.NextCursor = &next
+		}
+		return c.JSON(out)
+	}
+}
+
+func validRole(r identity.Role) bool {
+	for _, x := range identity.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+type createUserIn struct {
+	Role       string `json:"role" validate:"required,oneof=officer agency_admin coordinator analyst admin"`
+	Email      string `json:"email" validate:"required,max=254"`
+	Phone      string `json:"phone" validate:"max=32"`
+	Name       string `json:"name" validate:"required,max=200"`
+	Password   string `json:"password" validate:"required,max=256"`
+	AgencyCode string `json:"agency_code" validate:"max=64"`
+}
+
+func createUser(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in createUserIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		u, err := svc.CreateStaff(c.UserContext(), principal(c), identity.StaffInput{Role: identity.Role(in.Role), Email: in.Email,
+			Phone: in.Phone, Name: in.Name, Password: in.Password, AgencyCode: in.AgencyCode})
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusCreated)
+		c.Location("/v1/admin/users/" + u.ID)
+		return c.JSON(toUser(u))
+	}
+}
+
+type patchUserIn struct {
+	Role       *string `json:"role" validate:"omitempty,oneof=officer agency_admin coordinator analyst admin"`
+	AgencyCode *string `json:"agency_code" validate:"omitempty,max=64"`
+	Disabled   *bool   `json:"disabled"`
+	Name       *string `json:"name" validate:"omitempty,max=200"`
+}
+
+func patchUser(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := c.Params("id")
+		if !ids.Valid(id) {
+			return invalidQuery("id", "Mã tài khoản không hợp lệ", "is not an account id")
+		}
+		var in patchUserIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		var role *identity.Role
+		if in.Role != nil {
+			r := identity.Role(*in.Role)
+			role = &r
+		}
+		u, err := svc.UpdateStaff(c.UserContext(), principal(c), string([]byte(id)),
+			identity.StaffUpdate{Role: role, AgencyCode: in.AgencyCode, Disabled: in.Disabled, Name: in.Name})
+		if err != nil {
+			return err
+		}
+		return c.JSON(toUser(u))
+	}
+}

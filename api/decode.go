@@ -1,0 +1,166 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+// validate checks request structs by their `validate` tags; errors name
+// fields by their JSON names.
+var validate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}()
+
+func malformed(vi, en string, fields ...apperr.FieldError) error {
+	e := apperr.New(apperr.EMALFORMED, i18n.T(vi, en))
+	e.Fields = fields
+	return e
+}
+
+// decodeJSON reads the body into dst strictly: JSON only, one object,
+// unknown fields and wrong types refused (so no operator object can slip
+// into a string), then checks the struct's validate tags. Bad JSON gives
+// 400; a rule broken gives 422 listing every bad field.
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != fiber.MIMEApplicationJSON {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType)
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return malformed("Thiếu nội dung JSON", "the request body is empty; a JSON object is expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return malformed("Chỉ gửi một đối tượng JSON", "unexpected data after the JSON object")
+	}
+	return check(dst)
+}
+
+func jsonError(err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &se):
+		return malformed(fmt.Sprintf("JSON sai cú pháp tại vị trí %d", se.Offset), fmt.Sprintf("malformed JSON at byte %d", se.Offset))
+	case errors.As(err, &te):
+		f := te.Field
+		if f == "" {
+			return malformed("Nội dung phải là một đối tượng JSON", "the body must be a JSON object")
+		}
+		return malformed("Sai kiểu dữ liệu", "a field has the wrong type",
+			apperr.FieldError{Field: f, Message: i18n.T("Phải là "+jsonTypeVi(te.Type), "must be "+jsonType(te.Type))})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return malformed("Có trường không được hỗ trợ", "the body has an unknown field",
+			apperr.FieldError{Field: f, Message: i18n.T("Trường không được hỗ trợ", "is not a known field")})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("JSON bị cắt cụt", "the JSON ends too early")
+	}
+	return malformed("JSON không hợp lệ", "malformed JSON")
+}
+
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	}
+	return "an object"
+}
+
+func jsonTypeVi(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "chuỗi ký tự"
+	case reflect.Bool:
+		return "true hoặc false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
+		return "số"
+	case reflect.Slice:
+		return "mảng"
+	case reflect.Pointer:
+		return jsonTypeVi(t.Elem())
+	}
+	return "đối tượng"
+}
+
+// check runs the validate tags and lists every broken rule.
+func check(v any) error {
+	err := validate.Struct(v)
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	fields := make([]apperr.FieldError, 0, len(verrs))
+	for _, fe := range verrs {
+		ns := fe.Namespace()
+		if _, rest, ok := strings.Cut(ns, "."); ok {
+			ns = rest
+		}
+		fields = append(fields, apperr.FieldError{Field: ns, Message: ruleMessage(fe)})
+	}
+	return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fields...)
+}
+
+func ruleMessage(fe validator.FieldError) i18n.Text {
+	p := fe.Param()
+	isString := fe.Kind() == reflect.String
+	switch fe.Tag() {
+	case "required":
+		return i18n.T("Bắt buộc nhập", "is required")
+	case "email":
+		return i18n.T("Email không hợp lệ", "must be an email address")
+	case "oneof":
+		return i18n.T("Phải là một trong: "+p, "must be one of: "+p)
+	case "min", "gte":
+		if isString {
+			return i18n.T("Tối thiểu "+p+" ký tự", "must be at least "+p+" characters")
+		}
+		return i18n.T("Tối thiểu là "+p, "must be at least "+p)
+	case "max", "lte":
+		if isString {
+			return i18n.T("Tối đa "+p+" ký tự", "must be at most "+p+" characters")
+		}
+		return i18n.T("Tối đa là "+p, "must be at most "+p)
+	}
+	return i18n.T("Không hợp lệ ("+fe.Tag()+")", "breaks the rule "+fe.Tag())
+}
+
+// invalidQuery reports a bad query or path parameter.
+func invalidQuery(field, vi, en string) error {
+	return apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), apperr.FieldError{Field: field, Message: i18n.T(vi, en)})
+}
