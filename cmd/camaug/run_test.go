@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,14 +41,38 @@ func env(kv ...string) func(string) string {
 
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-// waitAddr reads log lines until the server says where it listens.
-func waitAddr(t *testing.T, logs io.Reader) string {
+// logBuffer keeps every log line a server wrote.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) add(line string) {
+	if b != nil {
+		b.mu.Lock()
+		b.lines = append(b.lines, line)
+		b.mu.Unlock()
+	}
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+// waitAddr reads log lines until the server says where it listens; every
+// line also goes to keep, when given.
+func waitAddr(t *testing.T, logs io.Reader, keep ...*logBuffer) string {
 	t.Helper()
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(logs)
 		sent := false
 		for sc.Scan() {
+			for _, k := range keep {
+				k.add(sc.Text())
+			}
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil && !sent {
 				found <- m[1]
 				sent = true
@@ -71,7 +96,7 @@ func waitAddr(t *testing.T, logs io.Reader) string {
 
 // startServer runs run() in-process; the returned stop cancels it (as
 // SIGTERM would) and returns run's result.
-func startServer(t *testing.T, getenv func(string) string) (base string, stop func() error) {
+func startServer(t *testing.T, getenv func(string) string, keep ...*logBuffer) (base string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -81,7 +106,7 @@ func startServer(t *testing.T, getenv func(string) string) (base string, stop fu
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	addr := waitAddr(t, pr)
+	addr := waitAddr(t, pr, keep...)
 	stopped := false
 	var result error
 	stop = func() error {
@@ -309,5 +334,145 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if _, err := loadConfig(env("CAMAUG_LOG_FORMAT", "xml")); err == nil {
 		t.Error("bad log format: got nil, want an error")
+	}
+	if _, err := loadConfig(env("CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn")); err == nil {
+		t.Error("admin email without password: got nil, want an error")
+	}
+	cfg, _ = loadConfig(env("CAMAUG_TRUSTED_PROXIES", " 10.0.0.1, 10.1.0.0/16 ,"))
+	if strings.Join(cfg.TrustedProxies, "|") != "10.0.0.1|10.1.0.0/16" {
+		t.Errorf("trusted proxies: got %q", cfg.TrustedProxies)
+	}
+}
+
+func postJSON(t *testing.T, url string, body any, out any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+type tokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// TestSecretsStayOutOfDataAndLogs: after an admin bootstrap, a registration,
+// a login and a refresh, neither the data folder (database, WAL) nor the log
+// holds a password, a refresh token or the key secret in clear text.
+func TestSecretsStayOutOfDataAndLogs(t *testing.T) {
+	dir := t.TempDir()
+	logs := &logBuffer{}
+	const adminPassword, citizenPassword, keySecret = "Admin-Bootstrap-Secret-42", "Citizen-Secret-Ngap-Nuoc", "Key-Secret-Very-Private"
+	base, stop := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir, "CAMAUG_KEY_SECRET", keySecret,
+		"CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD", adminPassword), logs)
+	var reg tokenPair
+	if code := postJSON(t, base+"/v1/auth/register", map[string]string{"email": "mai@example.vn", "password": citizenPassword, "name": "Mai"}, &reg); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
+	var admin tokenPair
+	if code := postJSON(t, base+"/v1/auth/login", map[string]string{"login": "admin@camau.gov.vn", "password": adminPassword}, &admin); code != 200 {
+		t.Fatalf("the bootstrap admin cannot log in: %d", code)
+	}
+	var rotated tokenPair
+	if code := postJSON(t, base+"/v1/auth/refresh", map[string]string{"refresh_token": reg.RefreshToken}, &rotated); code != 200 {
+		t.Fatalf("refresh: %d", code)
+	}
+	stop()
+	secrets := map[string]string{"admin password": adminPassword, "citizen password": citizenPassword, "key secret": keySecret,
+		"refresh token": reg.RefreshToken, "rotated refresh token": rotated.RefreshToken, "admin refresh token": admin.RefreshToken}
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(path)
+		for name, secret := range secrets {
+			if strings.Contains(string(data), secret) {
+				t.Errorf("%s found in clear text in %s", name, path)
+			}
+		}
+		return nil
+	})
+	for name, secret := range secrets {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("%s found in the log", name)
+		}
+	}
+
+	// A restart with another admin password leaves the existing admin alone.
+	base, _ = startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir, "CAMAUG_KEY_SECRET", keySecret,
+		"CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD", "Another-Password-1"))
+	if code := postJSON(t, base+"/v1/auth/login", map[string]string{"login": "admin@camau.gov.vn", "password": adminPassword}, nil); code != 200 {
+		t.Fatalf("after restart the original admin password fails: %d", code)
+	}
+	if code := postJSON(t, base+"/v1/auth/login", map[string]string{"login": "admin@camau.gov.vn", "password": "Another-Password-1"}, nil); code != 401 {
+		t.Fatalf("the restart overwrote the admin password: %d", code)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("CAMAUG_DATA_DIR", dir, "CAMAUG_ADDR", "127.0.0.1:0")
+	add := func(password string, args ...string) (string, error) {
+		stdin = strings.NewReader(password + "\n")
+		t.Cleanup(func() { stdin = os.Stdin })
+		var out strings.Builder
+		err := run(context.Background(), append([]string{"camaug", "user", "add"}, args...), getenv, &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := add("xay-dung-2026", "--role", "officer", "--email", "canbo@soxaydung.camau.gov.vn", "--agency", "so-xay-dung", "--name", "Lê Văn Cường")
+	if err != nil || !strings.Contains(out, "created officer canbo@soxaydung.camau.gov.vn") {
+		t.Fatalf("user add: %q, %v", out, err)
+	}
+	if _, err := add("xay-dung-2026", "--role", "officer", "--email", "x@camau.gov.vn", "--agency", "so-khong-co"); err == nil || !strings.Contains(err.Error(), "agency_code") {
+		t.Fatalf("unknown agency: got %v, want an error naming agency_code", err)
+	}
+	if _, err := add("short", "--role", "admin", "--email", "a@camau.gov.vn"); err == nil || !strings.Contains(err.Error(), "password") {
+		t.Fatalf("short password: got %v, want an error naming password", err)
+	}
+	if _, err := add("long-enough-1", "--role", "citizen", "--email", "c@camau.gov.vn"); err == nil || !strings.Contains(err.Error(), "role") {
+		t.Fatalf("citizen role: got %v, want an error naming role", err)
+	}
+	base, _ := startServer(t, getenv)
+	var tok tokenPair
+	if code := postJSON(t, base+"/v1/auth/login", map[string]string{"login": "canbo@soxaydung.camau.gov.vn", "password": "xay-dung-2026"}, &tok); code != 200 {
+		t.Fatalf("the added officer cannot log in: %d", code)
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	json.NewDecoder(resp.Body).Decode(&raw)
+	resp.Body.Close()
+	if raw["role"] != "officer" || raw["agency_code"] != "so-xay-dung" || raw["name"] != "Lê Văn Cường" {
+		t.Fatalf("me: got %v", raw)
+	}
+}
+
+func TestKeysRotate(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("CAMAUG_DATA_DIR", dir, "CAMAUG_ADDR", "127.0.0.1:0")
+	base, stop := startServer(t, getenv)
+	var before struct{ Keys []map[string]string }
+	getJSON(t, base+"/.well-known/jwks.json", &before)
+	stop()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"camaug", "keys", "rotate"}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ = startServer(t, getenv)
+	var after struct{ Keys []map[string]string }
+	getJSON(t, base+"/.well-known/jwks.json", &after)
+	if len(before.Keys) != 1 || len(after.Keys) != 2 || !strings.Contains(out.String(), after.Keys[0]["kid"]) {
+		t.Fatalf("keys before %v, after %v, output %q", before.Keys, after.Keys, out.String())
 	}
 }

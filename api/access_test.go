@@ -1,0 +1,150 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/internal/identity"
+)
+
+// accessRule says who gets through a route. public: anyone, token or not.
+// Otherwise only the listed roles; other roles get 403 and callers without
+// a token 401.
+type accessRule struct {
+	method, path string
+	public       bool
+	roles        []string
+	body         func(env *testEnv) any
+}
+
+var everyone = []string{"guest", "citizen", "officer", "agency_admin", "coordinator", "analyst", "admin"}
+
+var accessTable = []accessRule{
+	{method: "GET", path: "/healthz", public: true},
+	{method: "GET", path: "/readyz", public: true},
+	{method: "GET", path: "/metrics", public: true},
+	{method: "GET", path: "/openapi.yaml", public: true},
+	{method: "GET", path: "/.well-known/jwks.json", public: true},
+	{method: "GET", path: "/v1/categories", public: true},
+	{method: "GET", path: "/v1/agencies", public: true},
+	{method: "GET", path: "/v1/areas", public: true},
+	{method: "POST", path: "/v1/auth/register", public: true, body: func(*testEnv) any {
+		return map[string]string{"email": fmt.Sprintf("n%d@example.vn", next()), "password": "dang-ky-moi-1", "name": "Người mới"}
+	}},
+	{method: "POST", path: "/v1/auth/guest", public: true, body: func(*testEnv) any {
+		return map[string]string{"device_id": fmt.Sprintf("device-%08d", next())}
+	}},
+	{method: "POST", path: "/v1/auth/login", public: true, body: func(*testEnv) any {
+		return map[string]string{"login": "citizen@example.vn", "password": "vai-tro-2026"}
+	}},
+	{method: "POST", path: "/v1/auth/refresh", public: true, body: func(env *testEnv) any {
+		tk, _ := env.ids.Login(context.Background(), "citizen@example.vn", "vai-tro-2026", "127.0.0.2")
+		return map[string]string{"refresh_token": tk.RefreshToken}
+	}},
+	{method: "POST", path: "/v1/auth/logout", public: true, body: func(*testEnv) any { return map[string]string{"refresh_token": "x"} }},
+	{method: "GET", path: "/v1/me", roles: everyone},
+	{method: "PATCH", path: "/v1/me", roles: everyone, body: func(*testEnv) any { return map[string]string{"locale": "vi"} }},
+	{method: "POST", path: "/v1/me/password", roles: everyone, body: func(*testEnv) any {
+		return map[string]string{"current_password": "not-the-one", "new_password": "moi-hoan-toan-1"}
+	}},
+	{method: "DELETE", path: "/v1/me", roles: everyone},
+	{method: "GET", path: "/v1/admin/users", roles: []string{"agency_admin", "admin"}},
+	{method: "POST", path: "/v1/admin/users", roles: []string{"agency_admin", "admin"}, body: func(*testEnv) any {
+		return map[string]string{"role": "officer", "email": fmt.Sprintf("o%d@camau.gov.vn", next()), "name": "Cán bộ", "password": "can-bo-moi-2026", "agency_code": "so-xay-dung"}
+	}},
+	{method: "PATCH", path: "/v1/admin/users/:id", roles: []string{"agency_admin", "admin"}, body: func(*testEnv) any {
+		return map[string]bool{"disabled": false}
+	}},
+}
+
+var counter int
+
+func next() int { counter++; return counter }
+
+// roleTokens signs in one account of each role (a fresh set each call, so
+// DELETE /v1/me can erase them).
+func roleTokens(t *testing.T, env *testEnv, tag string) map[string]string {
+	t.Helper()
+	out := map[string]string{"anonymous": ""}
+	var g registered
+	do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "access-device-" + tag})).json(t, &g)
+	out["guest"] = g.AccessToken
+	r := do(t, env.app, req("POST", "/v1/auth/register", "", map[string]string{"email": tag + "citizen@example.vn", "password": "vai-tro-2026", "name": "Công dân"}))
+	var c registered
+	r.json(t, &c)
+	out["citizen"] = c.AccessToken
+	for _, role := range []identity.Role{identity.RoleOfficer, identity.RoleAgencyAdmin, identity.RoleCoordinator, identity.RoleAnalyst, identity.RoleAdmin} {
+		agency := ""
+		if role.HasAgency() {
+			agency = "so-xay-dung"
+		}
+		out[string(role)] = staff(t, env, role, fmt.Sprintf("%s%s@camau.gov.vn", tag, role), agency).AccessToken
+	}
+	return out
+}
+
+func TestAccessTable(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		// Every served route has a row.
+		param := regexp.MustCompile(`:([A-Za-z0-9_]+)`)
+		rows := map[string]bool{}
+		for _, r := range accessTable {
+			rows[r.method+" "+r.path] = true
+		}
+		for _, r := range env.app.GetRoutes(true) {
+			if r.Method == fiber.MethodHead || r.Path == "/" {
+				continue
+			}
+			if !rows[r.Method+" "+r.Path] {
+				t.Errorf("route %s %s has no row in the access table", r.Method, param.ReplaceAllString(r.Path, "{$1}"))
+			}
+		}
+		tokens := roleTokens(t, env, "")
+		// A target for PATCH /v1/admin/users/:id that both admins may manage.
+		officer := staff(t, env, identity.RoleOfficer, "target@camau.gov.vn", "so-xay-dung")
+		var target user
+		do(t, env.app, req("GET", "/v1/me", officer.AccessToken, nil)).json(t, &target)
+
+		for _, rule := range accessTable {
+			path := regexp.MustCompile(`:id`).ReplaceAllString(rule.path, target.ID)
+			callers := append([]string{"anonymous"}, everyone...)
+			toks := tokens
+			if rule.method == "DELETE" && rule.path == "/v1/me" {
+				toks = roleTokens(t, env, "del-")
+			}
+			for _, role := range callers {
+				if rule.public && role != "anonymous" {
+					continue
+				}
+				var body any
+				if rule.body != nil {
+					body = rule.body(env)
+				}
+				r := do(t, env.app, req(rule.method, path, toks[role], body))
+				allowed := rule.public || contains(rule.roles, role)
+				switch {
+				case allowed && (r.StatusCode == http.StatusUnauthorized || r.StatusCode == http.StatusForbidden):
+					t.Errorf("%s %s as %s: got %d, want through; %s", rule.method, rule.path, role, r.StatusCode, r.body)
+				case !allowed && role == "anonymous" && r.StatusCode != http.StatusUnauthorized:
+					t.Errorf("%s %s without a token: got %d, want 401", rule.method, rule.path, r.StatusCode)
+				case !allowed && role != "anonymous" && r.StatusCode != http.StatusForbidden:
+					t.Errorf("%s %s as %s: got %d, want 403", rule.method, rule.path, role, r.StatusCode)
+				}
+			}
+		}
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
