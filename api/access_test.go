@@ -17,6 +17,7 @@ import (
 // a token 401.
 type accessRule struct {
 	method, path string
+	query        string
 	public       bool
 	roles        []string
 	body         func(env *testEnv) any
@@ -60,6 +61,16 @@ var accessTable = []accessRule{
 	{method: "PATCH", path: "/v1/admin/users/:id", roles: []string{"agency_admin", "admin"}, body: func(*testEnv) any {
 		return map[string]bool{"disabled": false}
 	}},
+	{method: "POST", path: "/v1/reports", roles: []string{"guest", "citizen"}, body: func(*testEnv) any { return validReport() }},
+	{method: "GET", path: "/v1/reports/nearby", query: "?lat=9.1769&lng=105.1524", public: true},
+	// Any signed-in caller passes the door; the report itself is 404 to
+	// those who may not see it (tested in the report tests).
+	{method: "GET", path: "/v1/reports/:id", roles: everyone},
+	{method: "POST", path: "/v1/reports/:id/support", roles: []string{"guest", "citizen"}},
+	{method: "POST", path: "/v1/reports/:id/media", roles: []string{"guest", "citizen"}},
+	{method: "GET", path: "/v1/media/:id", public: true},
+	{method: "GET", path: "/v1/media/:id/thumb", public: true},
+	{method: "GET", path: "/v1/me/reports", roles: everyone},
 }
 
 var counter int
@@ -125,7 +136,7 @@ func TestAccessTable(t *testing.T) {
 				if rule.body != nil {
 					body = rule.body(env)
 				}
-				r := do(t, env.app, req(rule.method, path, toks[role], body))
+				r := do(t, env.app, req(rule.method, path+rule.query, toks[role], body))
 				allowed := rule.public || contains(rule.roles, role)
 				switch {
 				case allowed && (r.StatusCode == http.StatusUnauthorized || r.StatusCode == http.StatusForbidden):

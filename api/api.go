@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Reference *feedback.ReferenceService
 	Identity  *identity.Service
+	Reports   *feedback.ReportService
 	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
 	// proxies whose X-Forwarded-For is believed; from anyone else the
 	// header is ignored and the client address is the connection's.

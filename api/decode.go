@@ -37,6 +37,9 @@ func malformed(vi, en string, fields ...apperr.FieldError) error {
 	return e
 }
 
+// maxJSONBody caps JSON bodies; the app's own limit is higher for photos.
+const maxJSONBody = 1 << 20
+
 // decodeJSON reads the body into dst strictly: JSON only, one object,
 // unknown fields and wrong types refused (so no operator object can slip
 // into a string), then checks the struct's validate tags. Bad JSON gives
@@ -47,6 +50,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType)
 	}
 	body := c.Body()
+	if len(body) > maxJSONBody {
+		return fiber.ErrRequestEntityTooLarge
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return malformed("Thiếu nội dung JSON", "the request body is empty; a JSON object is expected")
 	}

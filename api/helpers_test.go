@@ -29,16 +29,19 @@ import (
 type testStore interface {
 	Reference() feedback.ReferenceStore
 	Identity() identity.Store
+	Reports() feedback.ReportStore
+	Media() feedback.MediaStore
 	Ping(ctx context.Context) error
 	Close() error
 }
 
 type testEnv struct {
-	app   *fiber.App
-	store testStore
-	mongo *mongotest.Server // nil on SQLite
-	ids   *identity.Service
-	now   *time.Time // the identity service's clock; tests may move it
+	app     *fiber.App
+	store   testStore
+	mongo   *mongotest.Server // nil on SQLite
+	ids     *identity.Service
+	reports *feedback.ReportService
+	now     *time.Time // the identity service's clock; tests may move it
 }
 
 // stores runs fn once per store kind, each on a fresh, seeded store.
@@ -84,7 +87,8 @@ func newEnv(t *testing.T, kind string) *testEnv {
 			return err
 		},
 	})
-	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}})
+	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), ref, func() time.Time { return *env.now })
+	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20})
 	return env
 }
 
@@ -196,3 +200,5 @@ func wantProblem(t *testing.T, r response, status int) problem {
 	}
 	return p
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -53,6 +53,18 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/admin/users", manager, listUsers(id))
 	r(fiber.MethodPost, "/v1/admin/users", manager, createUser(id))
 	r(fiber.MethodPatch, "/v1/admin/users/:id", manager, patchUser(id))
+
+	// Field reports.
+	reports, ref := cfg.Reports, cfg.Reference
+	reporter := require(identity.PermReportsCreate)
+	r(fiber.MethodPost, "/v1/reports", reporter, submitReport(reports, ref))
+	r(fiber.MethodGet, "/v1/reports/nearby", nearbyReports(reports, ref)) // before /v1/reports/:id
+	r(fiber.MethodGet, "/v1/reports/:id", getReport(reports, ref))
+	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports))
+	r(fiber.MethodPost, "/v1/reports/:id/media", reporter, uploadPhoto(reports))
+	r(fiber.MethodGet, "/v1/media/:id", servePhoto(reports, false))
+	r(fiber.MethodGet, "/v1/media/:id/thumb", servePhoto(reports, true))
+	r(fiber.MethodGet, "/v1/me/reports", self, myReports(reports, ref))
 }
 
 // routeTable remembers the registered routes so a 405 can list the methods

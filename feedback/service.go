@@ -3,6 +3,8 @@ package feedback
 import (
 	"context"
 	"sort"
+	"sync"
+	"time"
 
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
@@ -12,7 +14,15 @@ import (
 // and the admin's import and export of whole datasets.
 type ReferenceService struct {
 	store ReferenceStore
+
+	mu       sync.Mutex
+	snapshot *Reference
+	loadedAt time.Time
 }
+
+// snapshotTTL bounds how stale the cached dataset used for intake may be
+// after an import made by another process; this process's imports clear it.
+const snapshotTTL = 2 * time.Second
 
 // NewReferenceService returns a service over store.
 func NewReferenceService(store ReferenceStore) *ReferenceService {
@@ -37,7 +47,30 @@ func (s *ReferenceService) Import(ctx context.Context, ref *Reference) error {
 		return err
 	}
 	ref.Sort()
-	return s.store.Replace(ctx, ref)
+	if err := s.store.Replace(ctx, ref); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.snapshot = nil
+	s.mu.Unlock()
+	return nil
+}
+
+// Snapshot returns the whole dataset for routing and placing reports,
+// cached for a moment so intake does not reload it on every report.
+// Callers must not modify it.
+func (s *ReferenceService) Snapshot(ctx context.Context) (*Reference, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot != nil && time.Since(s.loadedAt) < snapshotTTL {
+		return s.snapshot, nil
+	}
+	ref, err := s.store.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.snapshot, s.loadedAt = ref, time.Now()
+	return ref, nil
 }
 
 // SeedDefault imports the built-in Cà Mau dataset when the store holds no

@@ -136,6 +136,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type store interface {
 	Reference() feedback.ReferenceStore
 	Identity() identity.Store
+	Reports() feedback.ReportStore
+	Media() feedback.MediaStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -197,7 +199,8 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 			log.Info("created the admin account", "email", cfg.AdminEmail)
 		}
 	}
-	app := api.New(api.Config{Reference: ref, Identity: ids, Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies})
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: feedback.NewReportService(st.Reports(), st.Media(), ref, nil),
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

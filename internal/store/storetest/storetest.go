@@ -21,6 +21,8 @@ import (
 type Stores struct {
 	Reference feedback.ReferenceStore
 	Identity  identity.Store
+	Reports   feedback.ReportStore
+	Media     feedback.MediaStore
 }
 
 // Run runs the whole suite; newStores must return empty stores each call.
@@ -72,6 +74,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Replace", func(t *testing.T) { testReplace(t, newStores(t).Reference) })
 	t.Run("ReplaceIsAtomicForReaders", func(t *testing.T) { testReplaceAtomic(t, newStores(t).Reference) })
 	t.Run("Identity", func(t *testing.T) { runIdentity(t, newStores) })
+	t.Run("Reports", func(t *testing.T) { runReports(t, newStores) })
 }
 
 // wantCode fails unless err carries code.

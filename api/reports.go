@@ -1,0 +1,345 @@
+package api
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/feedback"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+)
+
+type codeName struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+type deadlinesOut struct {
+	DispatchDue   time.Time `json:"dispatch_due"`
+	ResponseDue   time.Time `json:"response_due"`
+	ResolutionDue time.Time `json:"resolution_due"`
+}
+
+type reportOut struct {
+	ID              string         `json:"id"`
+	TrackingCode    string         `json:"tracking_code"`
+	Status          string         `json:"status"`
+	Category        codeName       `json:"category"`
+	Area            *codeName      `json:"area,omitempty"`
+	Agency          codeName       `json:"agency"`
+	RoutingReason   string         `json:"routing_reason"`
+	Title           string         `json:"title,omitempty"`
+	Description     string         `json:"description"`
+	Address         string         `json:"address,omitempty"`
+	Location        feedback.Point `json:"location"`
+	Urgent          bool           `json:"urgent"`
+	Anonymous       bool           `json:"anonymous"`
+	ContactPhone    string         `json:"contact_phone,omitempty"`
+	Locale          string         `json:"locale"`
+	Deadlines       deadlinesOut   `json:"deadlines"`
+	SupportCount    int            `json:"support_count"`
+	ClientCreatedAt *time.Time     `json:"client_created_at,omitempty"`
+	CreatedAt       time.Time      `json:"created_at"`
+	Photos          []photoOut     `json:"photos"`
+}
+
+// names resolves reference codes to localized names.
+type names struct {
+	cats, areas, agencies map[string]i18n.Text
+}
+
+func loadNames(ctx context.Context, ref *feedback.ReferenceService) (names, error) {
+	snap, err := ref.Snapshot(ctx)
+	if err != nil {
+		return names{}, err
+	}
+	n := names{cats: map[string]i18n.Text{}, areas: map[string]i18n.Text{}, agencies: map[string]i18n.Text{}}
+	for _, c := range snap.Categories {
+		n.cats[c.Code] = c.Name
+	}
+	for _, a := range snap.Areas {
+		n.areas[a.Code] = a.Name
+	}
+	for _, a := range snap.Agencies {
+		n.agencies[a.Code] = a.Name
+	}
+	return n, nil
+}
+
+// toReport shapes a report for one viewer. Only the reporter sees a
+// contact phone they left anonymously; staff see it only when the reporter
+// chose to be known.
+func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang) reportOut {
+	out := reportOut{ID: r.ID, TrackingCode: r.TrackingCode, Status: string(r.Status),
+		Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)}, Agency: codeName{r.AgencyCode, n.agencies[r.AgencyCode].In(lang)},
+		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
+		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
+		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
+		Photos:    []photoOut{}}
+	if r.AreaCode != "" {
+		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
+	}
+	if view == feedback.ViewReporter || !r.Anonymous {
+		out.ContactPhone = r.ContactPhone
+	}
+	if r.ClientCreatedAt != nil {
+		t := r.ClientCreatedAt.In(zone)
+		out.ClientCreatedAt = &t
+	}
+	return out
+}
+
+type pointIn struct {
+	Lat *float64 `json:"lat"`
+	Lng *float64 `json:"lng"`
+}
+
+// submitIn only bounds sizes: the domain checks every rule, so one answer
+// lists every bad field.
+type submitIn struct {
+	CategoryCode    string     `json:"category_code" validate:"max=200"`
+	Title           string     `json:"title" validate:"max=1000"`
+	Description     string     `json:"description" validate:"max=20000"`
+	Location        *pointIn   `json:"location"`
+	Address         string     `json:"address" validate:"max=2000"`
+	AreaCode        string     `json:"area_code" validate:"max=200"`
+	Urgent          bool       `json:"urgent"`
+	Anonymous       *bool      `json:"anonymous"`
+	ContactPhone    string     `json:"contact_phone" validate:"max=100"`
+	Locale          string     `json:"locale" validate:"max=20"`
+	ClientCreatedAt *time.Time `json:"client_created_at"`
+}
+
+var idempotencyKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
+
+func submitReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		key := c.Get("Idempotency-Key")
+		if key != "" && !idempotencyKey.MatchString(key) {
+			return invalidQuery("Idempotency-Key", "Khóa phải gồm 1–255 ký tự ASCII in được", "must be 1–255 printable ASCII characters")
+		}
+		key = string([]byte(key))
+		var in submitIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		var loc *feedback.Point
+		if in.Location != nil && in.Location.Lat != nil && in.Location.Lng != nil {
+			loc = &feedback.Point{Lat: *in.Location.Lat, Lng: *in.Location.Lng}
+		}
+		r, replayed, err := svc.Submit(c.UserContext(), principal(c), feedback.SubmitInput{
+			CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description,
+			Location: loc, Address: in.Address, AreaCode: in.AreaCode,
+			Urgent: in.Urgent, Anonymous: in.Anonymous, ContactPhone: in.ContactPhone, Locale: in.Locale, ClientCreatedAt: in.ClientCreatedAt,
+		}, key)
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		if replayed {
+			c.Set("Idempotent-Replayed", "true")
+		}
+		c.Location("/v1/reports/" + r.ID)
+		c.Status(fiber.StatusCreated)
+		return c.JSON(toReport(r, feedback.ViewReporter, n, localized(c)))
+	}
+}
+
+func getReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r, view, err := svc.Get(c.UserContext(), principal(c), string([]byte(c.Params("id"))))
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		photos, err := svc.Photos(c.UserContext(), r.ID)
+		if err != nil {
+			return err
+		}
+		out := toReport(r, view, n, localized(c))
+		for _, m := range photos {
+			out.Photos = append(out.Photos, toPhoto(m))
+		}
+		return c.JSON(out)
+	}
+}
+
+type reportPage struct {
+	Items      []reportOut `json:"items"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		before, err := identity.DecodeCursor(c.Query("cursor"))
+		if err != nil {
+			return err
+		}
+		limit := c.QueryInt("limit", 20)
+		if limit < 1 || limit > 100 {
+			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		}
+		list, err := svc.Mine(c.UserContext(), principal(c), before, limit)
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		lang := localized(c)
+		out := reportPage{Items: make([]reportOut, 0, len(list))}
+		for i := range list {
+			out.Items = append(out.Items, toReport(&list[i], feedback.ViewReporter, n, lang))
+		}
+		if len(list) == limit {
+			next := identity.EncodeCursor(list[len(list)-1].ID)
+			out.NextCursor = &next
+		}
+		return c.JSON(out)
+	}
+}
+
+type nearbyOut struct {
+	ID           string    `json:"id"`
+	Category     codeName  `json:"category"`
+	Status       string    `json:"status"`
+	Title        string    `json:"title,omitempty"`
+	DistanceM    float64   `json:"distance_m"`
+	SupportCount int       `json:"support_count"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func floatQuery(c *fiber.Ctx, name string, def float64) (float64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, invalidQuery(name, "Phải là một số", "must be a number")
+	}
+	return f, nil
+}
+
+// nearbyReports lists open reports close to a point so the app can offer
+// "already reported: add your voice". Public, so it shows no personal data
+// and no free text a moderator has not seen (titles only once dispatched).
+func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Query("lat") == "" || c.Query("lng") == "" {
+			return invalidQuery("lat", "Cần lat và lng", "lat and lng are required")
+		}
+		lat, err := floatQuery(c, "lat", 0)
+		if err != nil {
+			return err
+		}
+		lng, err := floatQuery(c, "lng", 0)
+		if err != nil {
+			return err
+		}
+		radius, err := floatQuery(c, "radius_m", 150)
+		if err != nil {
+			return err
+		}
+		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, c.Query("category_code"), radius)
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		lang := localized(c)
+		out := list0[nearbyOut]()
+		for _, nb := range list {
+			item := nearbyOut{ID: nb.Report.ID, Category: codeName{nb.Report.CategoryCode, n.cats[nb.Report.CategoryCode].In(lang)},
+				Status: string(nb.Report.Status), DistanceM: float64(int(nb.Distance*10)) / 10, SupportCount: nb.Report.SupportCount,
+				CreatedAt: nb.Report.CreatedAt.In(zone)}
+			if nb.Report.Status != feedback.StatusSubmitted {
+				item.Title = nb.Report.Title
+			}
+			out.Items = append(out.Items, item)
+		}
+		return c.JSON(out)
+	}
+}
+
+func list0[T any]() list[T] { return list[T]{Items: []T{}} }
+
+type supportOut struct {
+	ID           string `json:"id"`
+	SupportCount int    `json:"support_count"`
+	Added        bool   `json:"added"`
+}
+
+func supportReport(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r, added, err := svc.AddSupport(c.UserContext(), principal(c), string([]byte(c.Params("id"))))
+		if err != nil {
+			return err
+		}
+		return c.JSON(supportOut{ID: r.ID, SupportCount: r.SupportCount, Added: added})
+	}
+}
+
+type photoOut struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	ThumbURL    string    `json:"thumb_url"`
+	ContentType string    `json:"content_type"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toPhoto(m feedback.Media) photoOut {
+	return photoOut{ID: m.ID, URL: "/v1/media/" + m.ID, ThumbURL: "/v1/media/" + m.ID + "/thumb", ContentType: m.ContentType,
+		Width: m.Width, Height: m.Height, CreatedAt: m.CreatedAt.In(zone)}
+}
+
+// uploadPhoto takes a multipart upload (field "file"). The client's
+// content type and file name are ignored: the bytes decide.
+func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return malformed("Cần tệp ảnh trong trường \"file\" (multipart/form-data)", `a photo is expected in the multipart field "file"`)
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return malformed("Không đọc được tệp", "the file cannot be read")
+		}
+		defer f.Close()
+		m, err := svc.AddPhoto(c.UserContext(), principal(c), string([]byte(c.Params("id"))), f)
+		if err != nil {
+			return err
+		}
+		c.Location("/v1/media/" + m.ID)
+		c.Status(fiber.StatusCreated)
+		return c.JSON(toPhoto(m))
+	}
+}
+
+func servePhoto(svc *feedback.ReportService, thumb bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, data, err := svc.Photo(c.UserContext(), principal(c), string([]byte(c.Params("id"))), thumb)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, m.ContentType)
+		c.Set(fiber.HeaderCacheControl, "private, max-age=86400")
+		c.Set("X-Content-Type-Options", "nosniff")
+		return c.Send(data)
+	}
+}

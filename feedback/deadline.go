@@ -1,0 +1,189 @@
+package feedback
+
+import (
+	"math"
+	"time"
+)
+
+// maxIdleDays bounds the search for working time. The longest real run of
+// days off (Tết plus two weekends) is under two weeks; a year and a month
+// without a single working span means the calendar has no hours at all (or
+// no hours configured yet), and looping further would never end.
+const maxIdleDays = 400
+
+// AddWorkingTime returns the instant when d of working time has passed after
+// start, counting only the calendar's working spans: lunch breaks, nights,
+// weekends and holidays are skipped, and compensating working days count.
+// A start outside working time begins counting at the next span; a deadline
+// that uses up a span exactly ends at that span's close rather than at the
+// next opening, because the work was due by then. d <= 0 returns start.
+// If 400 consecutive days pass without working time the calendar is taken to
+// have no hours and start.Add(d) is returned, so a bad calendar degrades to
+// clock time instead of hanging. Results are in the calendar's zone.
+func (c Calendar) AddWorkingTime(start time.Time, d time.Duration) time.Time {
+	loc := c.Location()
+	start = start.In(loc)
+	if d <= 0 {
+		return start
+	}
+	remaining := d
+	day := start
+	for idle := 0; idle < maxIdleDays; {
+		spans := c.WorkingSpans(day)
+		if len(spans) == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		for _, s := range spans {
+			if !s[1].After(start) {
+				continue // already over when counting began
+			}
+			from := s[0]
+			if start.After(from) {
+				from = start
+			}
+			avail := s[1].Sub(from)
+			if remaining <= avail {
+				return from.Add(remaining)
+			}
+			remaining -= avail
+		}
+		day = nextMidnight(day, loc)
+	}
+	return start.Add(d)
+}
+
+// AddWorkingDays returns the end of the n-th working day after start's civil
+// day (the closing time of that day's last span): start's own day never
+// counts, however early the report came in, so "10 working days" always
+// means ten full days. n < 1 returns start. Like AddWorkingTime it gives up
+// after 400 consecutive days without a working day and then returns start
+// plus n calendar days. Results are in the calendar's zone.
+func (c Calendar) AddWorkingDays(start time.Time, n int) time.Time {
+	loc := c.Location()
+	start = start.In(loc)
+	if n < 1 {
+		return start
+	}
+	day, left := start, n
+	for idle := 0; idle < maxIdleDays; {
+		day = nextMidnight(day, loc)
+		spans := c.WorkingSpans(day)
+		if len(spans) == 0 {
+			idle++
+			continue
+		}
+		idle = 0
+		if left--; left == 0 {
+			return spans[len(spans)-1][1]
+		}
+	}
+	return start.AddDate(0, 0, n)
+}
+
+// nextMidnight returns the start of the civil day after t's in loc. It goes
+// through time.Date rather than adding 24 hours so a zone that shifts its
+// clocks cannot make a day be skipped or visited twice.
+func nextMidnight(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// EffectiveSLA returns the time limits that apply to a report of cat. It
+// merges, field by field, the calendar's DefaultSLA, then the category's
+// SLA, then (if urgent) the calendar's UrgentSLA, then (if urgent) the
+// category's UrgentSLA; later non-zero fields win, so an urgent report is
+// never slower than the urgent limits because its category set normal ones. Merging per field lets a
+// category override one limit (say, the response time) and inherit the rest.
+func (c Calendar) EffectiveSLA(cat Category, urgent bool) SLA {
+	out := mergeSLA(c.DefaultSLA, cat.SLA)
+	if urgent {
+		out = mergeSLA(out, &c.UrgentSLA)
+		out = mergeSLA(out, cat.UrgentSLA)
+	}
+	return out
+}
+
+// mergeSLA overlays the non-zero fields of over onto base; zero means "not
+// set here" (see SLA).
+func mergeSLA(base SLA, over *SLA) SLA {
+	if over == nil {
+		return base
+	}
+	if over.DispatchHours != 0 {
+		base.DispatchHours = over.DispatchHours
+	}
+	if over.DispatchHoursDayOff != 0 {
+		base.DispatchHoursDayOff = over.DispatchHoursDayOff
+	}
+	if over.ResponseHours != 0 {
+		base.ResponseHours = over.ResponseHours
+	}
+	if over.ResponseHoursDayOff != 0 {
+		base.ResponseHoursDayOff = over.ResponseHoursDayOff
+	}
+	if over.ResolutionWorkingDays != 0 {
+		base.ResolutionWorkingDays = over.ResolutionWorkingDays
+	}
+	return base
+}
+
+// Deadlines are the moments by which a report must have been dispatched to
+// its handling agency, answered by that agency, and resolved.
+type Deadlines struct {
+	DispatchDue   time.Time `json:"dispatch_due"`
+	ResponseDue   time.Time `json:"response_due"`
+	ResolutionDue time.Time `json:"resolution_due"`
+}
+
+// DeadlinesFor computes a report's deadlines from the moment it was received,
+// following QĐ 17/2022/QĐ-UBND: a limit counts working hours when the clock
+// starts on a working day and plain clock hours when it starts on a day off
+// (weekend, holiday), because someone is on duty around the clock then.
+//   - Dispatch: on a working day AddWorkingTime(received, DispatchHours),
+//     otherwise received + DispatchHoursDayOff clock hours.
+//   - Response counts from the dispatch deadline by the same rule, judged on
+//     the dispatch deadline's day: the agency's clock starts when the
+//     coordinator's runs out.
+//   - Resolution: AddWorkingDays(received, ResolutionWorkingDays), or the
+//     response deadline when no resolution limit is set.
+//
+// Times are returned in the calendar's zone.
+func (c Calendar) DeadlinesFor(received time.Time, cat Category, urgent bool) Deadlines {
+	loc := c.Location()
+	received = received.In(loc)
+	sla := c.EffectiveSLA(cat, urgent)
+	step := func(from time.Time, working, dayOff float64) time.Time {
+		if c.IsWorkingDay(from) {
+			return c.AddWorkingTime(from, hoursDuration(working))
+		}
+		return from.Add(hoursDuration(dayOff)).In(loc)
+	}
+	var dl Deadlines
+	dl.DispatchDue = step(received, sla.DispatchHours, sla.DispatchHoursDayOff)
+	dl.ResponseDue = step(dl.DispatchDue, sla.ResponseHours, sla.ResponseHoursDayOff)
+	if sla.ResolutionWorkingDays > 0 {
+		dl.ResolutionDue = c.AddWorkingDays(received, sla.ResolutionWorkingDays)
+	} else {
+		dl.ResolutionDue = dl.ResponseDue
+	}
+	return dl
+}
+
+// hoursDuration converts fractional hours to a Duration. Multiplying in
+// float64 before converting keeps 0.5 h as 30 minutes (time.Duration(h) *
+// time.Hour would truncate it to zero), rounding to the nanosecond absorbs
+// binary fractions like 0.1, and out-of-range input (negative, NaN, or
+// beyond ~290 years) is clamped because a Duration conversion overflow is
+// undefined.
+func hoursDuration(h float64) time.Duration {
+	ns := math.Round(h * float64(time.Hour))
+	switch {
+	case !(ns > 0): // also catches NaN
+		return 0
+	case ns >= math.MaxInt64:
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ns)
+}

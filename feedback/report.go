@@ -1,0 +1,130 @@
+package feedback
+
+import (
+	"context"
+	"crypto/rand"
+	"time"
+
+	"camaug/internal/i18n"
+)
+
+// Status is where a report is in its handling.
+type Status string
+
+// The statuses.
+const (
+	StatusSubmitted  Status = "submitted"
+	StatusDispatched Status = "dispatched"
+	StatusAccepted   Status = "accepted"
+	StatusInProgress Status = "in_progress"
+	StatusResolved   Status = "resolved"
+	StatusClosed     Status = "closed"
+	StatusRejected   Status = "rejected"
+)
+
+// OpenStatuses are the statuses of reports still being handled: the ones
+// "nearby" offers to support instead of reporting again.
+var OpenStatuses = []Status{StatusSubmitted, StatusDispatched, StatusAccepted, StatusInProgress}
+
+// Report is a field report (phản ánh hiện trường).
+type Report struct {
+	ID           string
+	TrackingCode string
+	// ReporterID is the account that sent it. Agencies never see it when
+	// Anonymous is set (the default).
+	ReporterID   string
+	Anonymous    bool
+	ContactPhone string
+
+	CategoryCode  string
+	AreaCode      string
+	AgencyCode    string
+	RoutingRule   string
+	RoutingReason i18n.Text
+
+	Title       string
+	Description string
+	Address     string
+	Location    Point
+	Cell7       string // geohash, precision 7
+	Cell6       string // geohash, precision 6
+	Urgent      bool
+	Locale      i18n.Lang
+
+	Status          Status
+	Deadlines       Deadlines
+	ClientCreatedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Version         int64
+	SupportCount    int
+}
+
+// IsOpen reports whether the report is still being handled.
+func (r *Report) IsOpen() bool {
+	for _, s := range OpenStatuses {
+		if r.Status == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Idempotency is a claimed Idempotency-Key: the first request with the key
+// claims it for the resource it will create; retries with the same body
+// get that resource back.
+type Idempotency struct {
+	Scope       string // the user ID: keys are per user
+	Key         string
+	RequestHash string
+	ResourceID  string
+	CreatedAt   time.Time
+}
+
+// Support is one person adding their voice to a report.
+type Support struct {
+	ReportID  string
+	UserID    string
+	CreatedAt time.Time
+}
+
+// ReportStore keeps reports.
+type ReportStore interface {
+	// ClaimIdempotency stores k unless its (Scope, Key) is taken; then it
+	// returns the stored claim and ECONFLICT. Of concurrent claims exactly
+	// one succeeds.
+	ClaimIdempotency(ctx context.Context, k Idempotency) (Idempotency, error)
+	// CreateReport stores a new report. Returns ECONFLICT if its ID or
+	// tracking code exists.
+	CreateReport(ctx context.Context, r *Report) error
+	// GetReport returns ENOTFOUND if no report has the ID.
+	GetReport(ctx context.Context, id string) (*Report, error)
+	// ListByReporter returns the reporter's reports, newest first, with IDs
+	// below before (all when empty), at most limit.
+	ListByReporter(ctx context.Context, reporterID, before string, limit int) ([]Report, error)
+	// InCells returns reports whose geohash cell at precision (6 or 7) is
+	// one of cells, with one of statuses, and of the category when it is
+	// set. At most limit.
+	InCells(ctx context.Context, precision int, cells []string, category string, statuses []Status, limit int) ([]Report, error)
+	// AddSupport records that a person supports a report; it reports false
+	// when they already did. The report's SupportCount counts each person
+	// once.
+	AddSupport(ctx context.Context, s Support) (bool, error)
+}
+
+// trackingAlphabet has no 0/O, 1/I/L or U/V lookalikes: a code read over
+// the phone is typed right.
+const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+
+// NewTrackingCode returns a short human code like "CM-7KQ4-X9TP":
+// 29^8 ≈ 5·10^11 codes, so a clash (retried by the service) is rare.
+func NewTrackingCode() string {
+	var b [8]byte
+	rand.Read(b[:])
+	out := []byte("CM-0000-0000")
+	pos := []int{3, 4, 5, 6, 8, 9, 10, 11}
+	for i, p := range pos {
+		out[p] = trackingAlphabet[int(b[i])%len(trackingAlphabet)]
+	}
+	return string(out)
+}

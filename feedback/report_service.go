@@ -1,0 +1,419 @@
+package feedback
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+	"camaug/internal/ids"
+)
+
+// ReportService is the intake use cases: submit, read one's own, find
+// nearby reports, support one.
+type ReportService struct {
+	store ReportStore
+	media MediaStore
+	ref   *ReferenceService
+	now   func() time.Time
+}
+
+// NewReportService returns the service; now may be nil (time.Now).
+func NewReportService(store ReportStore, media MediaStore, ref *ReferenceService, now func() time.Time) *ReportService {
+	if now == nil {
+		now = time.Now
+	}
+	return &ReportService{store: store, media: media, ref: ref, now: now}
+}
+
+// SubmitInput is what a reporter sends.
+type SubmitInput struct {
+	CategoryCode    string     `json:"category_code"`
+	Title           string     `json:"title,omitempty"`
+	Description     string     `json:"description"`
+	Location        *Point     `json:"location"`
+	Address         string     `json:"address,omitempty"`
+	AreaCode        string     `json:"area_code,omitempty"`
+	Urgent          bool       `json:"urgent,omitempty"`
+	Anonymous       *bool      `json:"anonymous,omitempty"`
+	ContactPhone    string     `json:"contact_phone,omitempty"`
+	Locale          string     `json:"locale,omitempty"`
+	ClientCreatedAt *time.Time `json:"client_created_at,omitempty"`
+}
+
+func fieldErr(name, vi, en string) apperr.FieldError {
+	return apperr.FieldError{Field: name, Message: i18n.T(vi, en)}
+}
+
+// clean trims and NFC-normalizes user text.
+func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// Submit validates a report, places it (area from the GPS point where
+// boundaries are loaded), routes it, sets its deadlines on the working
+// calendar and stores it. With an idempotency key, a retry with the same
+// body returns the first report (replayed = true) and a retry with another
+// body is ECONFLICT; concurrent retries create one report.
+func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in SubmitInput, key string) (r *Report, replayed bool, err error) {
+	if err := p.Require(identity.PermReportsCreate); err != nil {
+		return nil, false, err
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.now()
+	r, err = s.build(ref, p, in, now)
+	if err != nil {
+		return nil, false, err
+	}
+	if key != "" {
+		body, _ := json.Marshal(in)
+		sum := sha256.Sum256(append([]byte("POST /v1/reports\x00"), body...))
+		claim, err := s.store.ClaimIdempotency(ctx, Idempotency{Scope: p.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
+			ResourceID: r.ID, CreatedAt: now.UTC()})
+		switch apperr.CodeOf(err) {
+		case "":
+		case apperr.ECONFLICT:
+			if claim.RequestHash != hex.EncodeToString(sum[:]) {
+				return nil, false, apperr.Conflict(i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
+					"this Idempotency-Key was used for a different request"))
+			}
+			// A retry: the report is the one the first request claimed.
+			// If that request died before storing it, this one stores it.
+			r.ID = claim.ResourceID
+			replayed = true
+		default:
+			return nil, false, err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		err = s.store.CreateReport(ctx, r)
+		if apperr.CodeOf(err) != apperr.ECONFLICT {
+			break
+		}
+		if existing, gerr := s.store.GetReport(ctx, r.ID); gerr == nil {
+			return existing, true, nil // a concurrent retry stored it first
+		}
+		if attempt == 3 {
+			break
+		}
+		r.TrackingCode = NewTrackingCode() // a tracking code clash
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return r, replayed, nil
+}
+
+func (s *ReportService) build(ref *Reference, p identity.Principal, in SubmitInput, now time.Time) (*Report, error) {
+	var fs []apperr.FieldError
+	r := &Report{ID: ids.New(), TrackingCode: NewTrackingCode(), ReporterID: p.UserID, Anonymous: true, Status: StatusSubmitted,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Locale: i18n.VI}
+
+	var cat *Category
+	for i := range ref.Categories {
+		if ref.Categories[i].Code == in.CategoryCode {
+			cat = &ref.Categories[i]
+		}
+	}
+	switch {
+	case in.CategoryCode == "":
+		fs = append(fs, fieldErr("category_code", "Bắt buộc chọn lĩnh vực", "is required"))
+	case cat == nil:
+		fs = append(fs, fieldErr("category_code", "Lĩnh vực không tồn tại", "is not a known category"))
+	case cat.OutOfScope:
+		return nil, apperr.Invalid(cat.OutOfScopeMessage, apperr.FieldError{Field: "category_code", Message: cat.OutOfScopeMessage})
+	default:
+		r.CategoryCode = cat.Code
+	}
+
+	r.Description = clean(in.Description)
+	if n := utf8.RuneCountInString(r.Description); n < 10 || n > 4000 {
+		fs = append(fs, fieldErr("description", "Nội dung phải từ 10 đến 4000 ký tự", "must be 10 to 4000 characters"))
+	}
+	r.Title = clean(in.Title)
+	if utf8.RuneCountInString(r.Title) > 200 {
+		fs = append(fs, fieldErr("title", "Tiêu đề tối đa 200 ký tự", "must be at most 200 characters"))
+	}
+	r.Address = clean(in.Address)
+	if utf8.RuneCountInString(r.Address) > 300 {
+		fs = append(fs, fieldErr("address", "Địa chỉ tối đa 300 ký tự", "must be at most 300 characters"))
+	}
+	if in.Anonymous != nil {
+		r.Anonymous = *in.Anonymous
+	}
+	if in.ContactPhone != "" {
+		phone, ok := contactPhone(in.ContactPhone)
+		if !ok {
+			fs = append(fs, fieldErr("contact_phone", "Số điện thoại không hợp lệ", "is not a valid phone number"))
+		}
+		r.ContactPhone = phone
+	}
+	switch in.Locale {
+	case "", "vi":
+	case "en":
+		r.Locale = i18n.EN
+	default:
+		fs = append(fs, fieldErr("locale", "Chỉ hỗ trợ vi hoặc en", "must be vi or en"))
+	}
+	if in.ClientCreatedAt != nil {
+		t := in.ClientCreatedAt.UTC()
+		if t.After(now.Add(10*time.Minute)) || t.Before(now.Add(-30*24*time.Hour)) {
+			fs = append(fs, fieldErr("client_created_at", "Thời điểm tạo phải trong 30 ngày qua", "must be within the last 30 days"))
+		}
+		r.ClientCreatedAt = &t
+	}
+	if in.Urgent {
+		if cat != nil && !cat.UrgentCapable {
+			fs = append(fs, fieldErr("urgent", "Lĩnh vực này không nhận phản ánh khẩn", "this category takes no urgent reports"))
+		}
+		r.Urgent = true
+	}
+
+	switch {
+	case in.Location == nil:
+		fs = append(fs, fieldErr("location", "Bắt buộc có vị trí", "is required"))
+	case math.IsNaN(in.Location.Lat) || math.IsNaN(in.Location.Lng) || math.Abs(in.Location.Lat) > 90 || math.Abs(in.Location.Lng) > 180:
+		fs = append(fs, fieldErr("location", "Tọa độ không hợp lệ", "is not a valid latitude/longitude"))
+	default:
+		r.Location = Point{Lat: in.Location.Lat, Lng: in.Location.Lng}
+		area, fe := place(ref, r.Location, in.AreaCode)
+		if fe != nil {
+			fs = append(fs, *fe)
+		}
+		r.AreaCode = area
+		r.Cell7, r.Cell6 = Geohash(r.Location, 7), Geohash(r.Location, 6)
+	}
+	if len(fs) > 0 {
+		return nil, apperr.Invalid(i18n.T("Phản ánh chưa hợp lệ", "the report is not valid"), fs...)
+	}
+
+	route, err := ref.Route(r.CategoryCode, r.AreaCode)
+	if err != nil {
+		return nil, err
+	}
+	r.AgencyCode, r.RoutingRule, r.RoutingReason = route.Agency.Code, route.RuleCode, route.Reason
+	r.Deadlines = ref.Calendar.DeadlinesFor(now, *cat, r.Urgent)
+	return r, nil
+}
+
+// contactPhone accepts a Vietnamese mobile number (normalized) or, for
+// visitors, an international number in + form with 8 to 15 digits.
+func contactPhone(s string) (string, bool) {
+	if p, ok := identity.NormalizePhone(s); ok {
+		return p, true
+	}
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") {
+		return "", false
+	}
+	var d strings.Builder
+	for _, r := range s[1:] {
+		switch {
+		case r >= '0' && r <= '9':
+			d.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	if n := d.Len(); n < 8 || n > 15 {
+		return "", false
+	}
+	return "+" + d.String(), true
+}
+
+// place decides a report's area. The point must lie in the province: inside
+// some loaded boundary, or the province outline. The area is the deepest
+// area whose boundary holds the point; a chosen area_code must exist and,
+// when it has a boundary, hold the point. Without boundaries the chosen
+// area (or the province) is used.
+func place(ref *Reference, p Point, chosen string) (string, *apperr.FieldError) {
+	depth := map[string]int{}
+	byCode := map[string]Area{}
+	for _, a := range ref.Areas {
+		byCode[a.Code] = a
+	}
+	var depthOf func(code string, guard int) int
+	depthOf = func(code string, guard int) int {
+		if d, ok := depth[code]; ok {
+			return d
+		}
+		a, ok := byCode[code]
+		if !ok || a.ParentCode == "" || guard > 64 {
+			return 0
+		}
+		d := depthOf(a.ParentCode, guard+1) + 1
+		depth[code] = d
+		return d
+	}
+	var best, root string
+	bestDepth, bounded, inside := -1, false, false
+	for _, a := range ref.Areas {
+		if a.ParentCode == "" && root == "" {
+			root = a.Code
+		}
+		if len(a.Boundary) == 0 || string(a.Boundary) == "null" {
+			continue
+		}
+		b, err := ParseBoundary(a.Boundary)
+		if err != nil {
+			continue
+		}
+		bounded = true
+		if b.Contains(p) {
+			inside = true
+			if d := depthOf(a.Code, 0); d > bestDepth {
+				best, bestDepth = a.Code, d
+			}
+		}
+	}
+	if bounded && !inside {
+		e := fieldErr("location", "Vị trí nằm ngoài tỉnh Cà Mau", "is outside Cà Mau province")
+		return "", &e
+	}
+	if chosen != "" {
+		a, ok := byCode[chosen]
+		if !ok {
+			e := fieldErr("area_code", "Đơn vị hành chính không tồn tại", "is not a known area")
+			return "", &e
+		}
+		if len(a.Boundary) > 0 && string(a.Boundary) != "null" {
+			if b, err := ParseBoundary(a.Boundary); err == nil && !b.Contains(p) {
+				e := fieldErr("area_code", "Vị trí không nằm trong đơn vị hành chính đã chọn", "the location is not inside this area")
+				return "", &e
+			}
+		}
+		if depthOf(chosen, 0) >= bestDepth {
+			return chosen, nil
+		}
+	}
+	if best != "" {
+		return best, nil
+	}
+	return root, nil
+}
+
+// View says how much of a report the caller may see.
+type View int
+
+// The views.
+const (
+	ViewReporter View = iota + 1 // everything: it is theirs
+	ViewStaff                    // handling staff: no reporter identity when anonymous
+)
+
+// Get returns a report the caller may see: the reporter, coordinators and
+// admins, and the staff of the agency it is routed to. Anyone else gets
+// ENOTFOUND, as if it did not exist.
+func (s *ReportService) Get(ctx context.Context, p identity.Principal, id string) (*Report, View, error) {
+	if p.IsAnonymous() {
+		return nil, 0, identity.ErrUnauthenticated()
+	}
+	notFound := apperr.NotFound(i18n.T("Không tìm thấy phản ánh", "report not found"))
+	if !ids.Valid(id) {
+		return nil, 0, notFound
+	}
+	r, err := s.store.GetReport(ctx, id)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.ENOTFOUND {
+			return nil, 0, notFound
+		}
+		return nil, 0, err
+	}
+	switch {
+	case r.ReporterID == p.UserID:
+		return r, ViewReporter, nil
+	case p.Can(identity.PermReportsAll):
+		return r, ViewStaff, nil
+	case p.Can(identity.PermReportsHandle) && p.AgencyCode != "" && p.AgencyCode == r.AgencyCode:
+		return r, ViewStaff, nil
+	}
+	return nil, 0, notFound
+}
+
+// Mine lists the caller's own reports, newest first.
+func (s *ReportService) Mine(ctx context.Context, p identity.Principal, before string, limit int) ([]Report, error) {
+	if p.IsAnonymous() {
+		return nil, identity.ErrUnauthenticated()
+	}
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	return s.store.ListByReporter(ctx, p.UserID, before, limit)
+}
+
+// Nearby is one open report near a point.
+type Nearby struct {
+	Report   Report
+	Distance float64 // meters
+}
+
+// FindNearby returns open reports within radius meters (150 by default, at
+// most 2000) of p, nearest first, at most 20, optionally of one category.
+func (s *ReportService) FindNearby(ctx context.Context, p Point, category string, radius float64) ([]Nearby, error) {
+	var fs []apperr.FieldError
+	if math.IsNaN(p.Lat) || math.IsNaN(p.Lng) || math.Abs(p.Lat) > 90 || math.Abs(p.Lng) > 180 {
+		fs = append(fs, fieldErr("lat", "Tọa độ không hợp lệ", "is not a valid latitude/longitude"))
+	}
+	if radius == 0 {
+		radius = 150
+	}
+	if radius < 1 || radius > 2000 || math.IsNaN(radius) {
+		fs = append(fs, fieldErr("radius_m", "Bán kính từ 1 đến 2000 mét", "must be 1 to 2000 meters"))
+	}
+	if len(fs) > 0 {
+		return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), fs...)
+	}
+	prec, cells := CoveringCells(p, radius)
+	cands, err := s.store.InCells(ctx, prec, cells, category, OpenStatuses, 5000)
+	if err != nil {
+		return nil, err
+	}
+	out := []Nearby{}
+	for _, r := range cands {
+		if d := DistanceMeters(p, r.Location); d <= radius {
+			out = append(out, Nearby{Report: r, Distance: d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Distance < out[j].Distance })
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	return out, nil
+}
+
+// AddSupport records that the caller also sees the problem of an open
+// report. Each person counts once; it returns the report with its count.
+func (s *ReportService) AddSupport(ctx context.Context, p identity.Principal, id string) (*Report, bool, error) {
+	if err := p.Require(identity.PermReportsCreate); err != nil {
+		return nil, false, err
+	}
+	notFound := apperr.NotFound(i18n.T("Không tìm thấy phản ánh", "report not found"))
+	if !ids.Valid(id) {
+		return nil, false, notFound
+	}
+	r, err := s.store.GetReport(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !r.IsOpen() {
+		return nil, false, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể ủng hộ thêm", "the report is no longer open"))
+	}
+	added, err := s.store.AddSupport(ctx, Support{ReportID: id, UserID: p.UserID, CreatedAt: s.now().UTC()})
+	if err != nil {
+		return nil, false, err
+	}
+	r, err = s.store.GetReport(ctx, id)
+	return r, added, err
+}

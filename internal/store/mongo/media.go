@@ -1,0 +1,141 @@
+package mongo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"camaug/feedback"
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+const (
+	collMedia   = "media"
+	mediaBucket = "media"
+)
+
+// mediaDoc is a photo's metadata. Slot (1..max) under a unique index with
+// the report ID caps photos per report with inserts alone.
+type mediaDoc struct {
+	ID          string    `bson:"_id"`
+	ReportID    string    `bson:"report_id"`
+	Slot        int       `bson:"slot"`
+	ContentType string    `bson:"content_type"`
+	Width       int       `bson:"width"`
+	Height      int       `bson:"height"`
+	ThumbWidth  int       `bson:"thumb_width"`
+	ThumbHeight int       `bson:"thumb_height"`
+	Size        int       `bson:"size"`
+	ThumbSize   int       `bson:"thumb_size"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+func (d mediaDoc) media() feedback.Media {
+	return feedback.Media{ID: d.ID, ReportID: d.ReportID, ContentType: d.ContentType, Width: d.Width, Height: d.Height,
+		ThumbWidth: d.ThumbWidth, ThumbHeight: d.ThumbHeight, Size: d.Size, ThumbSize: d.ThumbSize, CreatedAt: d.CreatedAt}
+}
+
+func mediaIndexes() map[string][]mongo.IndexModel {
+	return map[string][]mongo.IndexModel{
+		collMedia: {{Keys: bson.D{{Key: "report_id", Value: 1}, {Key: "slot", Value: 1}}, Options: options.Index().SetUnique(true)}},
+	}
+}
+
+// MediaStore implements feedback.MediaStore with GridFS for the bytes.
+type MediaStore struct{ db *DB }
+
+var _ feedback.MediaStore = (*MediaStore)(nil)
+
+// Media returns the photo store.
+func (db *DB) Media() feedback.MediaStore { return &MediaStore{db: db} }
+
+func (s *MediaStore) bucket() *mongo.GridFSBucket {
+	return s.db.db.GridFSBucket(options.GridFSBucket().SetName(mediaBucket))
+}
+
+func fileID(id string, thumb bool) string {
+	if thumb {
+		return id + ".thumb"
+	}
+	return id
+}
+
+// AddMedia uploads both files, then claims a free slot; with no slot left
+// it deletes the files and returns ECONFLICT.
+func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb []byte, max int) error {
+	b := s.bucket()
+	if err := b.UploadFromStreamWithID(ctx, fileID(m.ID, false), m.ID+".jpg", bytes.NewReader(data)); err != nil {
+		return internal(err)
+	}
+	drop := func() {
+		bg := context.WithoutCancel(ctx)
+		b.Delete(bg, fileID(m.ID, false))
+		b.Delete(bg, fileID(m.ID, true))
+	}
+	if err := b.UploadFromStreamWithID(ctx, fileID(m.ID, true), m.ID+".thumb.jpg", bytes.NewReader(thumb)); err != nil {
+		drop()
+		return internal(err)
+	}
+	d := mediaDoc{ID: m.ID, ReportID: m.ReportID, ContentType: m.ContentType, Width: m.Width, Height: m.Height, ThumbWidth: m.ThumbWidth,
+		ThumbHeight: m.ThumbHeight, Size: m.Size, ThumbSize: m.ThumbSize, CreatedAt: m.CreatedAt.UTC()}
+	for slot := 1; slot <= max; slot++ {
+		d.Slot = slot
+		_, err := s.db.db.Collection(collMedia).InsertOne(ctx, d)
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			drop()
+			return internal(err)
+		}
+	}
+	drop()
+	return apperr.Conflict(i18n.T("Đã đủ số ảnh", "the report has all its photos"))
+}
+
+// GetMedia returns a photo's metadata.
+func (s *MediaStore) GetMedia(ctx context.Context, id string) (feedback.Media, error) {
+	var d mediaDoc
+	err := s.db.db.Collection(collMedia).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return feedback.Media{}, apperr.NotFound(i18n.T("Không tìm thấy ảnh", "photo not found"))
+	}
+	return d.media(), internal(err)
+}
+
+// ReadMedia downloads a photo's bytes from GridFS.
+func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := s.bucket().DownloadToStream(ctx, fileID(id, thumb), &buf)
+	if errors.Is(err, mongo.ErrFileNotFound) {
+		return nil, apperr.NotFound(i18n.T("Không tìm thấy ảnh", "photo not found"))
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ListMedia returns a report's photos, oldest first.
+func (s *MediaStore) ListMedia(ctx context.Context, reportID string) ([]feedback.Media, error) {
+	cur, err := s.db.db.Collection(collMedia).Find(ctx, bson.D{{Key: "report_id", Value: reportID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	out := []feedback.Media{}
+	for cur.Next(ctx) {
+		var d mediaDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, d.media())
+	}
+	return out, internal(cur.Err())
+}

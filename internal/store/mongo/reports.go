@@ -1,0 +1,222 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"camaug/feedback"
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+)
+
+const (
+	collReports     = "reports"
+	collIdempotency = "idempotency_keys"
+	collSupports    = "report_supports"
+)
+
+type reportDoc struct {
+	ID              string     `bson:"_id"`
+	TrackingCode    string     `bson:"tracking_code"`
+	ReporterID      string     `bson:"reporter_id"`
+	Anonymous       bool       `bson:"anonymous"`
+	ContactPhone    string     `bson:"contact_phone"`
+	CategoryCode    string     `bson:"category_code"`
+	AreaCode        string     `bson:"area_code"`
+	AgencyCode      string     `bson:"agency_code"`
+	RoutingRule     string     `bson:"routing_rule"`
+	RoutingReasonVi string     `bson:"routing_reason_vi"`
+	RoutingReasonEn string     `bson:"routing_reason_en"`
+	Title           string     `bson:"title"`
+	Description     string     `bson:"description"`
+	Address         string     `bson:"address"`
+	Lat             float64    `bson:"lat"`
+	Lng             float64    `bson:"lng"`
+	Cell7           string     `bson:"cell7"`
+	Cell6           string     `bson:"cell6"`
+	Urgent          bool       `bson:"urgent"`
+	Locale          string     `bson:"locale"`
+	Status          string     `bson:"status"`
+	DispatchDue     time.Time  `bson:"dispatch_due"`
+	ResponseDue     time.Time  `bson:"response_due"`
+	ResolutionDue   time.Time  `bson:"resolution_due"`
+	ClientCreatedAt *time.Time `bson:"client_created_at,omitempty"`
+	CreatedAt       time.Time  `bson:"created_at"`
+	UpdatedAt       time.Time  `bson:"updated_at"`
+	Version         int64      `bson:"version"`
+	SupportCount    int        `bson:"support_count"`
+}
+
+func toReportDoc(r *feedback.Report) reportDoc {
+	return reportDoc{ID: r.ID, TrackingCode: r.TrackingCode, ReporterID: r.ReporterID, Anonymous: r.Anonymous, ContactPhone: r.ContactPhone,
+		CategoryCode: r.CategoryCode, AreaCode: r.AreaCode, AgencyCode: r.AgencyCode, RoutingRule: r.RoutingRule,
+		RoutingReasonVi: r.RoutingReason.Vi, RoutingReasonEn: r.RoutingReason.En, Title: r.Title, Description: r.Description,
+		Address: r.Address, Lat: r.Location.Lat, Lng: r.Location.Lng, Cell7: r.Cell7, Cell6: r.Cell6, Urgent: r.Urgent,
+		Locale: string(r.Locale), Status: string(r.Status), DispatchDue: r.Deadlines.DispatchDue.UTC(), ResponseDue: r.Deadlines.ResponseDue.UTC(),
+		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount}
+}
+
+func (d reportDoc) report() *feedback.Report {
+	return &feedback.Report{ID: d.ID, TrackingCode: d.TrackingCode, ReporterID: d.ReporterID, Anonymous: d.Anonymous, ContactPhone: d.ContactPhone,
+		CategoryCode: d.CategoryCode, AreaCode: d.AreaCode, AgencyCode: d.AgencyCode, RoutingRule: d.RoutingRule,
+		RoutingReason: i18n.T(d.RoutingReasonVi, d.RoutingReasonEn), Title: d.Title, Description: d.Description, Address: d.Address,
+		Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Cell7: d.Cell7, Cell6: d.Cell6, Urgent: d.Urgent, Locale: i18n.Lang(d.Locale),
+		Status: feedback.Status(d.Status), Deadlines: feedback.Deadlines{DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, ResolutionDue: d.ResolutionDue},
+		ClientCreatedAt: d.ClientCreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, SupportCount: d.SupportCount}
+}
+
+func reportIndexes() map[string][]mongo.IndexModel {
+	idx := func(unique bool, keys ...string) mongo.IndexModel {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		m := mongo.IndexModel{Keys: d}
+		if unique {
+			m.Options = options.Index().SetUnique(true)
+		}
+		return m
+	}
+	return map[string][]mongo.IndexModel{
+		collReports:  {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell7", "status"), idx(false, "cell6", "status")},
+		collSupports: {idx(false, "report_id")},
+	}
+}
+
+// ReportStore implements feedback.ReportStore.
+type ReportStore struct{ db *DB }
+
+var _ feedback.ReportStore = (*ReportStore)(nil)
+
+// Reports returns the report store.
+func (db *DB) Reports() feedback.ReportStore { return &ReportStore{db: db} }
+
+func (s *ReportStore) reports() *mongo.Collection { return s.db.db.Collection(collReports) }
+
+type idemDoc struct {
+	ID          string    `bson:"_id"`
+	Scope       string    `bson:"scope"`
+	Key         string    `bson:"key"`
+	RequestHash string    `bson:"request_hash"`
+	ResourceID  string    `bson:"resource_id"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+// ClaimIdempotency inserts the claim under a unique _id: atomic everywhere.
+func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
+	id := k.Scope + "|" + k.Key
+	coll := s.db.db.Collection(collIdempotency)
+	_, err := coll.InsertOne(ctx, idemDoc{ID: id, Scope: k.Scope, Key: k.Key, RequestHash: k.RequestHash, ResourceID: k.ResourceID, CreatedAt: k.CreatedAt.UTC()})
+	if err == nil {
+		return k, nil
+	}
+	if !isDuplicate(err) {
+		return k, internal(err)
+	}
+	var d idemDoc
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return k, internal(err)
+	}
+	return feedback.Idempotency{Scope: d.Scope, Key: d.Key, RequestHash: d.RequestHash, ResourceID: d.ResourceID, CreatedAt: d.CreatedAt},
+		apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+}
+
+// CreateReport stores a new report.
+func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
+	r.Version = 1
+	_, err := s.reports().InsertOne(ctx, toReportDoc(r))
+	if isDuplicate(err) {
+		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+	}
+	return internal(err)
+}
+
+// GetReport returns a report by ID, its support count counted afresh.
+func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Report, error) {
+	var d reportDoc
+	err := s.reports().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, apperr.NotFound(i18n.T("Không tìm thấy phản ánh", "report not found"))
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	n, err := s.db.db.Collection(collSupports).CountDocuments(ctx, bson.D{{Key: "report_id", Value: id}})
+	if err != nil {
+		return nil, internal(err)
+	}
+	d.SupportCount = int(n)
+	return d.report(), nil
+}
+
+func (s *ReportStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]feedback.Report, error) {
+	cur, err := s.reports().Find(ctx, filter, opts)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	out := []feedback.Report{}
+	for cur.Next(ctx) {
+		var d reportDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, *d.report())
+	}
+	return out, internal(cur.Err())
+}
+
+// ListByReporter returns a reporter's reports, newest first.
+func (s *ReportStore) ListByReporter(ctx context.Context, reporterID, before string, limit int) ([]feedback.Report, error) {
+	filter := bson.D{{Key: "reporter_id", Value: reporterID}}
+	if before != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
+	}
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// InCells returns reports in geohash cells.
+func (s *ReportStore) InCells(ctx context.Context, precision int, cells []string, category string, statuses []feedback.Status, limit int) ([]feedback.Report, error) {
+	col := "cell7"
+	if precision == 6 {
+		col = "cell6"
+	}
+	st := bson.A{}
+	for _, x := range statuses {
+		st = append(st, string(x))
+	}
+	cs := bson.A{}
+	for _, c := range cells {
+		cs = append(cs, c)
+	}
+	filter := bson.D{{Key: col, Value: bson.D{{Key: "$in", Value: cs}}}, {Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
+	if category != "" {
+		filter = append(filter, bson.E{Key: "category_code", Value: category})
+	}
+	return s.find(ctx, filter, options.Find().SetLimit(int64(limit)))
+}
+
+// AddSupport inserts one support per person under a unique _id, then bumps
+// the report's count (exact on MongoDB; GetReport recounts, so a single
+// report is exact on FerretDB too).
+func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (bool, error) {
+	if _, err := s.GetReport(ctx, sup.ReportID); err != nil {
+		return false, err
+	}
+	_, err := s.db.db.Collection(collSupports).InsertOne(ctx, bson.D{{Key: "_id", Value: sup.ReportID + "|" + sup.UserID},
+		{Key: "report_id", Value: sup.ReportID}, {Key: "user_id", Value: sup.UserID}, {Key: "created_at", Value: sup.CreatedAt.UTC()}})
+	if isDuplicate(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal(err)
+	}
+	_, err = s.reports().UpdateOne(ctx, bson.D{{Key: "_id", Value: sup.ReportID}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "support_count", Value: 1}}}})
+	return true, internal(err)
+}

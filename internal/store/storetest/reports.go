@@ -1,0 +1,227 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"camaug/feedback"
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/ids"
+)
+
+func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("CreateGet", func(t *testing.T) { testReportCreateGet(t, newStores(t).Reports) })
+	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, newStores(t).Reports) })
+	t.Run("ListByReporter", func(t *testing.T) { testListByReporter(t, newStores(t).Reports) })
+	t.Run("InCells", func(t *testing.T) { testInCells(t, newStores(t).Reports) })
+	t.Run("Support", func(t *testing.T) { testSupport(t, newStores(t).Reports) })
+	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
+}
+
+func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	return &feedback.Report{ID: ids.New(), TrackingCode: feedback.NewTrackingCode(), ReporterID: reporter, Anonymous: true,
+		CategoryCode: category, AreaCode: "phuong-an-xuyen", AgencyCode: "cap-nuoc-ca-mau", RoutingRule: "r-1",
+		RoutingReason: i18n.T("quy tắc r-1", "rule r-1"), Title: "Ngập nước", Description: "Đường Phan Ngọc Hiển ngập sâu 40 cm",
+		Location: p, Cell7: feedback.Geohash(p, 7), Cell6: feedback.Geohash(p, 6), Locale: i18n.VI, Status: status,
+		Deadlines: feedback.Deadlines{DispatchDue: now.Add(2 * time.Hour), ResponseDue: now.Add(6 * time.Hour), ResolutionDue: now.Add(240 * time.Hour)},
+		CreatedAt: now, UpdatedAt: now}
+}
+
+var camauCenter = feedback.Point{Lat: 9.1769, Lng: 105.1524}
+
+func testReportCreateGet(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	r := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
+	client := r.CreatedAt.Add(-time.Hour)
+	r.ClientCreatedAt = &client
+	r.ContactPhone = "+84912345678"
+	if err := s.CreateReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetReport(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, got, r)
+	_, err = s.GetReport(ctx, ids.New())
+	wantCode(t, err, apperr.ENOTFOUND)
+	dupID := *r
+	dupID.TrackingCode = feedback.NewTrackingCode()
+	wantCode(t, s.CreateReport(ctx, &dupID), apperr.ECONFLICT)
+	dupCode := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
+	dupCode.TrackingCode = r.TrackingCode
+	wantCode(t, s.CreateReport(ctx, dupCode), apperr.ECONFLICT)
+}
+
+func testIdempotency(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	k := feedback.Idempotency{Scope: "u1", Key: "retry-1", RequestHash: "h1", ResourceID: "r1", CreatedAt: time.Now().UTC()}
+	if _, err := s.ClaimIdempotency(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	second := k
+	second.RequestHash, second.ResourceID = "h2", "r2"
+	got, err := s.ClaimIdempotency(ctx, second)
+	wantCode(t, err, apperr.ECONFLICT)
+	if got.ResourceID != "r1" || got.RequestHash != "h1" {
+		t.Fatalf("a taken key returned %+v, want the first claim", got)
+	}
+	other := k
+	other.Scope = "u2"
+	if _, err := s.ClaimIdempotency(ctx, other); err != nil {
+		t.Fatalf("the same key for another user: %v", err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 24; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := s.ClaimIdempotency(ctx, feedback.Idempotency{Scope: "u3", Key: "race", RequestHash: "h", ResourceID: fmt.Sprint(i), CreatedAt: time.Now()})
+			if err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d concurrent claims won, want 1", wins)
+	}
+}
+
+func testListByReporter(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	var want []string
+	for i := 0; i < 5; i++ {
+		r := newReport("u1", camauCenter, "khac", feedback.StatusSubmitted)
+		if err := s.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{r.ID}, want...)
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.CreateReport(ctx, newReport("u2", camauCenter, "khac", feedback.StatusSubmitted))
+	var got []string
+	before := ""
+	for {
+		page, err := s.ListByReporter(ctx, "u1", before, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			got = append(got, r.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		before = page[len(page)-1].ID
+	}
+	sameJSON(t, got, want)
+}
+
+func testInCells(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	near := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
+	closed := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusClosed)
+	other := newReport("u1", camauCenter, "dien-chieu-sang", feedback.StatusDispatched)
+	far := newReport("u1", feedback.Point{Lat: 9.29, Lng: 105.72}, "cap-thoat-nuoc", feedback.StatusSubmitted)
+	for _, r := range []*feedback.Report{near, closed, other, far} {
+		if err := s.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(list []feedback.Report) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range list {
+			m[r.ID] = true
+		}
+		return m
+	}
+	got, err := s.InCells(ctx, 7, []string{near.Cell7}, "", feedback.OpenStatuses, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := ids(got); len(m) != 2 || !m[near.ID] || !m[other.ID] {
+		t.Fatalf("open reports in the cell: got %v, want near and other", m)
+	}
+	got, _ = s.InCells(ctx, 6, []string{near.Cell6}, "cap-thoat-nuoc", feedback.OpenStatuses, 100)
+	if m := ids(got); len(m) != 1 || !m[near.ID] {
+		t.Fatalf("category filter at precision 6: got %v, want only near", m)
+	}
+	got, _ = s.InCells(ctx, 7, []string{near.Cell7, far.Cell7}, "", []feedback.Status{feedback.StatusClosed}, 100)
+	if m := ids(got); len(m) != 1 || !m[closed.ID] {
+		t.Fatalf("status filter: got %v, want only closed", m)
+	}
+}
+
+func testSupport(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	r := newReport("u1", camauCenter, "khac", feedback.StatusSubmitted)
+	s.CreateReport(ctx, r)
+	for i, tt := range []struct {
+		user string
+		want bool
+	}{{"u2", true}, {"u3", true}, {"u2", false}} {
+		added, err := s.AddSupport(ctx, feedback.Support{ReportID: r.ID, UserID: tt.user, CreatedAt: time.Now()})
+		if err != nil || added != tt.want {
+			t.Fatalf("support #%d by %s: got %v, %v; want %v", i, tt.user, added, err, tt.want)
+		}
+	}
+	got, _ := s.GetReport(ctx, r.ID)
+	if got.SupportCount != 2 {
+		t.Fatalf("support count %d, want 2", got.SupportCount)
+	}
+	if _, err := s.AddSupport(ctx, feedback.Support{ReportID: ids.New(), UserID: "u2", CreatedAt: time.Now()}); apperr.CodeOf(err) != apperr.ENOTFOUND {
+		t.Fatalf("support of a missing report: got %v, want ENOTFOUND", err)
+	}
+}
+
+func testMedia(t *testing.T, s feedback.MediaStore) {
+	ctx := context.Background()
+	report := ids.New()
+	var stored []string
+	for i := 0; i < 3; i++ {
+		m := feedback.Media{ID: ids.New(), ReportID: report, ContentType: "image/jpeg", Width: 100 + i, Height: 80, ThumbWidth: 32, ThumbHeight: 25,
+			Size: 3, ThumbSize: 2, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+		if err := s.AddMedia(ctx, m, []byte{0xff, 0xd8, byte(i)}, []byte{0xff, byte(i)}, 3); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, m.ID)
+		time.Sleep(2 * time.Millisecond)
+	}
+	extra := feedback.Media{ID: ids.New(), ReportID: report, ContentType: "image/jpeg", CreatedAt: time.Now()}
+	wantCode(t, s.AddMedia(ctx, extra, []byte{1}, []byte{2}, 3), apperr.ECONFLICT)
+	if _, err := s.ReadMedia(ctx, extra.ID, false); apperr.CodeOf(err) != apperr.ENOTFOUND {
+		t.Fatalf("the refused photo's bytes were kept: %v", err)
+	}
+	m, err := s.GetMedia(ctx, stored[1])
+	if err != nil || m.Width != 101 || m.ReportID != report {
+		t.Fatalf("GetMedia: %+v, %v", m, err)
+	}
+	data, err := s.ReadMedia(ctx, stored[2], false)
+	if err != nil || !bytes.Equal(data, []byte{0xff, 0xd8, 2}) {
+		t.Fatalf("ReadMedia: %v, %v", data, err)
+	}
+	thumb, err := s.ReadMedia(ctx, stored[2], true)
+	if err != nil || !bytes.Equal(thumb, []byte{0xff, 2}) {
+		t.Fatalf("ReadMedia thumb: %v, %v", thumb, err)
+	}
+	list, err := s.ListMedia(ctx, report)
+	if err != nil || len(list) != 3 || list[0].ID != stored[0] {
+		t.Fatalf("ListMedia: %d items, %v", len(list), err)
+	}
+	_, err = s.GetMedia(ctx, ids.New())
+	wantCode(t, err, apperr.ENOTFOUND)
+	if list, _ := s.ListMedia(ctx, ids.New()); len(list) != 0 {
+		t.Fatal("another report has photos")
+	}
+}
