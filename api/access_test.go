@@ -71,6 +71,17 @@ var accessTable = []accessRule{
 	{method: "GET", path: "/v1/media/:id", public: true},
 	{method: "GET", path: "/v1/media/:id/thumb", public: true},
 	{method: "GET", path: "/v1/me/reports", roles: everyone},
+	{method: "POST", path: "/v1/reports/:id/reroute", roles: []string{"coordinator", "admin"}, body: func(*testEnv) any {
+		return map[string]string{"agency_code": "so-xay-dung", "note": "đúng thẩm quyền"}
+	}},
+	{method: "GET", path: "/v1/admin/routing-rules", roles: []string{"coordinator", "admin"}},
+	{method: "POST", path: "/v1/admin/routing-rules", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]string{"code": fmt.Sprintf("r-test-%d", next()), "category_code": "y-te", "area_code": "phuong-an-xuyen", "agency_code": "so-y-te"}
+	}},
+	{method: "PUT", path: "/v1/admin/routing-rules/:code", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]string{"code": "x", "agency_code": "so-y-te"}
+	}},
+	{method: "DELETE", path: "/v1/admin/routing-rules/:code", roles: []string{"admin"}},
 }
 
 var counter int
@@ -123,6 +134,7 @@ func TestAccessTable(t *testing.T) {
 
 		for _, rule := range accessTable {
 			path := regexp.MustCompile(`:id`).ReplaceAllString(rule.path, target.ID)
+			path = regexp.MustCompile(`:code`).ReplaceAllString(path, "no-such-rule")
 			callers := append([]string{"anonymous"}, everyone...)
 			toks := tokens
 			if rule.method == "DELETE" && rule.path == "/v1/me" {

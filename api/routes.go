@@ -64,7 +64,14 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/reports/:id/media", reporter, uploadPhoto(reports))
 	r(fiber.MethodGet, "/v1/media/:id", servePhoto(reports, false))
 	r(fiber.MethodGet, "/v1/media/:id/thumb", servePhoto(reports, true))
+	r(fiber.MethodPost, "/v1/reports/:id/reroute", require(identity.PermReportsAll), rerouteReport(reports, ref))
 	r(fiber.MethodGet, "/v1/me/reports", self, myReports(reports, ref))
+
+	// Reference data administration.
+	r(fiber.MethodGet, "/v1/admin/routing-rules", self, listRoutingRules(ref))
+	r(fiber.MethodPost, "/v1/admin/routing-rules", require(identity.PermReferenceAdmin), createRoutingRule(ref))
+	r(fiber.MethodPut, "/v1/admin/routing-rules/:code", require(identity.PermReferenceAdmin), replaceRoutingRule(ref))
+	r(fiber.MethodDelete, "/v1/admin/routing-rules/:code", require(identity.PermReferenceAdmin), deleteRoutingRule(ref))
 }
 
 // routeTable remembers the registered routes so a 405 can list the methods

@@ -1,13 +1,16 @@
 package feedback
 
-import "math"
+import (
+	"math"
+	"sort"
+	"strings"
+)
 
 const geohashAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
 
-// Geohash encodes a point at the given precision (characters). Precision 7
-// cells are about 153 × 153 m near the equator, precision 6 about
-// 1.2 × 0.6 km: reports store both so "nearby" reads a handful of index
-// ranges instead of scanning.
+// Geohash encodes a point at the given precision (characters). Reports
+// store their precision-7 cell (about 153 × 153 m near the equator), so
+// "nearby" reads a few index ranges instead of scanning.
 func Geohash(p Point, precision int) string {
 	latLo, latHi, lngLo, lngHi := -90.0, 90.0, -180.0, 180.0
 	out := make([]byte, 0, precision)
@@ -41,50 +44,69 @@ func Geohash(p Point, precision int) string {
 	return string(out)
 }
 
-// geohashCellSize returns a cell's height and width in degrees.
-func geohashCellSize(precision int) (dLat, dLng float64) {
-	bits := precision * 5
-	lngBits := (bits + 1) / 2
-	latBits := bits / 2
-	return 180 / math.Pow(2, float64(latBits)), 360 / math.Pow(2, float64(lngBits))
-}
-
-// CoveringCells returns the geohash cells, at precision 7 when at most 64 cells
-// do, else precision 6 (radii up to a few kilometres), that together cover the circle of
-// radius meters around p.
-func CoveringCells(p Point, radius float64) (precision int, cells []string) {
-	dLat := radius / 111_320
-	dLng := radius / (111_320 * math.Max(math.Cos(p.Lat*math.Pi/180), 0.01))
-	for _, prec := range []int{7, 6} {
-		h, w := geohashCellSize(prec)
-		seen := map[string]bool{}
-		cells = cells[:0]
-		for lat := p.Lat - dLat; ; lat += h {
-			if lat > p.Lat+dLat {
-				lat = p.Lat + dLat
-			}
-			for lng := p.Lng - dLng; ; lng += w {
-				if lng > p.Lng+dLng {
-					lng = p.Lng + dLng
+// geohashBounds decodes a cell to its latitude and longitude ranges.
+func geohashBounds(hash string) (latLo, latHi, lngLo, lngHi float64) {
+	latLo, latHi, lngLo, lngHi = -90, 90, -180, 180
+	even := true
+	for i := 0; i < len(hash); i++ {
+		v := strings.IndexByte(geohashAlphabet, hash[i])
+		for bit := 4; bit >= 0; bit-- {
+			on := v>>bit&1 == 1
+			if even {
+				mid := (lngLo + lngHi) / 2
+				if on {
+					lngLo = mid
+				} else {
+					lngHi = mid
 				}
-				c := Geohash(Point{Lat: lat, Lng: lng}, prec)
-				if !seen[c] {
-					seen[c] = true
-					cells = append(cells, c)
-				}
-				if lng >= p.Lng+dLng {
-					break
+			} else {
+				mid := (latLo + latHi) / 2
+				if on {
+					latLo = mid
+				} else {
+					latHi = mid
 				}
 			}
-			if lat >= p.Lat+dLat {
-				break
-			}
-		}
-		if len(cells) <= 64 || prec == 6 {
-			return prec, cells
+			even = !even
 		}
 	}
-	return 6, cells
+	return
+}
+
+// Cell is a geohash cell and its shortest distance from a point.
+type Cell struct {
+	Hash    string
+	MinDist float64 // meters from the point to the nearest edge (0 inside)
+}
+
+// NearestCells returns the precision-7 cells (about 153 × 153 m) that reach
+// within radius meters of p, nearest first, so a search can stop as soon as
+// the next cell is farther than what it already found.
+func NearestCells(p Point, radius float64) []Cell {
+	const precision = 7
+	probe := Geohash(p, precision)
+	la0, la1, lo0, lo1 := geohashBounds(probe)
+	h, w := la1-la0, lo1-lo0
+	dLat := radius / 111_320
+	dLng := radius / (111_320 * math.Max(math.Cos(p.Lat*math.Pi/180), 0.01))
+	var out []Cell
+	seen := map[string]bool{}
+	for lat := p.Lat - dLat - h; lat <= p.Lat+dLat+h; lat += h {
+		for lng := p.Lng - dLng - w; lng <= p.Lng+dLng+w; lng += w {
+			c := Geohash(Point{Lat: lat, Lng: lng}, precision)
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			a0, a1, b0, b1 := geohashBounds(c)
+			q := Point{Lat: math.Max(a0, math.Min(p.Lat, a1)), Lng: math.Max(b0, math.Min(p.Lng, b1))}
+			if d := DistanceMeters(p, q); d <= radius {
+				out = append(out, Cell{Hash: c, MinDist: d})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].MinDist < out[j].MinDist })
+	return out
 }
 
 // DistanceMeters is the great-circle distance between two points.

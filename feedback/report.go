@@ -46,8 +46,7 @@ type Report struct {
 	Description string
 	Address     string
 	Location    Point
-	Cell7       string // geohash, precision 7
-	Cell6       string // geohash, precision 6
+	Cell        string // geohash, precision 7, for nearby searches
 	Urgent      bool
 	Locale      i18n.Lang
 
@@ -81,6 +80,12 @@ type Idempotency struct {
 	CreatedAt   time.Time
 }
 
+// Candidate is a report's ID and place, for nearby searches.
+type Candidate struct {
+	ID       string
+	Location Point
+}
+
 // Support is one person adding their voice to a report.
 type Support struct {
 	ReportID  string
@@ -102,10 +107,15 @@ type ReportStore interface {
 	// ListByReporter returns the reporter's reports, newest first, with IDs
 	// below before (all when empty), at most limit.
 	ListByReporter(ctx context.Context, reporterID, before string, limit int) ([]Report, error)
-	// InCells returns reports whose geohash cell at precision (6 or 7) is
-	// one of cells, with one of statuses, and of the category when it is
-	// set. At most limit.
-	InCells(ctx context.Context, precision int, cells []string, category string, statuses []Status, limit int) ([]Report, error)
+	// NearbyCandidates returns the ID and location of the reports whose
+	// cell is one of cells, with one of statuses, and of the category when
+	// it is set: just what a distance check needs, read from an index.
+	NearbyCandidates(ctx context.Context, cells []string, category string, statuses []Status) ([]Candidate, error)
+	// UpdateReport writes r if the stored version is r.Version, and bumps
+	// r.Version. Returns ENOTFOUND, or ECONFLICT on a stale version.
+	UpdateReport(ctx context.Context, r *Report) error
+	// GetReports returns the reports with the IDs; unknown IDs are skipped.
+	GetReports(ctx context.Context, ids []string) ([]Report, error)
 	// AddSupport records that a person supports a report; it reports false
 	// when they already did. The report's SupportCount counts each person
 	// once.

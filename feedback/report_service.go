@@ -192,7 +192,7 @@ func (s *ReportService) build(ref *Reference, p identity.Principal, in SubmitInp
 			fs = append(fs, *fe)
 		}
 		r.AreaCode = area
-		r.Cell7, r.Cell6 = Geohash(r.Location, 7), Geohash(r.Location, 6)
+		r.Cell = Geohash(r.Location, 7)
 	}
 	if len(fs) > 0 {
 		return nil, apperr.Invalid(i18n.T("Phản ánh chưa hợp lệ", "the report is not valid"), fs...)
@@ -375,22 +375,60 @@ func (s *ReportService) FindNearby(ctx context.Context, p Point, category string
 	if len(fs) > 0 {
 		return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), fs...)
 	}
-	prec, cells := CoveringCells(p, radius)
-	cands, err := s.store.InCells(ctx, prec, cells, category, OpenStatuses, 5000)
+	// Visit cells nearest first, a batch at a time, and stop once the
+	// next cell is farther than the 20th hit: in a dense ward the answer is
+	// found in the first batch whatever the radius.
+	const want, batch = 20, 32
+	cells := NearestCells(p, radius)
+	var hits []nearbyHit
+	for i := 0; i < len(cells); i += batch {
+		if len(hits) >= want && cells[i].MinDist > hits[want-1].Distance {
+			break
+		}
+		end := min(i+batch, len(cells))
+		hashes := make([]string, 0, end-i)
+		for _, c := range cells[i:end] {
+			hashes = append(hashes, c.Hash)
+		}
+		cands, err := s.store.NearbyCandidates(ctx, hashes, category, OpenStatuses)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cands {
+			if d := DistanceMeters(p, c.Location); d <= radius {
+				hits = append(hits, nearbyHit{c.ID, d})
+			}
+		}
+		sort.Slice(hits, func(a, b int) bool { return hits[a].Distance < hits[b].Distance })
+	}
+	if len(hits) > want {
+		hits = hits[:want]
+	}
+	idList := make([]string, len(hits))
+	for i, h := range hits {
+		idList[i] = h.ID
+	}
+	reports, err := s.store.GetReports(ctx, idList)
 	if err != nil {
 		return nil, err
 	}
-	out := []Nearby{}
-	for _, r := range cands {
-		if d := DistanceMeters(p, r.Location); d <= radius {
-			out = append(out, Nearby{Report: r, Distance: d})
+	byID := make(map[string]Report, len(reports))
+	for _, r := range reports {
+		byID[r.ID] = r
+	}
+	out := make([]Nearby, 0, len(hits))
+	for _, h := range hits {
+		if r, ok := byID[h.ID]; ok {
+			out = append(out, Nearby{Report: r, Distance: h.Distance})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Distance < out[j].Distance })
-	if len(out) > 20 {
-		out = out[:20]
-	}
 	return out, nil
+}
+
+// nearbyHit is a hit before its report is read.
+type nearbyHit struct {
+	ID       string
+	Distance float64
 }
 
 // AddSupport records that the caller also sees the problem of an open
@@ -416,4 +454,48 @@ func (s *ReportService) AddSupport(ctx context.Context, p identity.Principal, id
 	}
 	r, err = s.store.GetReport(ctx, id)
 	return r, added, err
+}
+
+// Reroute sends a report to another agency: a coordinator's correction of
+// the routing (the workflow adds transfers between agencies). The reason
+// is kept as the routing reason.
+func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, agencyCode, note string) (*Report, error) {
+	if err := p.Require(identity.PermReportsAll); err != nil {
+		return nil, err
+	}
+	note = clean(note)
+	var fs []apperr.FieldError
+	if n := utf8.RuneCountInString(note); n < 3 || n > 500 {
+		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var agency *Agency
+	for i := range ref.Agencies {
+		if ref.Agencies[i].Code == agencyCode && ref.Agencies[i].Active {
+			agency = &ref.Agencies[i]
+		}
+	}
+	if agency == nil {
+		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
+	}
+	if len(fs) > 0 {
+		return nil, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
+	}
+	r, _, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.IsOpen() {
+		return nil, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong", "the report is no longer open"))
+	}
+	r.AgencyCode, r.RoutingRule = agency.Code, ""
+	r.RoutingReason = i18n.T("điều phối chuyển đến "+agency.Name.Vi+": "+note, "re-routed by the coordinator to "+agency.Name.In(i18n.EN)+": "+note)
+	r.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateReport(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 )
 
 // ReferenceService is the reference data's use cases: what the public reads,
@@ -50,9 +51,7 @@ func (s *ReferenceService) Import(ctx context.Context, ref *Reference) error {
 	if err := s.store.Replace(ctx, ref); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.snapshot = nil
-	s.mu.Unlock()
+	s.forget()
 	return nil
 }
 
@@ -136,4 +135,71 @@ func (s *ReferenceService) Areas(ctx context.Context, parent string) ([]Area, er
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy đơn vị hành chính cha", "parent area not found"))
 	}
 	return children, nil
+}
+
+// RoutingRules lists the routing rules, for admins and coordinators.
+func (s *ReferenceService) RoutingRules(ctx context.Context, p identity.Principal) ([]RoutingRule, error) {
+	if err := p.Require(identity.PermSelf); err != nil {
+		return nil, err
+	}
+	if !p.Can(identity.PermReferenceAdmin) && !p.Can(identity.PermReportsAll) {
+		return nil, identity.ErrForbidden()
+	}
+	return s.store.RoutingRules().List(ctx)
+}
+
+// SaveRoutingRule creates (create=true) or replaces a routing rule, after
+// checking the whole dataset with the change applied: the category, area
+// and agency must exist and no other rule may cover the same scope.
+func (s *ReferenceService) SaveRoutingRule(ctx context.Context, p identity.Principal, rule RoutingRule, create bool) error {
+	if err := p.Require(identity.PermReferenceAdmin); err != nil {
+		return err
+	}
+	ref, err := s.store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	found := false
+	for i := range ref.RoutingRules {
+		if ref.RoutingRules[i].Code == rule.Code {
+			found = true
+			ref.RoutingRules[i] = rule
+		}
+	}
+	switch {
+	case create && found:
+		return ErrEntityExists(rule.RefKind(), rule.Code)
+	case !create && !found:
+		return ErrEntityNotFound(rule.RefKind(), rule.Code)
+	case create:
+		ref.RoutingRules = append(ref.RoutingRules, rule)
+	}
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	if create {
+		err = s.store.RoutingRules().Create(ctx, rule)
+	} else {
+		err = s.store.RoutingRules().Update(ctx, rule)
+	}
+	s.forget()
+	return err
+}
+
+// DeleteRoutingRule removes a rule; reports then follow the next most
+// specific rule.
+func (s *ReferenceService) DeleteRoutingRule(ctx context.Context, p identity.Principal, code string) error {
+	if err := p.Require(identity.PermReferenceAdmin); err != nil {
+		return err
+	}
+	err := s.store.RoutingRules().Delete(ctx, code)
+	s.forget()
+	return err
+}
+
+// forget drops the cached snapshot after a change made here.
+func (s *ReferenceService) forget() {
+	s.mu.Lock()
+	s.snapshot = nil
+	s.mu.Unlock()
 }

@@ -37,8 +37,7 @@ type reportDoc struct {
 	Address         string     `bson:"address"`
 	Lat             float64    `bson:"lat"`
 	Lng             float64    `bson:"lng"`
-	Cell7           string     `bson:"cell7"`
-	Cell6           string     `bson:"cell6"`
+	Cell            string     `bson:"cell"`
 	Urgent          bool       `bson:"urgent"`
 	Locale          string     `bson:"locale"`
 	Status          string     `bson:"status"`
@@ -56,7 +55,7 @@ func toReportDoc(r *feedback.Report) reportDoc {
 	return reportDoc{ID: r.ID, TrackingCode: r.TrackingCode, ReporterID: r.ReporterID, Anonymous: r.Anonymous, ContactPhone: r.ContactPhone,
 		CategoryCode: r.CategoryCode, AreaCode: r.AreaCode, AgencyCode: r.AgencyCode, RoutingRule: r.RoutingRule,
 		RoutingReasonVi: r.RoutingReason.Vi, RoutingReasonEn: r.RoutingReason.En, Title: r.Title, Description: r.Description,
-		Address: r.Address, Lat: r.Location.Lat, Lng: r.Location.Lng, Cell7: r.Cell7, Cell6: r.Cell6, Urgent: r.Urgent,
+		Address: r.Address, Lat: r.Location.Lat, Lng: r.Location.Lng, Cell: r.Cell, Urgent: r.Urgent,
 		Locale: string(r.Locale), Status: string(r.Status), DispatchDue: r.Deadlines.DispatchDue.UTC(), ResponseDue: r.Deadlines.ResponseDue.UTC(),
 		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
 		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount}
@@ -66,7 +65,7 @@ func (d reportDoc) report() *feedback.Report {
 	return &feedback.Report{ID: d.ID, TrackingCode: d.TrackingCode, ReporterID: d.ReporterID, Anonymous: d.Anonymous, ContactPhone: d.ContactPhone,
 		CategoryCode: d.CategoryCode, AreaCode: d.AreaCode, AgencyCode: d.AgencyCode, RoutingRule: d.RoutingRule,
 		RoutingReason: i18n.T(d.RoutingReasonVi, d.RoutingReasonEn), Title: d.Title, Description: d.Description, Address: d.Address,
-		Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Cell7: d.Cell7, Cell6: d.Cell6, Urgent: d.Urgent, Locale: i18n.Lang(d.Locale),
+		Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Cell: d.Cell, Urgent: d.Urgent, Locale: i18n.Lang(d.Locale),
 		Status: feedback.Status(d.Status), Deadlines: feedback.Deadlines{DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, ResolutionDue: d.ResolutionDue},
 		ClientCreatedAt: d.ClientCreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, SupportCount: d.SupportCount}
 }
@@ -84,7 +83,7 @@ func reportIndexes() map[string][]mongo.IndexModel {
 		return m
 	}
 	return map[string][]mongo.IndexModel{
-		collReports:  {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell7", "status"), idx(false, "cell6", "status")},
+		collReports:  {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status")},
 		collSupports: {idx(false, "report_id")},
 	}
 }
@@ -181,12 +180,8 @@ func (s *ReportStore) ListByReporter(ctx context.Context, reporterID, before str
 	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
 
-// InCells returns reports in geohash cells.
-func (s *ReportStore) InCells(ctx context.Context, precision int, cells []string, category string, statuses []feedback.Status, limit int) ([]feedback.Report, error) {
-	col := "cell7"
-	if precision == 6 {
-		col = "cell6"
-	}
+// NearbyCandidates returns IDs and places of reports in the cells.
+func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, category string, statuses []feedback.Status) ([]feedback.Candidate, error) {
 	st := bson.A{}
 	for _, x := range statuses {
 		st = append(st, string(x))
@@ -195,11 +190,40 @@ func (s *ReportStore) InCells(ctx context.Context, precision int, cells []string
 	for _, c := range cells {
 		cs = append(cs, c)
 	}
-	filter := bson.D{{Key: col, Value: bson.D{{Key: "$in", Value: cs}}}, {Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
+	filter := bson.D{{Key: "cell", Value: bson.D{{Key: "$in", Value: cs}}}, {Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
 	if category != "" {
 		filter = append(filter, bson.E{Key: "category_code", Value: category})
 	}
-	return s.find(ctx, filter, options.Find().SetLimit(int64(limit)))
+	cur, err := s.reports().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}))
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	var out []feedback.Candidate
+	for cur.Next(ctx) {
+		var d struct {
+			ID  string  `bson:"_id"`
+			Lat float64 `bson:"lat"`
+			Lng float64 `bson:"lng"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}})
+	}
+	return out, internal(cur.Err())
+}
+
+// GetReports returns the reports with the IDs.
+func (s *ReportStore) GetReports(ctx context.Context, ids []string) ([]feedback.Report, error) {
+	if len(ids) == 0 {
+		return []feedback.Report{}, nil
+	}
+	list := bson.A{}
+	for _, id := range ids {
+		list = append(list, id)
+	}
+	return s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: list}}}}, options.Find())
 }
 
 // AddSupport inserts one support per person under a unique _id, then bumps
@@ -219,4 +243,29 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 	}
 	_, err = s.reports().UpdateOne(ctx, bson.D{{Key: "_id", Value: sup.ReportID}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "support_count", Value: 1}}}})
 	return true, internal(err)
+}
+
+// UpdateReport writes the report's mutable fields if its version matches.
+// (Atomic on MongoDB; FerretDB v1 runs the filter and the write apart.)
+func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
+	d := toReportDoc(r)
+	res, err := s.reports().UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "agency_code", Value: d.AgencyCode}, {Key: "routing_rule", Value: d.RoutingRule},
+			{Key: "routing_reason_vi", Value: d.RoutingReasonVi}, {Key: "routing_reason_en", Value: d.RoutingReasonEn},
+			{Key: "area_code", Value: d.AreaCode}, {Key: "status", Value: d.Status}, {Key: "dispatch_due", Value: d.DispatchDue},
+			{Key: "response_due", Value: d.ResponseDue}, {Key: "resolution_due", Value: d.ResolutionDue},
+			{Key: "updated_at", Value: d.UpdatedAt}, {Key: "version", Value: r.Version + 1},
+		}}})
+	if err != nil {
+		return internal(err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.GetReport(ctx, r.ID); err != nil {
+			return err
+		}
+		return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+	}
+	r.Version++
+	return nil
 }

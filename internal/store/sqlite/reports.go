@@ -21,7 +21,7 @@ var _ feedback.ReportStore = (*ReportStore)(nil)
 func (db *DB) Reports() feedback.ReportStore { return &ReportStore{db: db} }
 
 const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone, category_code, area_code, agency_code,
-	routing_rule, routing_reason, title, description, address, lat, lng, cell7, cell6, urgent, locale, status,
+	routing_rule, routing_reason, title, description, address, lat, lng, cell, urgent, locale, status,
 	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count`
 
 func scanReport(row scanner) (*feedback.Report, error) {
@@ -29,7 +29,7 @@ func scanReport(row scanner) (*feedback.Report, error) {
 	var reason, locale, status, dispatch, response, resolution, created, updated string
 	var client sql.NullString
 	err := row.Scan(&r.ID, &r.TrackingCode, &r.ReporterID, &r.Anonymous, &r.ContactPhone, &r.CategoryCode, &r.AreaCode, &r.AgencyCode,
-		&r.RoutingRule, &reason, &r.Title, &r.Description, &r.Address, &r.Location.Lat, &r.Location.Lng, &r.Cell7, &r.Cell6, &r.Urgent,
+		&r.RoutingRule, &reason, &r.Title, &r.Description, &r.Address, &r.Location.Lat, &r.Location.Lng, &r.Cell, &r.Urgent,
 		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount)
 	if err != nil {
 		return nil, err
@@ -74,9 +74,9 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		client = ts(*r.ClientCreatedAt)
 	}
 	r.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
-		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell7, r.Cell6, r.Urgent,
+		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
 		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
 		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount)
 	if isUniqueViolation(err) {
@@ -122,30 +122,49 @@ func (s *ReportStore) ListByReporter(ctx context.Context, reporterID, before str
 	return s.list(ctx, `SELECT `+reportColumns+` FROM reports WHERE reporter_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, reporterID, before, limit)
 }
 
-// InCells returns reports in geohash cells.
-func (s *ReportStore) InCells(ctx context.Context, precision int, cells []string, category string, statuses []feedback.Status, limit int) ([]feedback.Report, error) {
+// NearbyCandidates reads IDs and places from the covering index alone.
+func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, category string, statuses []feedback.Status) ([]feedback.Candidate, error) {
 	if len(cells) == 0 || len(statuses) == 0 {
-		return []feedback.Report{}, nil
+		return nil, nil
 	}
-	col := "cell7"
-	if precision == 6 {
-		col = "cell6"
-	}
-	args := make([]any, 0, len(cells)+len(statuses)+2)
+	args := make([]any, 0, len(cells)+len(statuses)+1)
 	for _, c := range cells {
 		args = append(args, c)
 	}
 	for _, st := range statuses {
 		args = append(args, string(st))
 	}
-	q := `SELECT ` + reportColumns + ` FROM reports WHERE ` + col + ` IN (` + placeholders(len(cells)) + `) AND status IN (` + placeholders(len(statuses)) + `)`
+	q := `SELECT id, lat, lng FROM reports INDEXED BY reports_nearby WHERE cell IN (` + placeholders(len(cells)) + `) AND status IN (` + placeholders(len(statuses)) + `)`
 	if category != "" {
 		q += ` AND category_code = ?`
 		args = append(args, category)
 	}
-	q += ` LIMIT ?`
-	args = append(args, limit)
-	return s.list(ctx, q, args...)
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	var out []feedback.Candidate
+	for rows.Next() {
+		var c feedback.Candidate
+		if err := rows.Scan(&c.ID, &c.Location.Lat, &c.Location.Lng); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		out = append(out, c)
+	}
+	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// GetReports returns the reports with the IDs.
+func (s *ReportStore) GetReports(ctx context.Context, ids []string) ([]feedback.Report, error) {
+	if len(ids) == 0 {
+		return []feedback.Report{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.list(ctx, `SELECT `+reportColumns+` FROM reports WHERE id IN (`+placeholders(len(ids))+`)`, args...)
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
@@ -177,4 +196,24 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 		return false, apperr.Internal(err)
 	}
 	return added, err
+}
+
+// UpdateReport writes the report's mutable fields if its version matches.
+func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
+	reason, _ := json.Marshal(r.RoutingReason)
+	res, err := s.db.write.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
+		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		r.AgencyCode, r.RoutingRule, string(reason), r.AreaCode, string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue),
+		ts(r.Deadlines.ResolutionDue), ts(r.UpdatedAt), r.ID, r.Version)
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.GetReport(ctx, r.ID); err != nil {
+			return err
+		}
+		return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+	}
+	r.Version++
+	return nil
 }

@@ -18,7 +18,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("CreateGet", func(t *testing.T) { testReportCreateGet(t, newStores(t).Reports) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, newStores(t).Reports) })
 	t.Run("ListByReporter", func(t *testing.T) { testListByReporter(t, newStores(t).Reports) })
-	t.Run("InCells", func(t *testing.T) { testInCells(t, newStores(t).Reports) })
+	t.Run("Nearby", func(t *testing.T) { testNearby(t, newStores(t).Reports) })
 	t.Run("Support", func(t *testing.T) { testSupport(t, newStores(t).Reports) })
 	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
 }
@@ -28,7 +28,7 @@ func newReport(reporter string, p feedback.Point, category string, status feedba
 	return &feedback.Report{ID: ids.New(), TrackingCode: feedback.NewTrackingCode(), ReporterID: reporter, Anonymous: true,
 		CategoryCode: category, AreaCode: "phuong-an-xuyen", AgencyCode: "cap-nuoc-ca-mau", RoutingRule: "r-1",
 		RoutingReason: i18n.T("quy tắc r-1", "rule r-1"), Title: "Ngập nước", Description: "Đường Phan Ngọc Hiển ngập sâu 40 cm",
-		Location: p, Cell7: feedback.Geohash(p, 7), Cell6: feedback.Geohash(p, 6), Locale: i18n.VI, Status: status,
+		Location: p, Cell: feedback.Geohash(p, 7), Locale: i18n.VI, Status: status,
 		Deadlines: feedback.Deadlines{DispatchDue: now.Add(2 * time.Hour), ResponseDue: now.Add(6 * time.Hour), ResolutionDue: now.Add(240 * time.Hour)},
 		CreatedAt: now, UpdatedAt: now}
 }
@@ -57,6 +57,24 @@ func testReportCreateGet(t *testing.T, s feedback.ReportStore) {
 	dupCode := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
 	dupCode.TrackingCode = r.TrackingCode
 	wantCode(t, s.CreateReport(ctx, dupCode), apperr.ECONFLICT)
+
+	// Compare-and-swap update.
+	stale := *got
+	got.AgencyCode, got.RoutingReason, got.Status = "so-xay-dung", i18n.T("chuyển", "moved"), feedback.StatusDispatched
+	if err := s.UpdateReport(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 {
+		t.Fatalf("version %d, want 2", got.Version)
+	}
+	again, _ := s.GetReport(ctx, r.ID)
+	if again.AgencyCode != "so-xay-dung" || again.Status != feedback.StatusDispatched || again.RoutingReason.En != "moved" || again.Version != 2 {
+		t.Fatalf("after update: %+v", again)
+	}
+	stale.AgencyCode = "lost-update"
+	wantCode(t, s.UpdateReport(ctx, &stale), apperr.ECONFLICT)
+	missing := newReport("u1", camauCenter, "khac", feedback.StatusSubmitted)
+	wantCode(t, s.UpdateReport(ctx, missing), apperr.ENOTFOUND)
 }
 
 func testIdempotency(t *testing.T, s feedback.ReportStore) {
@@ -128,7 +146,7 @@ func testListByReporter(t *testing.T, s feedback.ReportStore) {
 	sameJSON(t, got, want)
 }
 
-func testInCells(t *testing.T, s feedback.ReportStore) {
+func testNearby(t *testing.T, s feedback.ReportStore) {
 	ctx := context.Background()
 	near := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
 	closed := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusClosed)
@@ -139,27 +157,34 @@ func testInCells(t *testing.T, s feedback.ReportStore) {
 			t.Fatal(err)
 		}
 	}
-	ids := func(list []feedback.Report) map[string]bool {
+	idSet := func(list []feedback.Candidate) map[string]bool {
 		m := map[string]bool{}
-		for _, r := range list {
-			m[r.ID] = true
+		for _, c := range list {
+			m[c.ID] = true
+			if c.Location != near.Location && c.Location != far.Location {
+				t.Fatalf("candidate %s has location %+v", c.ID, c.Location)
+			}
 		}
 		return m
 	}
-	got, err := s.InCells(ctx, 7, []string{near.Cell7}, "", feedback.OpenStatuses, 100)
+	got, err := s.NearbyCandidates(ctx, []string{near.Cell}, "", feedback.OpenStatuses)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := ids(got); len(m) != 2 || !m[near.ID] || !m[other.ID] {
+	if m := idSet(got); len(m) != 2 || !m[near.ID] || !m[other.ID] {
 		t.Fatalf("open reports in the cell: got %v, want near and other", m)
 	}
-	got, _ = s.InCells(ctx, 6, []string{near.Cell6}, "cap-thoat-nuoc", feedback.OpenStatuses, 100)
-	if m := ids(got); len(m) != 1 || !m[near.ID] {
-		t.Fatalf("category filter at precision 6: got %v, want only near", m)
+	got, _ = s.NearbyCandidates(ctx, []string{near.Cell, far.Cell}, "cap-thoat-nuoc", feedback.OpenStatuses)
+	if m := idSet(got); len(m) != 2 || !m[near.ID] || !m[far.ID] {
+		t.Fatalf("category filter over two cells: got %v, want near and far", m)
 	}
-	got, _ = s.InCells(ctx, 7, []string{near.Cell7, far.Cell7}, "", []feedback.Status{feedback.StatusClosed}, 100)
-	if m := ids(got); len(m) != 1 || !m[closed.ID] {
+	got, _ = s.NearbyCandidates(ctx, []string{near.Cell, far.Cell}, "", []feedback.Status{feedback.StatusClosed})
+	if m := idSet(got); len(m) != 1 || !m[closed.ID] {
 		t.Fatalf("status filter: got %v, want only closed", m)
+	}
+	reports, err := s.GetReports(ctx, []string{far.ID, near.ID, ids.New()})
+	if err != nil || len(reports) != 2 {
+		t.Fatalf("GetReports: %d reports, %v; want 2", len(reports), err)
 	}
 }
 

@@ -1,5 +1,5 @@
--- Field reports. Geohash cells at precisions 7 and 6 make "nearby" a few
--- index range reads.
+-- Field reports. The precision-7 geohash cell makes "nearby" a few index
+-- reads; the index covers what a distance check needs.
 CREATE TABLE reports (
     id                TEXT PRIMARY KEY,
     tracking_code     TEXT NOT NULL UNIQUE,
@@ -16,8 +16,7 @@ CREATE TABLE reports (
     address           TEXT NOT NULL DEFAULT '',
     lat               REAL NOT NULL,
     lng               REAL NOT NULL,
-    cell7             TEXT NOT NULL,
-    cell6             TEXT NOT NULL,
+    cell              TEXT NOT NULL,
     urgent            INTEGER NOT NULL,
     locale            TEXT NOT NULL,
     status            TEXT NOT NULL,
@@ -31,8 +30,7 @@ CREATE TABLE reports (
     support_count     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX reports_reporter ON reports (reporter_id, id);
-CREATE INDEX reports_cell7 ON reports (cell7, status);
-CREATE INDEX reports_cell6 ON reports (cell6, status);
+CREATE INDEX reports_nearby ON reports (cell, status, category_code, lat, lng, id);
 
 -- Idempotency keys, per user.
 CREATE TABLE idempotency_keys (
