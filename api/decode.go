@@ -81,7 +81,7 @@ func jsonError(err error) error {
 			return malformed("Nội dung phải là một đối tượng JSON", "the body must be a JSON object")
 		}
 		return malformed("Sai kiểu dữ liệu", "a field has the wrong type",
-			apperr.FieldError{Field: f, Message: i18n.T("Phải là "+jsonTypeVi(te.Type), "must be "+jsonType(te.Type))})
+			apperr.FieldError{Field: f, Message: i18n.T("Phải là "+jsonType(te.Type).Vi, "must be "+jsonType(te.Type).En)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return malformed("Có trường không được hỗ trợ", "the body has an unknown field",
@@ -92,36 +92,21 @@ func jsonError(err error) error {
 	return malformed("JSON không hợp lệ", "malformed JSON")
 }
 
-func jsonType(t reflect.Type) string {
+// jsonType names the JSON type a Go type expects, in both languages.
+func jsonType(t reflect.Type) i18n.Text {
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return i18n.T("chuỗi ký tự", "a string")
 	case reflect.Bool:
-		return "true or false"
+		return i18n.T("true hoặc false", "true or false")
 	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
-		return "a number"
+		return i18n.T("số", "a number")
 	case reflect.Slice:
-		return "an array"
+		return i18n.T("mảng", "an array")
 	case reflect.Pointer:
 		return jsonType(t.Elem())
 	}
-	return "an object"
-}
-
-func jsonTypeVi(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "chuỗi ký tự"
-	case reflect.Bool:
-		return "true hoặc false"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
-		return "số"
-	case reflect.Slice:
-		return "mảng"
-	case reflect.Pointer:
-		return jsonTypeVi(t.Elem())
-	}
-	return "đối tượng"
+	return i18n.T("đối tượng", "an object")
 }
 
 // check runs the validate tags and lists every broken rule.

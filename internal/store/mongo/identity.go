@@ -154,20 +154,8 @@ func (s *IdentityStore) ListUsers(ctx context.Context, f identity.UserFilter) ([
 	if f.AgencyCode != "" {
 		filter = append(filter, bson.E{Key: "agency_code", Value: f.AgencyCode})
 	}
-	cur, err := s.users().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
-	if err != nil {
-		return nil, internal(err)
-	}
-	defer cur.Close(ctx)
-	out := []identity.User{}
-	for cur.Next(ctx) {
-		var d userDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, *d.user())
-	}
-	return out, internal(cur.Err())
+	return findAll(ctx, s.users(), filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)),
+		func(d userDoc) identity.User { return *d.user() })
 }
 
 // UpdateUser writes u if nobody changed it since it was read.
@@ -316,20 +304,10 @@ type keyDoc struct {
 
 // SigningKeys returns every key, newest first.
 func (s *IdentityStore) SigningKeys(ctx context.Context) ([]identity.SigningKey, error) {
-	cur, err := s.db.db.Collection(collKeys).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}))
-	if err != nil {
-		return nil, internal(err)
-	}
-	defer cur.Close(ctx)
-	var out []identity.SigningKey
-	for cur.Next(ctx) {
-		var d keyDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, identity.SigningKey{KID: d.KID, Public: d.Public, SealedPrivate: d.SealedPrivate, CreatedAt: d.CreatedAt})
-	}
-	return out, internal(cur.Err())
+	return findAll(ctx, s.db.db.Collection(collKeys), bson.D{}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}),
+		func(d keyDoc) identity.SigningKey {
+			return identity.SigningKey{KID: d.KID, Public: d.Public, SealedPrivate: d.SealedPrivate, CreatedAt: d.CreatedAt}
+		})
 }
 
 // AddSigningKey stores a key.

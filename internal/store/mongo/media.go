@@ -124,18 +124,6 @@ func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]by
 
 // ListMedia returns a report's photos, oldest first.
 func (s *MediaStore) ListMedia(ctx context.Context, reportID string) ([]feedback.Media, error) {
-	cur, err := s.db.db.Collection(collMedia).Find(ctx, bson.D{{Key: "report_id", Value: reportID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, internal(err)
-	}
-	defer cur.Close(ctx)
-	out := []feedback.Media{}
-	for cur.Next(ctx) {
-		var d mediaDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, d.media())
-	}
-	return out, internal(cur.Err())
+	return findAll(ctx, s.db.db.Collection(collMedia), bson.D{{Key: "report_id", Value: reportID}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), mediaDoc.media)
 }

@@ -125,6 +125,24 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 	return nil
 }
 
+// findAll runs a query and converts every document with conv.
+func findAll[D, T any](ctx context.Context, coll *mongo.Collection, filter any, opts *options.FindOptionsBuilder, conv func(D) T) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	out := []T{}
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, conv(d))
+	}
+	return out, internal(cur.Err())
+}
+
 // isDuplicate reports a unique index violation. FerretDB v1 reports one hit
 // by a replace or update as an InternalError naming the SQLite constraint
 // rather than as error 11000, so that text is recognised too.

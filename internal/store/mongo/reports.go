@@ -155,20 +155,7 @@ func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Repor
 }
 
 func (s *ReportStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]feedback.Report, error) {
-	cur, err := s.reports().Find(ctx, filter, opts)
-	if err != nil {
-		return nil, internal(err)
-	}
-	defer cur.Close(ctx)
-	out := []feedback.Report{}
-	for cur.Next(ctx) {
-		var d reportDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, *d.report())
-	}
-	return out, internal(cur.Err())
+	return findAll(ctx, s.reports(), filter, opts, func(d reportDoc) feedback.Report { return *d.report() })
 }
 
 // ListByReporter returns a reporter's reports, newest first.
@@ -194,24 +181,15 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 	if category != "" {
 		filter = append(filter, bson.E{Key: "category_code", Value: category})
 	}
-	cur, err := s.reports().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}))
-	if err != nil {
-		return nil, internal(err)
+	type place struct {
+		ID  string  `bson:"_id"`
+		Lat float64 `bson:"lat"`
+		Lng float64 `bson:"lng"`
 	}
-	defer cur.Close(ctx)
-	var out []feedback.Candidate
-	for cur.Next(ctx) {
-		var d struct {
-			ID  string  `bson:"_id"`
-			Lat float64 `bson:"lat"`
-			Lng float64 `bson:"lng"`
-		}
-		if err := cur.Decode(&d); err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}})
-	}
-	return out, internal(cur.Err())
+	return findAll(ctx, s.reports(), filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}),
+		func(d place) feedback.Candidate {
+			return feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}}
+		})
 }
 
 // GetReports returns the reports with the IDs.
