@@ -52,6 +52,11 @@ type Report struct {
 
 	Status          Status
 	Deadlines       Deadlines
+	Answer          string     // the agency's published answer (set on resolve)
+	ResolvedAt      *time.Time // when it was last resolved
+	RejectReason    string
+	DuplicateOf     string
+	Extension       *Extension // a pending request for more time
 	ClientCreatedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
