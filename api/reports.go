@@ -45,6 +45,7 @@ type reportOut struct {
 	ClientCreatedAt *time.Time     `json:"client_created_at,omitempty"`
 	CreatedAt       time.Time      `json:"created_at"`
 	Photos          []photoOut     `json:"photos"`
+	Answer          string         `json:"answer,omitempty"`
 }
 
 // names resolves reference codes to localized names.
@@ -79,7 +80,7 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang) r
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
 		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
 		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
-		Photos:    []photoOut{}}
+		Photos:    []photoOut{}, Answer: r.Answer}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
 	}

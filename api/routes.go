@@ -65,6 +65,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/media/:id", servePhoto(reports, false))
 	r(fiber.MethodGet, "/v1/media/:id/thumb", servePhoto(reports, true))
 	r(fiber.MethodPost, "/v1/reports/:id/reroute", require(identity.PermReportsAll), rerouteReport(reports, ref))
+	r(fiber.MethodPost, "/v1/reports/:id/transitions", self, transitionReport(reports, ref))
+	r(fiber.MethodGet, "/v1/reports/:id/history", self, reportHistory(reports, ref))
 	r(fiber.MethodGet, "/v1/me/reports", self, myReports(reports, ref))
 
 	// Reference data administration.

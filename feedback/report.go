@@ -119,6 +119,12 @@ type ReportStore interface {
 	// UpdateReport writes r if the stored version is r.Version, and bumps
 	// r.Version. Returns ENOTFOUND, or ECONFLICT on a stale version.
 	UpdateReport(ctx context.Context, r *Report) error
+	// Transition stores next (whose Version is one above the stored one)
+	// and its history event ev at once. Returns ECONFLICT when the stored
+	// version moved on: of concurrent changes exactly one wins.
+	Transition(ctx context.Context, next *Report, ev Event) error
+	// History returns a report's events, oldest first.
+	History(ctx context.Context, reportID string) ([]Event, error)
 	// GetReports returns the reports with the IDs; unknown IDs are skipped.
 	GetReports(ctx context.Context, ids []string) ([]Report, error)
 	// AddSupport records that a person supports a report; it reports false

@@ -456,9 +456,9 @@ func (s *ReportService) AddSupport(ctx context.Context, p identity.Principal, id
 	return r, added, err
 }
 
-// Reroute sends a report to another agency: a coordinator's correction of
-// the routing (the workflow adds transfers between agencies). The reason
-// is kept as the routing reason.
+// Reroute sends a report to another agency without changing its status: a
+// coordinator's correction of the routing. It is recorded in the history as
+// a transfer, and the new agency's clock starts.
 func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, agencyCode, note string) (*Report, error) {
 	if err := p.Require(identity.PermReportsAll); err != nil {
 		return nil, err
@@ -472,13 +472,8 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, a
 	if err != nil {
 		return nil, err
 	}
-	var agency *Agency
-	for i := range ref.Agencies {
-		if ref.Agencies[i].Code == agencyCode && ref.Agencies[i].Active {
-			agency = &ref.Agencies[i]
-		}
-	}
-	if agency == nil {
+	agency, ok := activeAgency(ref, agencyCode)
+	if !ok {
 		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
 	}
 	if len(fs) > 0 {
@@ -491,11 +486,59 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, a
 	if !r.IsOpen() {
 		return nil, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong", "the report is no longer open"))
 	}
-	r.AgencyCode, r.RoutingRule = agency.Code, ""
-	r.RoutingReason = i18n.T("điều phối chuyển đến "+agency.Name.Vi+": "+note, "re-routed by the coordinator to "+agency.Name.In(i18n.EN)+": "+note)
-	r.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateReport(ctx, r); err != nil {
+	now := s.now()
+	next := *r
+	next.Version++
+	next.AgencyCode, next.RoutingRule, next.UpdatedAt = agency.Code, "", now.UTC()
+	next.RoutingReason = i18n.T("điều phối chuyển đến "+agency.Name.Vi+": "+note, "re-routed by the coordinator to "+agency.Name.In(i18n.EN)+": "+note)
+	if cat, ok := categoryOf(ref, r.CategoryCode); ok {
+		next.Deadlines = ref.Calendar.DeadlinesFor(now, cat, r.Urgent)
+	}
+	ev := Event{ReportID: r.ID, Version: next.Version, Action: ActTransfer, FromStatus: r.Status, ToStatus: r.Status,
+		ActorID: p.UserID, ActorRole: p.Role, ToAgency: agency.Code, Note: note, At: now.UTC()}
+	if err := s.store.Transition(ctx, &next, ev); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return &next, nil
+}
+
+// Transition takes a workflow action on a report the caller can see. An
+// action the caller may not take now is ECONFLICT listing the ones it may;
+// a concurrent change makes the slower one ECONFLICT too.
+func (s *ReportService) Transition(ctx context.Context, p identity.Principal, id string, in TransitionInput) (*Report, View, error) {
+	if p.IsAnonymous() {
+		return nil, 0, identity.ErrUnauthenticated()
+	}
+	r, view, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if in.DuplicateOf != "" {
+		if _, err := s.store.GetReport(ctx, in.DuplicateOf); err != nil {
+			return nil, 0, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"),
+				fieldErr("duplicate_of", "Phản ánh gốc không tồn tại", "no report has this id"))
+		}
+	}
+	next, ev, err := Apply(p, r, in, s.now(), ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.store.Transition(ctx, next, ev); err != nil {
+		return nil, 0, err
+	}
+	return next, view, nil
+}
+
+// History returns a report's events to those who may see the report.
+func (s *ReportService) History(ctx context.Context, p identity.Principal, id string) ([]Event, View, error) {
+	r, view, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	events, err := s.store.History(ctx, r.ID)
+	return events, view, err
 }

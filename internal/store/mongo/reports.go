@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,6 +13,7 @@ import (
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 )
 
 const (
@@ -49,25 +51,46 @@ type reportDoc struct {
 	UpdatedAt       time.Time  `bson:"updated_at"`
 	Version         int64      `bson:"version"`
 	SupportCount    int        `bson:"support_count"`
+	Answer          string     `bson:"answer"`
+	ResolvedAt      *time.Time `bson:"resolved_at,omitempty"`
+	RejectReason    string     `bson:"reject_reason"`
+	DuplicateOf     string     `bson:"duplicate_of"`
+	Extension       *extDoc    `bson:"extension,omitempty"`
+}
+
+type extDoc struct {
+	DueAt       time.Time `bson:"due_at"`
+	Reason      string    `bson:"reason"`
+	RequestedAt time.Time `bson:"requested_at"`
 }
 
 func toReportDoc(r *feedback.Report) reportDoc {
-	return reportDoc{ID: r.ID, TrackingCode: r.TrackingCode, ReporterID: r.ReporterID, Anonymous: r.Anonymous, ContactPhone: r.ContactPhone,
+	d := reportDoc{ID: r.ID, TrackingCode: r.TrackingCode, ReporterID: r.ReporterID, Anonymous: r.Anonymous, ContactPhone: r.ContactPhone,
 		CategoryCode: r.CategoryCode, AreaCode: r.AreaCode, AgencyCode: r.AgencyCode, RoutingRule: r.RoutingRule,
 		RoutingReasonVi: r.RoutingReason.Vi, RoutingReasonEn: r.RoutingReason.En, Title: r.Title, Description: r.Description,
 		Address: r.Address, Lat: r.Location.Lat, Lng: r.Location.Lng, Cell: r.Cell, Urgent: r.Urgent,
 		Locale: string(r.Locale), Status: string(r.Status), DispatchDue: r.Deadlines.DispatchDue.UTC(), ResponseDue: r.Deadlines.ResponseDue.UTC(),
 		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
-		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount}
+		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt,
+		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
+	if r.Extension != nil {
+		d.Extension = &extDoc{DueAt: r.Extension.DueAt.UTC(), Reason: r.Extension.Reason, RequestedAt: r.Extension.RequestedAt.UTC()}
+	}
+	return d
 }
 
 func (d reportDoc) report() *feedback.Report {
-	return &feedback.Report{ID: d.ID, TrackingCode: d.TrackingCode, ReporterID: d.ReporterID, Anonymous: d.Anonymous, ContactPhone: d.ContactPhone,
+	r := &feedback.Report{ID: d.ID, TrackingCode: d.TrackingCode, ReporterID: d.ReporterID, Anonymous: d.Anonymous, ContactPhone: d.ContactPhone,
 		CategoryCode: d.CategoryCode, AreaCode: d.AreaCode, AgencyCode: d.AgencyCode, RoutingRule: d.RoutingRule,
 		RoutingReason: i18n.T(d.RoutingReasonVi, d.RoutingReasonEn), Title: d.Title, Description: d.Description, Address: d.Address,
 		Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Cell: d.Cell, Urgent: d.Urgent, Locale: i18n.Lang(d.Locale),
 		Status: feedback.Status(d.Status), Deadlines: feedback.Deadlines{DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, ResolutionDue: d.ResolutionDue},
-		ClientCreatedAt: d.ClientCreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, SupportCount: d.SupportCount}
+		ClientCreatedAt: d.ClientCreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, SupportCount: d.SupportCount,
+		Answer: d.Answer, ResolvedAt: d.ResolvedAt, RejectReason: d.RejectReason, DuplicateOf: d.DuplicateOf}
+	if d.Extension != nil {
+		r.Extension = &feedback.Extension{DueAt: d.Extension.DueAt, Reason: d.Extension.Reason, RequestedAt: d.Extension.RequestedAt}
+	}
+	return r
 }
 
 func reportIndexes() map[string][]mongo.IndexModel {
@@ -85,6 +108,7 @@ func reportIndexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		collReports:  {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status")},
 		collSupports: {idx(false, "report_id")},
+		collEvents:   {idx(false, "report_id")},
 	}
 }
 
@@ -145,6 +169,11 @@ func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Repor
 	}
 	if err != nil {
 		return nil, internal(err)
+	}
+	if fixed, err := s.catchUp(ctx, d); err != nil {
+		return nil, err
+	} else if fixed != nil {
+		d = *fixed
 	}
 	n, err := s.db.db.Collection(collSupports).CountDocuments(ctx, bson.D{{Key: "report_id", Value: id}})
 	if err != nil {
@@ -224,17 +253,12 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 }
 
 // UpdateReport writes the report's mutable fields if its version matches.
-// (Atomic on MongoDB; FerretDB v1 runs the filter and the write apart.)
+// (Atomic on MongoDB; FerretDB v1 runs the filter and the write apart, so
+// workflow changes go through Transition instead.)
 func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
 	d := toReportDoc(r)
-	res, err := s.reports().UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}},
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: "agency_code", Value: d.AgencyCode}, {Key: "routing_rule", Value: d.RoutingRule},
-			{Key: "routing_reason_vi", Value: d.RoutingReasonVi}, {Key: "routing_reason_en", Value: d.RoutingReasonEn},
-			{Key: "area_code", Value: d.AreaCode}, {Key: "status", Value: d.Status}, {Key: "dispatch_due", Value: d.DispatchDue},
-			{Key: "response_due", Value: d.ResponseDue}, {Key: "resolution_due", Value: d.ResolutionDue},
-			{Key: "updated_at", Value: d.UpdatedAt}, {Key: "version", Value: r.Version + 1},
-		}}})
+	d.Version = r.Version + 1
+	res, err := s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}}, d)
 	if err != nil {
 		return internal(err)
 	}
@@ -242,8 +266,97 @@ func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) erro
 		if _, err := s.GetReport(ctx, r.ID); err != nil {
 			return err
 		}
-		return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+		return errStale()
 	}
 	r.Version++
 	return nil
+}
+
+func errStale() error {
+	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+}
+
+// eventDoc is a history entry. Its _id, "report#version", is unique: the
+// insert is the compare-and-swap, atomic on MongoDB and FerretDB alike. It
+// carries the report as the change left it, so a crash between the insert
+// and the report's write is repaired on the next read.
+type eventDoc struct {
+	ID          string     `bson:"_id"`
+	ReportID    string     `bson:"report_id"`
+	Version     int64      `bson:"version"`
+	Action      string     `bson:"action"`
+	FromStatus  string     `bson:"from_status"`
+	ToStatus    string     `bson:"to_status"`
+	ActorID     string     `bson:"actor_id"`
+	ActorRole   string     `bson:"actor_role"`
+	AgencyCode  string     `bson:"agency_code"`
+	ToAgency    string     `bson:"to_agency"`
+	Note        string     `bson:"note"`
+	DueAt       *time.Time `bson:"due_at,omitempty"`
+	DuplicateOf string     `bson:"duplicate_of"`
+	At          time.Time  `bson:"at"`
+	Report      reportDoc  `bson:"report"`
+}
+
+const collEvents = "report_events"
+
+func eventID(reportID string, version int64) string {
+	return fmt.Sprintf("%s#%010d", reportID, version)
+}
+
+// Transition inserts the event (the lock) and then writes the report.
+func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
+	doc := toReportDoc(next)
+	e := eventDoc{ID: eventID(ev.ReportID, ev.Version), ReportID: ev.ReportID, Version: ev.Version, Action: string(ev.Action),
+		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), ActorID: ev.ActorID, ActorRole: string(ev.ActorRole),
+		AgencyCode: ev.AgencyCode, ToAgency: ev.ToAgency, Note: ev.Note, DueAt: ev.DueAt, DuplicateOf: ev.DuplicateOf, At: ev.At.UTC(), Report: doc}
+	cur, err := s.GetReport(ctx, next.ID) // also repairs a lagging report
+	if err != nil {
+		return err
+	}
+	if cur.Version != next.Version-1 {
+		return errStale()
+	}
+	if _, err := s.db.db.Collection(collEvents).InsertOne(ctx, e); err != nil {
+		if isDuplicate(err) {
+			return errStale()
+		}
+		return internal(err)
+	}
+	_, err = s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: next.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: next.Version}}}}, doc)
+	return internal(err)
+}
+
+// catchUp applies events stored after d's version (left by a crash between
+// an event's insert and the report's write) and returns the repaired
+// report, or nil when d is current.
+func (s *ReportStore) catchUp(ctx context.Context, d reportDoc) (*reportDoc, error) {
+	var latest *reportDoc
+	for v := d.Version + 1; ; v++ {
+		var e eventDoc
+		err := s.db.db.Collection(collEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(d.ID, v)}}).Decode(&e)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			break
+		}
+		if err != nil {
+			return nil, internal(err)
+		}
+		latest = &e.Report
+	}
+	if latest == nil {
+		return nil, nil
+	}
+	_, err := s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: latest.Version}}}}, *latest)
+	return latest, internal(err)
+}
+
+// History returns a report's events, oldest first.
+func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
+	return findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "report_id", Value: reportID}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}}),
+		func(e eventDoc) feedback.Event {
+			return feedback.Event{ReportID: e.ReportID, Version: e.Version, Action: feedback.Action(e.Action), FromStatus: feedback.Status(e.FromStatus),
+				ToStatus: feedback.Status(e.ToStatus), ActorID: e.ActorID, ActorRole: identity.Role(e.ActorRole), AgencyCode: e.AgencyCode,
+				ToAgency: e.ToAgency, Note: e.Note, DueAt: e.DueAt, DuplicateOf: e.DuplicateOf, At: e.At}
+		})
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 )
 
 // ReportStore implements feedback.ReportStore.
@@ -22,17 +24,27 @@ func (db *DB) Reports() feedback.ReportStore { return &ReportStore{db: db} }
 
 const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone, category_code, area_code, agency_code,
 	routing_rule, routing_reason, title, description, address, lat, lng, cell, urgent, locale, status,
-	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count`
+	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count,
+	answer, resolved_at, reject_reason, duplicate_of, extension`
 
 func scanReport(row scanner) (*feedback.Report, error) {
 	var r feedback.Report
 	var reason, locale, status, dispatch, response, resolution, created, updated string
-	var client sql.NullString
+	var client, resolvedAt, extension sql.NullString
 	err := row.Scan(&r.ID, &r.TrackingCode, &r.ReporterID, &r.Anonymous, &r.ContactPhone, &r.CategoryCode, &r.AreaCode, &r.AgencyCode,
 		&r.RoutingRule, &reason, &r.Title, &r.Description, &r.Address, &r.Location.Lat, &r.Location.Lng, &r.Cell, &r.Urgent,
-		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount)
+		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount,
+		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension)
 	if err != nil {
 		return nil, err
+	}
+	if resolvedAt.Valid {
+		t := parseTS(resolvedAt.String)
+		r.ResolvedAt = &t
+	}
+	if extension.Valid {
+		r.Extension = &feedback.Extension{}
+		json.Unmarshal([]byte(extension.String), r.Extension)
 	}
 	json.Unmarshal([]byte(reason), &r.RoutingReason)
 	r.Locale, r.Status = i18n.Lang(locale), feedback.Status(status)
@@ -74,11 +86,12 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		client = ts(*r.ClientCreatedAt)
 	}
 	r.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
 		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
 		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
-		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount)
+		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
+		r.DuplicateOf, extensionJSON(r.Extension))
 	if isUniqueViolation(err) {
 		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
@@ -198,13 +211,43 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 	return added, err
 }
 
+func tsOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+func extensionJSON(e *feedback.Extension) any {
+	if e == nil {
+		return nil
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
 // UpdateReport writes the report's mutable fields if its version matches.
 func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
+	if err := s.update(ctx, s.db.write, r, r.Version); err != nil {
+		return err
+	}
+	r.Version++
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// update writes r's mutable fields with version+1 where the stored version is prev.
+func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report, prev int64) error {
 	reason, _ := json.Marshal(r.RoutingReason)
-	res, err := s.db.write.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
-		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+	res, err := db.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
+		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, answer = ?, resolved_at = ?, reject_reason = ?,
+		duplicate_of = ?, extension = ?, version = ? WHERE id = ? AND version = ?`,
 		r.AgencyCode, r.RoutingRule, string(reason), r.AreaCode, string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue),
-		ts(r.Deadlines.ResolutionDue), ts(r.UpdatedAt), r.ID, r.Version)
+		ts(r.Deadlines.ResolutionDue), ts(r.UpdatedAt), r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason, r.DuplicateOf,
+		extensionJSON(r.Extension), prev+1, r.ID, prev)
 	if err != nil {
 		return apperr.Internal(err)
 	}
@@ -212,8 +255,62 @@ func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) erro
 		if _, err := s.GetReport(ctx, r.ID); err != nil {
 			return err
 		}
-		return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+		return errStale()
 	}
-	r.Version++
 	return nil
+}
+
+func errStale() error {
+	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+}
+
+// Transition stores the report as an action left it (next.Version is the
+// new version) together with its history event, in one transaction: the
+// loser of two concurrent changes gets ECONFLICT and changes nothing.
+func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.update(ctx, tx, next, next.Version-1); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, version, action, from_status, to_status, actor_id, actor_role,
+			agency_code, to_agency, note, due_at, duplicate_of, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ev.ReportID, ev.Version, string(ev.Action), string(ev.FromStatus), string(ev.ToStatus), ev.ActorID, string(ev.ActorRole),
+			ev.AgencyCode, ev.ToAgency, ev.Note, tsOrNil(ev.DueAt), ev.DuplicateOf, ts(ev.At))
+		if isUniqueViolation(err) {
+			return errStale()
+		}
+		return err
+	})
+	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
+		return apperr.Internal(err)
+	}
+	return err
+}
+
+// History returns a report's events, oldest first.
+func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT report_id, version, action, from_status, to_status, actor_id, actor_role, agency_code,
+		to_agency, note, due_at, duplicate_of, at FROM report_events WHERE report_id = ? ORDER BY version`, reportID)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	out := []feedback.Event{}
+	for rows.Next() {
+		var e feedback.Event
+		var action, from, to, role, at string
+		var due sql.NullString
+		if err := rows.Scan(&e.ReportID, &e.Version, &action, &from, &to, &e.ActorID, &role, &e.AgencyCode, &e.ToAgency, &e.Note, &due,
+			&e.DuplicateOf, &at); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		e.Action, e.FromStatus, e.ToStatus, e.ActorRole, e.At = feedback.Action(action), feedback.Status(from), feedback.Status(to),
+			identity.Role(role), parseTS(at)
+		if due.Valid {
+			t := parseTS(due.String)
+			e.DueAt = &t
+		}
+		out = append(out, e)
+	}
+	return out, apperr.InternalOrNil(rows.Err())
 }

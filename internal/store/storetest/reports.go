@@ -21,6 +21,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Nearby", func(t *testing.T) { testNearby(t, newStores(t).Reports) })
 	t.Run("Support", func(t *testing.T) { testSupport(t, newStores(t).Reports) })
 	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
+	t.Run("Transition", func(t *testing.T) { testTransition(t, newStores(t).Reports) })
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
@@ -248,5 +249,73 @@ func testMedia(t *testing.T, s feedback.MediaStore) {
 	wantCode(t, err, apperr.ENOTFOUND)
 	if list, _ := s.ListMedia(ctx, ids.New()); len(list) != 0 {
 		t.Fatal("another report has photos")
+	}
+}
+
+func testTransition(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	r := newReport("u1", camauCenter, "cap-thoat-nuoc", feedback.StatusSubmitted)
+	if err := s.CreateReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	step := func(cur *feedback.Report, action feedback.Action, to feedback.Status, edit func(*feedback.Report, *feedback.Event)) (*feedback.Report, feedback.Event, error) {
+		next := *cur
+		next.Version, next.Status, next.UpdatedAt = cur.Version+1, to, now
+		ev := feedback.Event{ReportID: cur.ID, Version: next.Version, Action: action, FromStatus: cur.Status, ToStatus: to,
+			ActorID: "c1", ActorRole: "coordinator", Note: "ghi chú", At: now}
+		if edit != nil {
+			edit(&next, &ev)
+		}
+		return &next, ev, s.Transition(ctx, &next, ev)
+	}
+	d1, _, err := step(r, feedback.ActDispatch, feedback.StatusDispatched, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := now.Add(72 * time.Hour)
+	d2, _, err := step(d1, feedback.ActResolve, feedback.StatusResolved, func(n *feedback.Report, e *feedback.Event) {
+		n.Answer, n.ResolvedAt = "Đã khơi thông cống", &now
+		n.Extension = &feedback.Extension{DueAt: due, Reason: "chờ vật tư", RequestedAt: now}
+		e.AgencyCode, e.DueAt = "cap-nuoc-ca-mau", &due
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetReport(ctx, r.ID)
+	if got.Status != feedback.StatusResolved || got.Version != 3 || got.Answer != "Đã khơi thông cống" || got.ResolvedAt == nil ||
+		got.Extension == nil || !got.Extension.DueAt.Equal(due) {
+		t.Fatalf("after two transitions: %+v", got)
+	}
+	// A change based on a stale version loses and leaves no trace.
+	if _, _, err := step(d1, feedback.ActReject, feedback.StatusRejected, nil); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("stale transition: got %v, want ECONFLICT", err)
+	}
+	hist, err := s.History(ctx, r.ID)
+	if err != nil || len(hist) != 2 || hist[0].Action != feedback.ActDispatch || hist[1].Version != 3 || hist[1].DueAt == nil ||
+		hist[1].AgencyCode != "cap-nuoc-ca-mau" || hist[1].ToStatus != feedback.StatusResolved {
+		t.Fatalf("history: %+v, %v", hist, err)
+	}
+	// Of concurrent changes from one version, exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := step(d2, feedback.ActClose, feedback.StatusClosed, nil); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d of 12 concurrent transitions won, want 1", wins)
+	}
+	if hist, _ := s.History(ctx, r.ID); len(hist) != 3 {
+		t.Fatalf("history has %d events after the race, want 3", len(hist))
 	}
 }

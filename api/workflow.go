@@ -1,0 +1,90 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/feedback"
+	"camaug/internal/identity"
+)
+
+type transitionIn struct {
+	Action       string     `json:"action" validate:"required,max=40"`
+	Note         string     `json:"note" validate:"max=20000"`
+	ToAgencyCode string     `json:"to_agency_code" validate:"max=64"`
+	DueAt        *time.Time `json:"due_at"`
+	DuplicateOf  string     `json:"duplicate_of" validate:"max=64"`
+}
+
+func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in transitionIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		r, view, err := svc.Transition(c.UserContext(), principal(c), string([]byte(c.Params("id"))), feedback.TransitionInput{
+			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf})
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		return c.JSON(toReport(r, view, n, localized(c)))
+	}
+}
+
+type eventOut struct {
+	Version     int64      `json:"version"`
+	Action      string     `json:"action"`
+	FromStatus  string     `json:"from_status"`
+	ToStatus    string     `json:"to_status"`
+	ActorRole   string     `json:"actor_role"`
+	ActorID     string     `json:"actor_id,omitempty"`
+	Agency      *codeName  `json:"agency,omitempty"`
+	ToAgency    *codeName  `json:"to_agency,omitempty"`
+	Note        string     `json:"note,omitempty"`
+	DueAt       *time.Time `json:"due_at,omitempty"`
+	DuplicateOf string     `json:"duplicate_of,omitempty"`
+	At          time.Time  `json:"at"`
+}
+
+// reportHistory lists every change. Citizens see the role and agency that
+// acted, never which staff account; staff also see the account ID.
+func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principal(c)
+		events, _, err := svc.History(c.UserContext(), p, string([]byte(c.Params("id"))))
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		lang := localized(c)
+		staffView := p.Can(identity.PermReportsHandle)
+		out := list0[eventOut]()
+		for _, e := range events {
+			item := eventOut{Version: e.Version, Action: string(e.Action), FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
+				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: e.At.In(zone)}
+			if staffView {
+				item.ActorID = e.ActorID
+			}
+			if e.AgencyCode != "" {
+				item.Agency = &codeName{e.AgencyCode, n.agencies[e.AgencyCode].In(lang)}
+			}
+			if e.ToAgency != "" {
+				item.ToAgency = &codeName{e.ToAgency, n.agencies[e.ToAgency].In(lang)}
+			}
+			if e.DueAt != nil {
+				d := e.DueAt.In(zone)
+				item.DueAt = &d
+			}
+			out.Items = append(out.Items, item)
+		}
+		return c.JSON(out)
+	}
+}
