@@ -31,6 +31,7 @@ type testStore interface {
 	Identity() identity.Store
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
+	Ratings() feedback.RatingStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -87,7 +88,7 @@ func newEnv(t *testing.T, kind string) *testEnv {
 			return err
 		},
 	})
-	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), ref, func() time.Time { return *env.now })
+	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20})
 	return env
 }

@@ -25,27 +25,28 @@ type deadlinesOut struct {
 }
 
 type reportOut struct {
-	ID              string         `json:"id"`
-	TrackingCode    string         `json:"tracking_code"`
-	Status          string         `json:"status"`
-	Category        codeName       `json:"category"`
-	Area            *codeName      `json:"area,omitempty"`
-	Agency          codeName       `json:"agency"`
-	RoutingReason   string         `json:"routing_reason"`
-	Title           string         `json:"title,omitempty"`
-	Description     string         `json:"description"`
-	Address         string         `json:"address,omitempty"`
-	Location        feedback.Point `json:"location"`
-	Urgent          bool           `json:"urgent"`
-	Anonymous       bool           `json:"anonymous"`
-	ContactPhone    string         `json:"contact_phone,omitempty"`
-	Locale          string         `json:"locale"`
-	Deadlines       deadlinesOut   `json:"deadlines"`
-	SupportCount    int            `json:"support_count"`
-	ClientCreatedAt *time.Time     `json:"client_created_at,omitempty"`
-	CreatedAt       time.Time      `json:"created_at"`
-	Photos          []photoOut     `json:"photos"`
-	Answer          string         `json:"answer,omitempty"`
+	ID              string           `json:"id"`
+	TrackingCode    string           `json:"tracking_code"`
+	Status          string           `json:"status"`
+	Category        codeName         `json:"category"`
+	Area            *codeName        `json:"area,omitempty"`
+	Agency          codeName         `json:"agency"`
+	RoutingReason   string           `json:"routing_reason"`
+	Title           string           `json:"title,omitempty"`
+	Description     string           `json:"description"`
+	Address         string           `json:"address,omitempty"`
+	Location        feedback.Point   `json:"location"`
+	Urgent          bool             `json:"urgent"`
+	Anonymous       bool             `json:"anonymous"`
+	ContactPhone    string           `json:"contact_phone,omitempty"`
+	Locale          string           `json:"locale"`
+	Deadlines       deadlinesOut     `json:"deadlines"`
+	SupportCount    int              `json:"support_count"`
+	ClientCreatedAt *time.Time       `json:"client_created_at,omitempty"`
+	CreatedAt       time.Time        `json:"created_at"`
+	Photos          []photoOut       `json:"photos"`
+	Answer          string           `json:"answer,omitempty"`
+	Overdue         feedback.Overdue `json:"overdue"`
 }
 
 // names resolves reference codes to localized names.
@@ -74,13 +75,13 @@ func loadNames(ctx context.Context, ref *feedback.ReferenceService) (names, erro
 // toReport shapes a report for one viewer. Only the reporter sees a
 // contact phone they left anonymously; staff see it only when the reporter
 // chose to be known.
-func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang) reportOut {
+func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, now time.Time) reportOut {
 	out := reportOut{ID: r.ID, TrackingCode: r.TrackingCode, Status: string(r.Status),
 		Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)}, Agency: codeName{r.AgencyCode, n.agencies[r.AgencyCode].In(lang)},
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
 		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
 		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
-		Photos:    []photoOut{}, Answer: r.Answer}
+		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now)}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
 	}
@@ -149,7 +150,7 @@ func submitReport(svc *feedback.ReportService, ref *feedback.ReferenceService) f
 		}
 		c.Location("/v1/reports/" + r.ID)
 		c.Status(fiber.StatusCreated)
-		return c.JSON(toReport(r, feedback.ViewReporter, n, localized(c)))
+		return c.JSON(toReport(r, feedback.ViewReporter, n, localized(c), svc.Now()))
 	}
 }
 
@@ -167,7 +168,7 @@ func getReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 		if err != nil {
 			return err
 		}
-		out := toReport(r, view, n, localized(c))
+		out := toReport(r, view, n, localized(c), svc.Now())
 		for _, m := range photos {
 			out.Photos = append(out.Photos, toPhoto(m))
 		}
@@ -201,7 +202,7 @@ func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 		lang := localized(c)
 		out := reportPage{Items: make([]reportOut, 0, len(list))}
 		for i := range list {
-			out.Items = append(out.Items, toReport(&list[i], feedback.ViewReporter, n, lang))
+			out.Items = append(out.Items, toReport(&list[i], feedback.ViewReporter, n, lang, svc.Now()))
 		}
 		if len(list) == limit {
 			next := identity.EncodeCursor(list[len(list)-1].ID)

@@ -67,6 +67,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/reports/:id/reroute", require(identity.PermReportsAll), rerouteReport(reports, ref))
 	r(fiber.MethodPost, "/v1/reports/:id/transitions", self, transitionReport(reports, ref))
 	r(fiber.MethodGet, "/v1/reports/:id/history", self, reportHistory(reports, ref))
+	r(fiber.MethodPost, "/v1/reports/:id/rating", self, rateReport(reports))
 	r(fiber.MethodGet, "/v1/me/reports", self, myReports(reports, ref))
 
 	// Reference data administration.

@@ -87,6 +87,6 @@ func rerouteReport(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		if err != nil {
 			return err
 		}
-		return c.JSON(toReport(r, feedback.ViewStaff, n, localized(c)))
+		return c.JSON(toReport(r, feedback.ViewStaff, n, localized(c), svc.Now()))
 	}
 }

@@ -32,7 +32,7 @@ func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceServic
 		if err != nil {
 			return err
 		}
-		return c.JSON(toReport(r, view, n, localized(c)))
+		return c.JSON(toReport(r, view, n, localized(c), svc.Now()))
 	}
 }
 
@@ -86,5 +86,33 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 			out.Items = append(out.Items, item)
 		}
 		return c.JSON(out)
+	}
+}
+
+type ratingIn struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment" validate:"max=10000"`
+}
+
+type ratingOut struct {
+	ReportID  string    `json:"report_id"`
+	Score     int       `json:"score"`
+	Comment   string    `json:"comment,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// rateReport records the reporter's rating of the answer.
+func rateReport(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in ratingIn
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		r, err := svc.Rate(c.UserContext(), principal(c), string([]byte(c.Params("id"))), in.Score, in.Comment)
+		if err != nil {
+			return err
+		}
+		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: r.CreatedAt.In(zone), UpdatedAt: r.UpdatedAt.In(zone)})
 	}
 }

@@ -96,3 +96,76 @@ func TestHandlingStory(t *testing.T) {
 		}
 	})
 }
+
+func TestRatingAndOverdue(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-03-03 09:00") // Tuesday
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		var rep reportResp
+		do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		rate := func(token string, body any) response {
+			return do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/rating", token, body))
+		}
+		overdue := func() map[string]bool {
+			var out struct {
+				Overdue map[string]bool `json:"overdue"`
+			}
+			tok := loginAs(t, env, "dieuphoi@camau.gov.vn", "mat-khau-an-toan") // the clock moves; tokens expire
+			r := do(t, env.app, req("GET", "/v1/reports/"+rep.ID, tok.AccessToken, nil))
+			wantStatus(t, r, http.StatusOK)
+			r.json(t, &out)
+			return out.Overdue
+		}
+		if o := overdue(); o["dispatch"] || o["response"] {
+			t.Fatalf("fresh report overdue: %v", o)
+		}
+		// Dispatch is due 11:00; at 11:30 (still not dispatched) it is overdue.
+		at(env, "2026-03-03 11:30")
+		if o := overdue(); !o["dispatch"] || o["resolution"] {
+			t.Fatalf("at 11:30: %v, want dispatch overdue only", o)
+		}
+		// Rating before resolution: 409.
+		cit = registered{tokens: loginAs(t, env, "0912345678", "bao-cao-2026")}
+		coord = loginAs(t, env, "dieuphoi@camau.gov.vn", "mat-khau-an-toan")
+		water = loginAs(t, env, "canbo@capnuoc.camau.gov.vn", "mat-khau-an-toan")
+		wantProblem(t, rate(cit.AccessToken, map[string]any{"score": 5}), http.StatusConflict)
+		for _, a := range []struct{ tok, action, note string }{
+			{coord.AccessToken, "dispatch", ""}, {water.AccessToken, "accept", ""}, {water.AccessToken, "resolve", "Đã khơi thông cống thoát nước."},
+		} {
+			body := map[string]string{"action": a.action}
+			if a.note != "" {
+				body["note"] = a.note
+			}
+			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", a.tok, body)), http.StatusOK)
+		}
+		if o := overdue(); o["dispatch"] || o["response"] || o["resolution"] {
+			t.Fatalf("a resolved report is overdue: %v", o)
+		}
+		p := wantProblem(t, rate(cit.AccessToken, map[string]any{"score": 9}), http.StatusUnprocessableEntity)
+		if p.Errors[0].Field != "score" {
+			t.Fatalf("bad score: %+v", p.Errors)
+		}
+		r := rate(cit.AccessToken, map[string]any{"score": 2, "comment": "Xử lý chậm"})
+		wantStatus(t, r, http.StatusOK)
+		var st struct{ Status string }
+		do(t, env.app, req("GET", "/v1/reports/"+rep.ID, cit.AccessToken, nil)).json(t, &st)
+		if st.Status != "closed" {
+			t.Fatalf("after rating the report is %s, want closed", st.Status)
+		}
+		// Editable for 7 days, by the reporter only.
+		at(env, "2026-03-06 09:00")
+		fresh := loginAs(t, env, "0912345678", "bao-cao-2026")
+		var got struct{ Score int }
+		rate(fresh.AccessToken, map[string]any{"score": 4, "comment": "Sau đó đã làm tốt"}).json(t, &got)
+		if got.Score != 4 {
+			t.Fatalf("edited score %d, want 4", got.Score)
+		}
+		water = loginAs(t, env, "canbo@capnuoc.camau.gov.vn", "mat-khau-an-toan")
+		wantProblem(t, rate(water.AccessToken, map[string]any{"score": 5}), http.StatusForbidden) // staff see it but only the reporter rates
+		at(env, "2026-03-12 09:00")
+		late := loginAs(t, env, "0912345678", "bao-cao-2026")
+		wantProblem(t, rate(late.AccessToken, map[string]any{"score": 5}), http.StatusConflict)
+	})
+}

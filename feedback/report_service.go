@@ -22,18 +22,19 @@ import (
 // ReportService is the intake use cases: submit, read one's own, find
 // nearby reports, support one.
 type ReportService struct {
-	store ReportStore
-	media MediaStore
-	ref   *ReferenceService
-	now   func() time.Time
+	store   ReportStore
+	media   MediaStore
+	ratings RatingStore
+	ref     *ReferenceService
+	now     func() time.Time
 }
 
 // NewReportService returns the service; now may be nil (time.Now).
-func NewReportService(store ReportStore, media MediaStore, ref *ReferenceService, now func() time.Time) *ReportService {
+func NewReportService(store ReportStore, media MediaStore, ratings RatingStore, ref *ReferenceService, now func() time.Time) *ReportService {
 	if now == nil {
 		now = time.Now
 	}
-	return &ReportService{store: store, media: media, ref: ref, now: now}
+	return &ReportService{store: store, media: media, ratings: ratings, ref: ref, now: now}
 }
 
 // SubmitInput is what a reporter sends.

@@ -138,6 +138,7 @@ type store interface {
 	Identity() identity.Store
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
+	Ratings() feedback.RatingStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -199,7 +200,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 			log.Info("created the admin account", "email", cfg.AdminEmail)
 		}
 	}
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: feedback.NewReportService(st.Reports(), st.Media(), ref, nil),
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil),
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -101,7 +101,7 @@ func BenchmarkNearby(b *testing.B) {
 	}
 	db := benchDB(b, n)
 	defer db.Close()
-	svc := feedback.NewReportService(db.Reports(), db.Media(), feedback.NewReferenceService(db.Reference()), nil)
+	svc := feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), feedback.NewReferenceService(db.Reference()), nil)
 	for _, radius := range []float64{150, 2000} {
 		b.Run(fmt.Sprintf("n=%d/radius=%.0fm", n, radius), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))

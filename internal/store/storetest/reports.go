@@ -22,6 +22,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Support", func(t *testing.T) { testSupport(t, newStores(t).Reports) })
 	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, newStores(t).Reports) })
+	t.Run("Ratings", func(t *testing.T) { testRatings(t, newStores(t).Ratings) })
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
@@ -318,4 +319,25 @@ func testTransition(t *testing.T, s feedback.ReportStore) {
 	if hist, _ := s.History(ctx, r.ID); len(hist) != 3 {
 		t.Fatalf("history has %d events after the race, want 3", len(hist))
 	}
+}
+
+func testRatings(t *testing.T, s feedback.RatingStore) {
+	ctx := context.Background()
+	_, err := s.GetRating(ctx, "r1")
+	wantCode(t, err, apperr.ENOTFOUND)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	first := feedback.Rating{ReportID: "r1", UserID: "u1", AgencyCode: "so-xay-dung", Score: 2, Comment: "chậm", CreatedAt: now, UpdatedAt: now}
+	if err := s.PutRating(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	changed := first
+	changed.Score, changed.Comment, changed.UpdatedAt = 4, "đã khắc phục tốt", now.Add(time.Hour)
+	if err := s.PutRating(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRating(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, got, changed)
 }

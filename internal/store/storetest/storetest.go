@@ -23,6 +23,7 @@ type Stores struct {
 	Identity  identity.Store
 	Reports   feedback.ReportStore
 	Media     feedback.MediaStore
+	Ratings   feedback.RatingStore
 }
 
 // Run runs the whole suite; newStores must return empty stores each call.

@@ -1,0 +1,120 @@
+package feedback
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+)
+
+// RatingEditWindow is how long a reporter may change their rating.
+const RatingEditWindow = 7 * 24 * time.Hour
+
+// Rating is the reporter's judgement of the answer; it feeds the
+// "handling of feedback" satisfaction element of the answering agency.
+type Rating struct {
+	ReportID   string
+	UserID     string
+	AgencyCode string // the agency that answered
+	Score      int    // 1–5
+	Comment    string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// RatingStore keeps ratings, one per report.
+type RatingStore interface {
+	// GetRating returns ENOTFOUND when the report is not rated.
+	GetRating(ctx context.Context, reportID string) (Rating, error)
+	// PutRating stores or replaces the report's rating.
+	PutRating(ctx context.Context, r Rating) error
+}
+
+// Overdue says which deadlines a report has missed so far.
+type Overdue struct {
+	Dispatch   bool `json:"dispatch"`
+	Response   bool `json:"response"`
+	Resolution bool `json:"resolution"`
+}
+
+// OverdueAt reports which deadlines r has passed at now without the step
+// being done: dispatch while still submitted, response while dispatched but
+// not taken up, resolution while not yet resolved.
+func (r *Report) OverdueAt(now time.Time) Overdue {
+	var o Overdue
+	switch r.Status {
+	case StatusSubmitted:
+		o.Dispatch = now.After(r.Deadlines.DispatchDue)
+		o.Response = now.After(r.Deadlines.ResponseDue)
+		o.Resolution = now.After(r.Deadlines.ResolutionDue)
+	case StatusDispatched:
+		o.Response = now.After(r.Deadlines.ResponseDue)
+		o.Resolution = now.After(r.Deadlines.ResolutionDue)
+	case StatusAccepted, StatusInProgress:
+		o.Resolution = now.After(r.Deadlines.ResolutionDue)
+	}
+	return o
+}
+
+// Now is the service's clock.
+func (s *ReportService) Now() time.Time { return s.now() }
+
+// Rate records the reporter's score (1–5) and comment on a resolved report.
+// It may be changed for 7 days; the first rating closes the report.
+func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id string, score int, comment string) (Rating, error) {
+	if p.IsAnonymous() {
+		return Rating{}, identity.ErrUnauthenticated()
+	}
+	r, _, err := s.Get(ctx, p, id)
+	if err != nil {
+		return Rating{}, err
+	}
+	if r.ReporterID != p.UserID {
+		return Rating{}, identity.ErrForbidden()
+	}
+	comment = clean(comment)
+	var fs []apperr.FieldError
+	if score < 1 || score > 5 {
+		fs = append(fs, fieldErr("score", "Điểm từ 1 đến 5", "must be 1 to 5"))
+	}
+	if utf8.RuneCountInString(comment) > 2000 {
+		fs = append(fs, fieldErr("comment", "Tối đa 2000 ký tự", "must be at most 2000 characters"))
+	}
+	if len(fs) > 0 {
+		return Rating{}, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
+	}
+	if r.Status != StatusResolved && r.Status != StatusClosed {
+		return Rating{}, apperr.Conflict(i18n.T("Chỉ đánh giá sau khi phản ánh đã được xử lý", "a report can be rated once it is resolved"))
+	}
+	now := s.now().UTC()
+	rating := Rating{ReportID: r.ID, UserID: p.UserID, AgencyCode: r.AgencyCode, Score: score, Comment: comment, CreatedAt: now, UpdatedAt: now}
+	prev, err := s.ratings.GetRating(ctx, r.ID)
+	switch apperr.CodeOf(err) {
+	case "":
+		if now.Sub(prev.CreatedAt) > RatingEditWindow {
+			return Rating{}, apperr.Conflict(i18n.T("Đã quá 7 ngày, không thể sửa đánh giá", "the rating can no longer be changed (7 days)"))
+		}
+		rating.CreatedAt = prev.CreatedAt
+	case apperr.ENOTFOUND:
+	default:
+		return Rating{}, err
+	}
+	if err := s.ratings.PutRating(ctx, rating); err != nil {
+		return Rating{}, err
+	}
+	if r.Status == StatusResolved {
+		ref, err := s.ref.Snapshot(ctx)
+		if err != nil {
+			return rating, err
+		}
+		if next, ev, err := Apply(systemPrincipal, r, TransitionInput{Action: ActClose, Note: "đóng sau khi người phản ánh đánh giá"}, s.now(), ref); err == nil {
+			if err := s.store.Transition(ctx, next, ev); err != nil && apperr.CodeOf(err) != apperr.ECONFLICT {
+				return rating, err
+			}
+		}
+	}
+	return rating, nil
+}
