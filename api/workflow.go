@@ -116,3 +116,41 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: r.CreatedAt.In(zone), UpdatedAt: r.UpdatedAt.In(zone)})
 	}
 }
+
+// agencyQueue is an agency's work list: urgent first, then by the next
+// deadline; officers see their own agency's, coordinators everyone's.
+func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		limit := c.QueryInt("limit", 20)
+		if limit < 1 || limit > 100 {
+			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		}
+		overdue := false
+		switch c.Query("overdue") {
+		case "", "false":
+		case "true":
+			overdue = true
+		default:
+			return invalidQuery("overdue", "Phải là true hoặc false", "must be true or false")
+		}
+		list, next, err := svc.Queue(c.UserContext(), principal(c), feedback.QueueInput{AgencyCode: c.Query("agency_code"),
+			Status: c.Query("status"), CategoryCode: c.Query("category_code"), OverdueOnly: overdue, Cursor: c.Query("cursor"), Limit: limit})
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		lang, now := localized(c), svc.Now()
+		out := reportPage{Items: make([]reportOut, 0, len(list))}
+		for i := range list {
+			out.Items = append(out.Items, toReport(&list[i], feedback.ViewStaff, n, lang, now))
+		}
+		if next != nil {
+			cur := next.Encode()
+			out.NextCursor = &cur
+		}
+		return c.JSON(out)
+	}
+}

@@ -169,3 +169,53 @@ func TestRatingAndOverdue(t *testing.T) {
 		wantProblem(t, rate(late.AccessToken, map[string]any{"score": 5}), http.StatusConflict)
 	})
 }
+
+func TestAgencyQueue(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-03-03 09:00")
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		var ids []string
+		for i, cat := range []string{"cap-thoat-nuoc", "cap-thoat-nuoc", "an-ninh-trat-tu"} {
+			body := validReport()
+			body["category_code"] = cat
+			if i == 1 {
+				body["category_code"], body["urgent"] = "cap-thoat-nuoc", true
+			}
+			var r reportResp
+			do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, body)).json(t, &r)
+			ids = append(ids, r.ID)
+		}
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		var page struct {
+			Items []struct {
+				ID     string `json:"id"`
+				Urgent bool   `json:"urgent"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		do(t, env.app, req("GET", "/v1/agency/reports", water.AccessToken, nil)).json(t, &page)
+		if len(page.Items) != 2 || page.Items[0].ID != ids[1] || !page.Items[0].Urgent {
+			t.Fatalf("water queue: %+v, want the urgent water report first and no police report", page.Items)
+		}
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports?agency_code=cong-an-tinh", water.AccessToken, nil)), http.StatusForbidden)
+		do(t, env.app, req("GET", "/v1/agency/reports?limit=2", coord.AccessToken, nil)).json(t, &page)
+		if len(page.Items) != 2 || page.NextCursor == nil {
+			t.Fatalf("coordinator page 1: %d items, cursor %v", len(page.Items), page.NextCursor)
+		}
+		first := append(page.Items[:0:0], page.Items...)
+		do(t, env.app, req("GET", "/v1/agency/reports?limit=2&cursor="+*page.NextCursor, coord.AccessToken, nil)).json(t, &page)
+		if len(page.Items) != 1 || page.Items[0].ID == first[0].ID || page.Items[0].ID == first[1].ID {
+			t.Fatalf("coordinator page 2: %+v", page.Items)
+		}
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports", cit.AccessToken, nil)), http.StatusForbidden)
+		// Overdue: at 11:30 the unurgent reports have missed dispatch (due 11:00).
+		at(env, "2026-03-03 11:30")
+		tok := loginAs(t, env, "dieuphoi@camau.gov.vn", "mat-khau-an-toan")
+		do(t, env.app, req("GET", "/v1/agency/reports?overdue=true", tok.AccessToken, nil)).json(t, &page)
+		if len(page.Items) == 0 {
+			t.Fatal("nothing overdue at 11:30")
+		}
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports?status=lost", tok.AccessToken, nil)), http.StatusUnprocessableEntity)
+	})
+}

@@ -123,6 +123,9 @@ type ReportStore interface {
 	// and its history event ev at once. Returns ECONFLICT when the stored
 	// version moved on: of concurrent changes exactly one wins.
 	Transition(ctx context.Context, next *Report, ev Event) error
+	// Queue returns reports matching f in queue order (urgent first, then
+	// by NextDue, then by ID), after f.After, at most f.Limit.
+	Queue(ctx context.Context, f QueueFilter) ([]Report, error)
 	// History returns a report's events, oldest first.
 	History(ctx context.Context, reportID string) ([]Event, error)
 	// GetReports returns the reports with the IDs; unknown IDs are skipped.

@@ -56,6 +56,7 @@ type reportDoc struct {
 	RejectReason    string     `bson:"reject_reason"`
 	DuplicateOf     string     `bson:"duplicate_of"`
 	Extension       *extDoc    `bson:"extension,omitempty"`
+	NextDue         *time.Time `bson:"next_due"` // null for handled reports
 }
 
 type extDoc struct {
@@ -73,6 +74,10 @@ func toReportDoc(r *feedback.Report) reportDoc {
 		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
 		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt,
 		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
+	if due := r.NextDue(); !due.IsZero() {
+		due = due.UTC()
+		d.NextDue = &due
+	}
 	if r.Extension != nil {
 		d.Extension = &extDoc{DueAt: r.Extension.DueAt.UTC(), Reason: r.Extension.Reason, RequestedAt: r.Extension.RequestedAt.UTC()}
 	}
@@ -106,7 +111,8 @@ func reportIndexes() map[string][]mongo.IndexModel {
 		return m
 	}
 	return map[string][]mongo.IndexModel{
-		collReports:  {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status")},
+		collReports: {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status"),
+			idx(false, "agency_code", "status", "urgent", "next_due")},
 		collSupports: {idx(false, "report_id")},
 		collEvents:   {idx(false, "report_id")},
 	}
@@ -359,4 +365,33 @@ func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.
 				ToStatus: feedback.Status(e.ToStatus), ActorID: e.ActorID, ActorRole: identity.Role(e.ActorRole), AgencyCode: e.AgencyCode,
 				ToAgency: e.ToAgency, Note: e.Note, DueAt: e.DueAt, DuplicateOf: e.DuplicateOf, At: e.At}
 		})
+}
+
+// Queue returns a page of a work queue.
+func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feedback.Report, error) {
+	st := bson.A{}
+	for _, x := range f.Statuses {
+		st = append(st, string(x))
+	}
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
+	if f.AgencyCode != "" {
+		filter = append(filter, bson.E{Key: "agency_code", Value: f.AgencyCode})
+	}
+	if f.CategoryCode != "" {
+		filter = append(filter, bson.E{Key: "category_code", Value: f.CategoryCode})
+	}
+	if f.DueBefore != nil {
+		filter = append(filter, bson.E{Key: "next_due", Value: bson.D{{Key: "$lt", Value: f.DueBefore.UTC()}}})
+	}
+	if c := f.After; c != nil {
+		due := c.NextDue.UTC()
+		var sameUrgent bson.A
+		sameUrgent = append(sameUrgent, bson.D{{Key: "urgent", Value: c.Urgent}, {Key: "next_due", Value: bson.D{{Key: "$gt", Value: due}}}},
+			bson.D{{Key: "urgent", Value: c.Urgent}, {Key: "next_due", Value: due}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: c.ID}}}})
+		if c.Urgent {
+			sameUrgent = append(sameUrgent, bson.D{{Key: "urgent", Value: false}})
+		}
+		filter = append(filter, bson.E{Key: "$or", Value: sameUrgent})
+	}
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "next_due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
 }

@@ -25,7 +25,7 @@ func (db *DB) Reports() feedback.ReportStore { return &ReportStore{db: db} }
 const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone, category_code, area_code, agency_code,
 	routing_rule, routing_reason, title, description, address, lat, lng, cell, urgent, locale, status,
 	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count,
-	answer, resolved_at, reject_reason, duplicate_of, extension`
+	answer, resolved_at, reject_reason, duplicate_of, extension, next_due`
 
 func scanReport(row scanner) (*feedback.Report, error) {
 	var r feedback.Report
@@ -34,7 +34,7 @@ func scanReport(row scanner) (*feedback.Report, error) {
 	err := row.Scan(&r.ID, &r.TrackingCode, &r.ReporterID, &r.Anonymous, &r.ContactPhone, &r.CategoryCode, &r.AreaCode, &r.AgencyCode,
 		&r.RoutingRule, &reason, &r.Title, &r.Description, &r.Address, &r.Location.Lat, &r.Location.Lng, &r.Cell, &r.Urgent,
 		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount,
-		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension)
+		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension, new(string))
 	if err != nil {
 		return nil, err
 	}
@@ -86,12 +86,12 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		client = ts(*r.ClientCreatedAt)
 	}
 	r.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
 		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
 		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
 		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
-		r.DuplicateOf, extensionJSON(r.Extension))
+		r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()))
 	if isUniqueViolation(err) {
 		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
@@ -211,6 +211,47 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 	return added, err
 }
 
+// dueKey is a sortable text form of a deadline: fixed-width UTC, empty for
+// none (so handled reports never look overdue).
+func dueKey(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// Queue returns a page of a work queue.
+func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feedback.Report, error) {
+	if len(f.Statuses) == 0 {
+		return []feedback.Report{}, nil
+	}
+	q := `SELECT ` + reportColumns + ` FROM reports WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
+	var args []any
+	for _, st := range f.Statuses {
+		args = append(args, string(st))
+	}
+	if f.AgencyCode != "" {
+		q += ` AND agency_code = ?`
+		args = append(args, f.AgencyCode)
+	}
+	if f.CategoryCode != "" {
+		q += ` AND category_code = ?`
+		args = append(args, f.CategoryCode)
+	}
+	if f.DueBefore != nil {
+		q += ` AND next_due <> '' AND next_due < ?`
+		args = append(args, dueKey(*f.DueBefore))
+	}
+	if c := f.After; c != nil {
+		due := dueKey(c.NextDue)
+		q += ` AND (urgent < ? OR (urgent = ? AND (next_due > ? OR (next_due = ? AND id > ?))))`
+		args = append(args, c.Urgent, c.Urgent, due, due, c.ID)
+	}
+	q += ` ORDER BY urgent DESC, next_due, id LIMIT ?`
+	args = append(args, f.Limit)
+	return s.list(ctx, q, args...)
+}
+
 func tsOrNil(t *time.Time) any {
 	if t == nil {
 		return nil
@@ -244,10 +285,10 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 	reason, _ := json.Marshal(r.RoutingReason)
 	res, err := db.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
 		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, answer = ?, resolved_at = ?, reject_reason = ?,
-		duplicate_of = ?, extension = ?, version = ? WHERE id = ? AND version = ?`,
+		duplicate_of = ?, extension = ?, next_due = ?, version = ? WHERE id = ? AND version = ?`,
 		r.AgencyCode, r.RoutingRule, string(reason), r.AreaCode, string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue),
 		ts(r.Deadlines.ResolutionDue), ts(r.UpdatedAt), r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason, r.DuplicateOf,
-		extensionJSON(r.Extension), prev+1, r.ID, prev)
+		extensionJSON(r.Extension), dueKey(r.NextDue()), prev+1, r.ID, prev)
 	if err != nil {
 		return apperr.Internal(err)
 	}

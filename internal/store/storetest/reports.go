@@ -23,6 +23,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, newStores(t).Reports) })
 	t.Run("Ratings", func(t *testing.T) { testRatings(t, newStores(t).Ratings) })
+	t.Run("Queue", func(t *testing.T) { testQueue(t, newStores(t).Reports) })
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
@@ -340,4 +341,54 @@ func testRatings(t *testing.T, s feedback.RatingStore) {
 		t.Fatal(err)
 	}
 	sameJSON(t, got, changed)
+}
+
+func testQueue(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	mk := func(agency string, status feedback.Status, urgent bool, dueIn time.Duration) *feedback.Report {
+		r := newReport("u1", camauCenter, "cap-thoat-nuoc", status)
+		r.AgencyCode, r.Urgent = agency, urgent
+		d := base.Add(dueIn)
+		r.Deadlines = feedback.Deadlines{DispatchDue: d, ResponseDue: d, ResolutionDue: d}
+		if err := s.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	late := mk("a", feedback.StatusDispatched, false, -time.Hour)
+	soon := mk("a", feedback.StatusAccepted, false, time.Hour)
+	urgentLater := mk("a", feedback.StatusInProgress, true, 5*time.Hour)
+	urgentFirst := mk("a", feedback.StatusSubmitted, true, 2*time.Hour)
+	mk("a", feedback.StatusResolved, false, -5*time.Hour) // handled: not in the open queue
+	mk("b", feedback.StatusDispatched, true, -3*time.Hour)
+	want := []string{urgentFirst.ID, urgentLater.ID, late.ID, soon.ID}
+
+	var got []string
+	var after *feedback.QueueCursor
+	for page := 0; page < 5; page++ {
+		list, err := s.Queue(ctx, feedback.QueueFilter{AgencyCode: "a", Statuses: feedback.OpenStatuses, After: after, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			got = append(got, r.ID)
+		}
+		if len(list) < 3 {
+			break
+		}
+		last := list[len(list)-1]
+		after = &feedback.QueueCursor{Urgent: last.Urgent, NextDue: last.NextDue(), ID: last.ID}
+	}
+	sameJSON(t, got, want)
+
+	now := base
+	over, err := s.Queue(ctx, feedback.QueueFilter{AgencyCode: "a", Statuses: feedback.OpenStatuses, DueBefore: &now, Limit: 10})
+	if err != nil || len(over) != 1 || over[0].ID != late.ID {
+		t.Fatalf("overdue in a: %d reports, %v; want only the late one", len(over), err)
+	}
+	all, _ := s.Queue(ctx, feedback.QueueFilter{Statuses: feedback.OpenStatuses, DueBefore: &now, Limit: 10})
+	if len(all) != 2 {
+		t.Fatalf("overdue everywhere: %d, want 2", len(all))
+	}
 }
