@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -343,5 +344,91 @@ func servePhoto(svc *feedback.ReportService, thumb bool) fiber.Handler {
 		c.Set(fiber.HeaderCacheControl, "private, max-age=86400")
 		c.Set("X-Content-Type-Options", "nosniff")
 		return c.Send(data)
+	}
+}
+
+// publicReport is a report as the public feed shows it: no reporter, no
+// contact, nothing personal.
+type publicReport struct {
+	ID           string           `json:"id"`
+	TrackingCode string           `json:"tracking_code"`
+	Status       string           `json:"status"`
+	Category     codeName         `json:"category"`
+	Area         *codeName        `json:"area,omitempty"`
+	Agency       codeName         `json:"agency"`
+	Title        string           `json:"title,omitempty"`
+	Description  string           `json:"description"`
+	Address      string           `json:"address,omitempty"`
+	Location     feedback.Point   `json:"location"`
+	Answer       string           `json:"answer,omitempty"`
+	Deadlines    deadlinesOut     `json:"deadlines"`
+	Overdue      feedback.Overdue `json:"overdue"`
+	SupportCount int              `json:"support_count"`
+	CreatedAt    time.Time        `json:"created_at"`
+}
+
+func toPublic(r *feedback.Report, n names, lang i18n.Lang, now time.Time) publicReport {
+	full := toReport(r, feedback.ViewStaff, n, lang, now)
+	return publicReport{ID: full.ID, TrackingCode: full.TrackingCode, Status: full.Status, Category: full.Category, Area: full.Area,
+		Agency: full.Agency, Title: full.Title, Description: full.Description, Address: full.Address, Location: full.Location,
+		Answer: full.Answer, Deadlines: full.Deadlines, Overdue: full.Overdue, SupportCount: full.SupportCount, CreatedAt: full.CreatedAt}
+}
+
+type publicPage struct {
+	Items      []publicReport `json:"items"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+// publicFeed is GET /v1/reports: anyone may read it.
+func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		limit := c.QueryInt("limit", 20)
+		if limit < 1 || limit > 100 {
+			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		}
+		before, err := identity.DecodeCursor(c.Query("cursor"))
+		if err != nil {
+			return err
+		}
+		in := feedback.FeedInput{Status: c.Query("status"), CategoryCode: c.Query("category_code"), AreaCode: c.Query("area_code"),
+			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Before: before, Limit: limit}
+		if v := c.Query("bbox"); v != "" {
+			parts := strings.Split(v, ",")
+			var b [4]float64
+			if len(parts) != 4 {
+				return invalidQuery("bbox", "bbox = kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be min_lng,min_lat,max_lng,max_lat")
+			}
+			for i, p := range parts {
+				if b[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
+					return invalidQuery("bbox", "bbox phải gồm 4 số", "must be four numbers")
+				}
+			}
+			in.BBox = &b
+		}
+		if v := c.Query("since"); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return invalidQuery("since", "Thời điểm theo RFC 3339", "must be an RFC 3339 time")
+			}
+			in.Since = &t
+		}
+		list, err := svc.Feed(c.UserContext(), in)
+		if err != nil {
+			return err
+		}
+		n, err := loadNames(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		lang, now := localized(c), svc.Now()
+		out := publicPage{Items: make([]publicReport, 0, len(list))}
+		for i := range list {
+			out.Items = append(out.Items, toPublic(&list[i], n, lang, now))
+		}
+		if len(list) == limit {
+			next := identity.EncodeCursor(list[len(list)-1].ID)
+			out.NextCursor = &next
+		}
+		return c.JSON(out)
 	}
 }

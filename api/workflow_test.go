@@ -219,3 +219,68 @@ func TestAgencyQueue(t *testing.T) {
 		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports?status=lost", tok.AccessToken, nil)), http.StatusUnprocessableEntity)
 	})
 }
+
+func TestPublicFeed(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		post := func(cat, title, desc string) string {
+			body := validReport()
+			body["category_code"], body["title"], body["description"] = cat, title, desc
+			var r reportResp
+			do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, body)).json(t, &r)
+			return r.ID
+		}
+		flood := post("cap-thoat-nuoc", "Ngập nước đường Trần Hưng Đạo", "Nước ngập sâu sau cơn mưa chiều nay.")
+		light := post("dien-chieu-sang", "Đèn đường hỏng", "Cả dãy đèn trên đường Lý Thường Kiệt không sáng.")
+		hidden := post("cap-thoat-nuoc", "Chưa duyệt", "Phản ánh này chưa được điều phối tiếp nhận.")
+		for _, id := range []string{flood, light} {
+			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+		}
+		type feed struct {
+			Items []map[string]any `json:"items"`
+		}
+		ids := func(path string) []string {
+			var f feed
+			r := do(t, env.app, get(path))
+			wantStatus(t, r, http.StatusOK)
+			r.json(t, &f)
+			var out []string
+			for _, it := range f.Items {
+				out = append(out, it["id"].(string))
+				for _, k := range []string{"contact_phone", "reporter_id", "anonymous", "phone", "email"} {
+					if _, ok := it[k]; ok {
+						t.Fatalf("public item carries %s", k)
+					}
+				}
+			}
+			return out
+		}
+		all := ids("/v1/reports")
+		if len(all) != 2 || all[0] != light || all[1] != flood {
+			t.Fatalf("feed %v, want the two dispatched reports newest first (not %s)", all, hidden)
+		}
+		for q, want := range map[string]string{"ngap%20nuoc": flood, "NGẬP": flood, "duong%20ly%20thuong": light, "đèn": light, "den": light} {
+			if got := ids("/v1/reports?q=" + q); len(got) != 1 || got[0] != want {
+				t.Errorf("q=%s: got %v, want %s", q, got, want)
+			}
+		}
+		if got := ids("/v1/reports?q=kh%C3%B4ng%20c%C3%B3%20g%C3%AC"); len(got) != 0 {
+			t.Errorf("nonsense query found %v", got)
+		}
+		if got := ids("/v1/reports?category_code=dien-chieu-sang"); len(got) != 1 || got[0] != light {
+			t.Errorf("category filter: %v", got)
+		}
+		if got := ids("/v1/reports?bbox=105.0,9.0,105.3,9.3"); len(got) != 2 {
+			t.Errorf("bbox around Cà Mau city: %v", got)
+		}
+		if got := ids("/v1/reports?bbox=105.6,9.2,105.8,9.4"); len(got) != 0 {
+			t.Errorf("bbox around Bạc Liêu: %v", got)
+		}
+		if got := ids("/v1/reports?limit=1"); len(got) != 1 {
+			t.Errorf("limit: %v", got)
+		}
+		wantProblem(t, do(t, env.app, get("/v1/reports?status=submitted")), http.StatusUnprocessableEntity)
+		wantProblem(t, do(t, env.app, get("/v1/reports?bbox=1,2,3")), http.StatusUnprocessableEntity)
+	})
+}

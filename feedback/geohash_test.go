@@ -53,3 +53,18 @@ func TestDistanceMeters(t *testing.T) {
 		t.Errorf("got %.0f m, want about 64 km", d)
 	}
 }
+
+func TestSearchText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ngập nước ĐƯỜNG Phan Ngọc Hiển!": "ngap nuoc duong phan ngoc hien",
+		"  đèn   đường — hỏng ": "den duong hong",
+		"Cà Mau, 2026":         "ca mau 2026",
+	} {
+		if got := SearchText(in); got != want {
+			t.Errorf("SearchText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := SearchTerms(`ngap" OR * nuoc`); len(got) != 3 || got[0] != "ngap" || got[1] != "or" || got[2] != "nuoc" {
+		t.Errorf("SearchTerms kept query syntax: %q", got)
+	}
+}

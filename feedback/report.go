@@ -126,6 +126,8 @@ type ReportStore interface {
 	// Queue returns reports matching f in queue order (urgent first, then
 	// by NextDue, then by ID), after f.After, at most f.Limit.
 	Queue(ctx context.Context, f QueueFilter) ([]Report, error)
+	// Feed returns public reports matching f, newest first.
+	Feed(ctx context.Context, f FeedFilter) ([]Report, error)
 	// History returns a report's events, oldest first.
 	History(ctx context.Context, reportID string) ([]Event, error)
 	// GetReports returns the reports with the IDs; unknown IDs are skipped.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -57,6 +58,7 @@ type reportDoc struct {
 	DuplicateOf     string     `bson:"duplicate_of"`
 	Extension       *extDoc    `bson:"extension,omitempty"`
 	NextDue         *time.Time `bson:"next_due"` // null for handled reports
+	Search          string     `bson:"search"`   // folded title, description and answer
 }
 
 type extDoc struct {
@@ -74,6 +76,7 @@ func toReportDoc(r *feedback.Report) reportDoc {
 		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
 		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt,
 		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
+	d.Search = r.SearchBody()
 	if due := r.NextDue(); !due.IsZero() {
 		due = due.UTC()
 		d.NextDue = &due
@@ -112,7 +115,7 @@ func reportIndexes() map[string][]mongo.IndexModel {
 	}
 	return map[string][]mongo.IndexModel{
 		collReports: {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status"),
-			idx(false, "agency_code", "status", "urgent", "next_due")},
+			idx(false, "agency_code", "status", "urgent", "next_due"), idx(false, "status", "_id")},
 		collSupports: {idx(false, "report_id")},
 		collEvents:   {idx(false, "report_id")},
 	}
@@ -394,4 +397,33 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		filter = append(filter, bson.E{Key: "$or", Value: sameUrgent})
 	}
 	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "next_due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
+}
+
+// Feed returns public reports, newest first. Each search term must start a
+// word of the folded text (a regex: FerretDB has no text index).
+func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, error) {
+	st := bson.A{}
+	for _, x := range f.Statuses {
+		st = append(st, string(x))
+	}
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
+	for key, v := range map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode} {
+		if v != "" {
+			filter = append(filter, bson.E{Key: key, Value: v})
+		}
+	}
+	if b := f.BBox; b != nil {
+		filter = append(filter, bson.E{Key: "lng", Value: bson.D{{Key: "$gte", Value: b[0]}, {Key: "$lte", Value: b[2]}}},
+			bson.E{Key: "lat", Value: bson.D{{Key: "$gte", Value: b[1]}, {Key: "$lte", Value: b[3]}}})
+	}
+	if f.Since != nil {
+		filter = append(filter, bson.E{Key: "created_at", Value: bson.D{{Key: "$gte", Value: f.Since.UTC()}}})
+	}
+	for _, t := range f.Terms {
+		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
+	}
+	if f.Before != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: f.Before}}})
+	}
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
 }

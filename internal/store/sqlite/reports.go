@@ -78,7 +78,7 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 	return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
 }
 
-// CreateReport stores a new report.
+// CreateReport stores a new report and its search entry.
 func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	reason, _ := json.Marshal(r.RoutingReason)
 	var client any
@@ -86,12 +86,19 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		client = ts(*r.ClientCreatedAt)
 	}
 	r.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
-		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
-		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
-		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
-		r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()))
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
+			r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
+			string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
+			client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
+			r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO reports_search (report_id, body) VALUES (?, ?)`, r.ID, r.SearchBody())
+		return err
+	})
 	if isUniqueViolation(err) {
 		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
@@ -269,7 +276,10 @@ func extensionJSON(e *feedback.Extension) any {
 
 // UpdateReport writes the report's mutable fields if its version matches.
 func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
-	if err := s.update(ctx, s.db.write, r, r.Version); err != nil {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error { return s.update(ctx, tx, r, r.Version) })
+	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
+		return apperr.Internal(err)
+	} else if c != "" {
 		return err
 	}
 	r.Version++
@@ -297,6 +307,12 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 			return err
 		}
 		return errStale()
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE report_id = ?`, r.ID); err != nil {
+		return apperr.Internal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (report_id, body) VALUES (?, ?)`, r.ID, r.SearchBody()); err != nil {
+		return apperr.Internal(err)
 	}
 	return nil
 }
@@ -354,4 +370,46 @@ func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.
 		out = append(out, e)
 	}
 	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// Feed returns public reports, newest first. Search terms go to FTS5 as
+// quoted prefix terms, so no query syntax reaches it.
+func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, error) {
+	if len(f.Statuses) == 0 {
+		return []feedback.Report{}, nil
+	}
+	q := `SELECT ` + reportColumns + ` FROM reports WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
+	var args []any
+	for _, st := range f.Statuses {
+		args = append(args, string(st))
+	}
+	for col, v := range map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode} {
+		if v != "" {
+			q += ` AND ` + col + ` = ?`
+			args = append(args, v)
+		}
+	}
+	if b := f.BBox; b != nil {
+		q += ` AND lng BETWEEN ? AND ? AND lat BETWEEN ? AND ?`
+		args = append(args, b[0], b[2], b[1], b[3])
+	}
+	if f.Since != nil {
+		q += ` AND created_at >= ?`
+		args = append(args, ts(*f.Since))
+	}
+	if len(f.Terms) > 0 {
+		quoted := make([]string, len(f.Terms))
+		for i, t := range f.Terms {
+			quoted[i] = `"` + t + `"*`
+		}
+		q += ` AND id IN (SELECT report_id FROM reports_search WHERE reports_search MATCH ?)`
+		args = append(args, strings.Join(quoted, " AND "))
+	}
+	if f.Before != "" {
+		q += ` AND id < ?`
+		args = append(args, f.Before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	return s.list(ctx, q, args...)
 }
