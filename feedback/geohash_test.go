@@ -57,8 +57,8 @@ func TestDistanceMeters(t *testing.T) {
 func TestSearchText(t *testing.T) {
 	for in, want := range map[string]string{
 		"Ngập nước ĐƯỜNG Phan Ngọc Hiển!": "ngap nuoc duong phan ngoc hien",
-		"  đèn   đường — hỏng ": "den duong hong",
-		"Cà Mau, 2026":         "ca mau 2026",
+		"  đèn   đường — hỏng ":           "den duong hong",
+		"Cà Mau, 2026":                    "ca mau 2026",
 	} {
 		if got := SearchText(in); got != want {
 			t.Errorf("SearchText(%q) = %q, want %q", in, got, want)
