@@ -63,6 +63,7 @@ var accessTable = []accessRule{
 	}},
 	{method: "POST", path: "/v1/reports", roles: []string{"guest", "citizen"}, body: func(*testEnv) any { return validReport() }},
 	{method: "GET", path: "/v1/reports", public: true},
+	{method: "GET", path: "/v1/reports.geojson", public: true},
 	{method: "GET", path: "/v1/reports/nearby", query: "?lat=9.1769&lng=105.1524", public: true},
 	// Any signed-in caller passes the door; the report itself is 404 to
 	// those who may not see it (tested in the report tests).

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ type reportOut struct {
 	Photos          []photoOut       `json:"photos"`
 	Answer          string           `json:"answer,omitempty"`
 	Overdue         feedback.Overdue `json:"overdue"`
+	OnTime          feedback.OnTime  `json:"on_time"`
 }
 
 // names resolves reference codes to localized names.
@@ -82,7 +84,7 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
 		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
 		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
-		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now)}
+		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime()}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
 	}
@@ -363,6 +365,7 @@ type publicReport struct {
 	Answer       string           `json:"answer,omitempty"`
 	Deadlines    deadlinesOut     `json:"deadlines"`
 	Overdue      feedback.Overdue `json:"overdue"`
+	OnTime       feedback.OnTime  `json:"on_time"`
 	SupportCount int              `json:"support_count"`
 	CreatedAt    time.Time        `json:"created_at"`
 }
@@ -371,7 +374,7 @@ func toPublic(r *feedback.Report, n names, lang i18n.Lang, now time.Time) public
 	full := toReport(r, feedback.ViewStaff, n, lang, now)
 	return publicReport{ID: full.ID, TrackingCode: full.TrackingCode, Status: full.Status, Category: full.Category, Area: full.Area,
 		Agency: full.Agency, Title: full.Title, Description: full.Description, Address: full.Address, Location: full.Location,
-		Answer: full.Answer, Deadlines: full.Deadlines, Overdue: full.Overdue, SupportCount: full.SupportCount, CreatedAt: full.CreatedAt}
+		Answer: full.Answer, Deadlines: full.Deadlines, Overdue: full.Overdue, OnTime: full.OnTime, SupportCount: full.SupportCount, CreatedAt: full.CreatedAt}
 }
 
 type publicPage struct {
@@ -430,5 +433,42 @@ func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fib
 			out.NextCursor = &next
 		}
 		return c.JSON(out)
+	}
+}
+
+// publicGeoJSON is GET /v1/reports.geojson: the public feed as a GeoJSON
+// FeatureCollection for maps, same filters, same (non-personal) fields.
+func publicGeoJSON(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
+	feed := publicFeed(svc, ref)
+	return func(c *fiber.Ctx) error {
+		if err := feed(c); err != nil {
+			return err
+		}
+		var page publicPage
+		if err := json.Unmarshal(c.Response().Body(), &page); err != nil {
+			return err
+		}
+		type feature struct {
+			Type       string         `json:"type"`
+			ID         string         `json:"id"`
+			Geometry   map[string]any `json:"geometry"`
+			Properties publicReport   `json:"properties"`
+		}
+		out := struct {
+			Type       string    `json:"type"`
+			Features   []feature `json:"features"`
+			NextCursor *string   `json:"next_cursor"`
+		}{Type: "FeatureCollection", Features: make([]feature, 0, len(page.Items)), NextCursor: page.NextCursor}
+		for _, it := range page.Items {
+			out.Features = append(out.Features, feature{Type: "Feature", ID: it.ID,
+				Geometry: map[string]any{"type": "Point", "coordinates": []float64{it.Location.Lng, it.Location.Lat}}, Properties: it})
+		}
+		c.Response().ResetBody()
+		c.Set(fiber.HeaderContentType, "application/geo+json")
+		b, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		return c.Send(b)
 	}
 }

@@ -59,6 +59,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	reporter := require(identity.PermReportsCreate)
 	r(fiber.MethodPost, "/v1/reports", reporter, submitReport(reports, ref))
 	r(fiber.MethodGet, "/v1/reports", publicFeed(reports, ref))
+	r(fiber.MethodGet, "/v1/reports.geojson", publicGeoJSON(reports, ref))
 	r(fiber.MethodGet, "/v1/reports/nearby", nearbyReports(reports, ref)) // before /v1/reports/:id
 	r(fiber.MethodGet, "/v1/reports/:id", getReport(reports, ref))
 	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports))

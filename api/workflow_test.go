@@ -280,7 +280,49 @@ func TestPublicFeed(t *testing.T) {
 		if got := ids("/v1/reports?limit=1"); len(got) != 1 {
 			t.Errorf("limit: %v", got)
 		}
+		var onTime struct {
+			Items []struct {
+				OnTime map[string]*bool `json:"on_time"`
+			} `json:"items"`
+		}
+		do(t, env.app, get("/v1/reports?category_code=dien-chieu-sang")).json(t, &onTime)
+		if ot := onTime.Items[0].OnTime; ot["dispatch"] == nil || !*ot["dispatch"] || ot["response"] != nil || ot["resolution"] != nil {
+			t.Errorf("on_time after a prompt dispatch: %v", ot)
+		}
 		wantProblem(t, do(t, env.app, get("/v1/reports?status=submitted")), http.StatusUnprocessableEntity)
 		wantProblem(t, do(t, env.app, get("/v1/reports?bbox=1,2,3")), http.StatusUnprocessableEntity)
 	})
+}
+
+func TestPublicGeoJSON(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+	coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	var rep reportResp
+	do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+	wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+	r := do(t, env.app, get("/v1/reports.geojson"))
+	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "application/geo+json" {
+		t.Fatalf("got %d %s", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	var fc struct {
+		Type     string
+		Features []struct {
+			ID       string
+			Geometry struct {
+				Type        string
+				Coordinates []float64
+			}
+			Properties map[string]any
+		}
+	}
+	r.json(t, &fc)
+	if fc.Type != "FeatureCollection" || len(fc.Features) != 1 || fc.Features[0].ID != rep.ID ||
+		fc.Features[0].Geometry.Coordinates[0] != 105.1524 || fc.Features[0].Geometry.Coordinates[1] != 9.1769 {
+		t.Fatalf("got %+v", fc)
+	}
+	if _, ok := fc.Features[0].Properties["contact_phone"]; ok || bytes.Contains(r.body, []byte("912345678")) {
+		t.Fatal("the map leaks the reporter's phone")
+	}
+	wantProblem(t, do(t, env.app, get("/v1/reports.geojson?bbox=x")), http.StatusUnprocessableEntity)
 }

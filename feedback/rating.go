@@ -118,3 +118,24 @@ func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id strin
 	}
 	return rating, nil
 }
+
+// OnTime says, for each step already taken, whether it met its deadline;
+// nil where the step has not happened.
+type OnTime struct {
+	Dispatch   *bool `json:"dispatch"`
+	Response   *bool `json:"response"`
+	Resolution *bool `json:"resolution"`
+}
+
+// OnTime compares when each step happened with its deadline.
+func (r *Report) OnTime() OnTime {
+	check := func(done *time.Time, due time.Time) *bool {
+		if done == nil {
+			return nil
+		}
+		ok := !done.After(due)
+		return &ok
+	}
+	return OnTime{Dispatch: check(r.DispatchedAt, r.Deadlines.DispatchDue), Response: check(r.RespondedAt, r.Deadlines.ResponseDue),
+		Resolution: check(r.ResolvedAt, r.Deadlines.ResolutionDue)}
+}

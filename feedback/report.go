@@ -53,6 +53,8 @@ type Report struct {
 	Status          Status
 	Deadlines       Deadlines
 	Answer          string     // the agency's published answer (set on resolve)
+	DispatchedAt    *time.Time // when the coordinator dispatched it
+	RespondedAt     *time.Time // when the current agency took it up (accept)
 	ResolvedAt      *time.Time // when it was last resolved
 	RejectReason    string
 	DuplicateOf     string

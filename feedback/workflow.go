@@ -198,7 +198,14 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 		ev.AgencyCode = p.AgencyCode
 	}
 
+	if in.Action == ActDispatch {
+		next.DispatchedAt = ptr(now.UTC())
+	}
 	switch in.Action {
+	case ActAccept:
+		if next.RespondedAt == nil {
+			next.RespondedAt = ptr(now.UTC())
+		}
 	case ActResolve:
 		next.Answer, next.ResolvedAt = note, ptr(now.UTC())
 	case ActReopen:
@@ -230,6 +237,7 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 					next.Deadlines = ref.Calendar.DeadlinesFor(now, cat, r.Urgent)
 				}
 				next.Extension = nil
+				next.RespondedAt = nil
 			}
 		}
 	case ActRequestExtension:

@@ -54,6 +54,8 @@ type reportDoc struct {
 	SupportCount    int        `bson:"support_count"`
 	Answer          string     `bson:"answer"`
 	ResolvedAt      *time.Time `bson:"resolved_at,omitempty"`
+	DispatchedAt    *time.Time `bson:"dispatched_at,omitempty"`
+	RespondedAt     *time.Time `bson:"responded_at,omitempty"`
 	RejectReason    string     `bson:"reject_reason"`
 	DuplicateOf     string     `bson:"duplicate_of"`
 	Extension       *extDoc    `bson:"extension,omitempty"`
@@ -74,7 +76,7 @@ func toReportDoc(r *feedback.Report) reportDoc {
 		Address: r.Address, Lat: r.Location.Lat, Lng: r.Location.Lng, Cell: r.Cell, Urgent: r.Urgent,
 		Locale: string(r.Locale), Status: string(r.Status), DispatchDue: r.Deadlines.DispatchDue.UTC(), ResponseDue: r.Deadlines.ResponseDue.UTC(),
 		ResolutionDue: r.Deadlines.ResolutionDue.UTC(), ClientCreatedAt: r.ClientCreatedAt, CreatedAt: r.CreatedAt.UTC(),
-		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt,
+		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt, DispatchedAt: r.DispatchedAt, RespondedAt: r.RespondedAt,
 		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
 	d.Search = r.SearchBody()
 	if due := r.NextDue(); !due.IsZero() {
@@ -94,7 +96,7 @@ func (d reportDoc) report() *feedback.Report {
 		Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Cell: d.Cell, Urgent: d.Urgent, Locale: i18n.Lang(d.Locale),
 		Status: feedback.Status(d.Status), Deadlines: feedback.Deadlines{DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, ResolutionDue: d.ResolutionDue},
 		ClientCreatedAt: d.ClientCreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, SupportCount: d.SupportCount,
-		Answer: d.Answer, ResolvedAt: d.ResolvedAt, RejectReason: d.RejectReason, DuplicateOf: d.DuplicateOf}
+		Answer: d.Answer, ResolvedAt: d.ResolvedAt, DispatchedAt: d.DispatchedAt, RespondedAt: d.RespondedAt, RejectReason: d.RejectReason, DuplicateOf: d.DuplicateOf}
 	if d.Extension != nil {
 		r.Extension = &feedback.Extension{DueAt: d.Extension.DueAt, Reason: d.Extension.Reason, RequestedAt: d.Extension.RequestedAt}
 	}

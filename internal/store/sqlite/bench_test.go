@@ -48,7 +48,7 @@ func benchDB(b *testing.B, n int) *DB {
 	for done := 0; done < n; {
 		batch := min(50_000, n-done)
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func benchDB(b *testing.B, n int) *DB {
 				_, err := stmt.ExecContext(ctx, ids.New(), fmt.Sprintf("CM-B%09d", done+i), fmt.Sprintf("u%d", rng.IntN(200_000)), true, "",
 					cats[rng.IntN(len(cats))], "ca-mau", "trung-tam-giam-sat-dieu-hanh", "", string(reason), "", "Phản ánh thử tải hiệu năng", "",
 					p.Lat, p.Lng, feedback.Geohash(p, 7), false, "vi", string(statuses[rng.IntN(len(statuses))]),
-					created, created, created, nil, created, created, 1, 0, "", nil, "", "", nil, "")
+					created, created, created, nil, created, created, 1, 0, "", nil, "", "", nil, "", nil, nil)
 				if err != nil {
 					return err
 				}

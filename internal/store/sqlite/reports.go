@@ -25,23 +25,20 @@ func (db *DB) Reports() feedback.ReportStore { return &ReportStore{db: db} }
 const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone, category_code, area_code, agency_code,
 	routing_rule, routing_reason, title, description, address, lat, lng, cell, urgent, locale, status,
 	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count,
-	answer, resolved_at, reject_reason, duplicate_of, extension, next_due`
+	answer, resolved_at, reject_reason, duplicate_of, extension, next_due, dispatched_at, responded_at`
 
 func scanReport(row scanner) (*feedback.Report, error) {
 	var r feedback.Report
 	var reason, locale, status, dispatch, response, resolution, created, updated string
-	var client, resolvedAt, extension sql.NullString
+	var client, resolvedAt, extension, dispatchedAt, respondedAt sql.NullString
 	err := row.Scan(&r.ID, &r.TrackingCode, &r.ReporterID, &r.Anonymous, &r.ContactPhone, &r.CategoryCode, &r.AreaCode, &r.AgencyCode,
 		&r.RoutingRule, &reason, &r.Title, &r.Description, &r.Address, &r.Location.Lat, &r.Location.Lng, &r.Cell, &r.Urgent,
 		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount,
-		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension, new(string))
+		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension, new(string), &dispatchedAt, &respondedAt)
 	if err != nil {
 		return nil, err
 	}
-	if resolvedAt.Valid {
-		t := parseTS(resolvedAt.String)
-		r.ResolvedAt = &t
-	}
+	r.ResolvedAt, r.DispatchedAt, r.RespondedAt = nullTS(resolvedAt), nullTS(dispatchedAt), nullTS(respondedAt)
 	if extension.Valid {
 		r.Extension = &feedback.Extension{}
 		json.Unmarshal([]byte(extension.String), r.Extension)
@@ -87,12 +84,12 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	}
 	r.Version = 1
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
 			r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
 			string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
 			client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
-			r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()))
+			r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt))
 		if err != nil {
 			return err
 		}
@@ -259,6 +256,14 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 	return s.list(ctx, q, args...)
 }
 
+func nullTS(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTS(s.String)
+	return &t
+}
+
 func tsOrNil(t *time.Time) any {
 	if t == nil {
 		return nil
@@ -295,10 +300,10 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 	reason, _ := json.Marshal(r.RoutingReason)
 	res, err := db.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
 		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, answer = ?, resolved_at = ?, reject_reason = ?,
-		duplicate_of = ?, extension = ?, next_due = ?, version = ? WHERE id = ? AND version = ?`,
+		duplicate_of = ?, extension = ?, next_due = ?, dispatched_at = ?, responded_at = ?, version = ? WHERE id = ? AND version = ?`,
 		r.AgencyCode, r.RoutingRule, string(reason), r.AreaCode, string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue),
 		ts(r.Deadlines.ResolutionDue), ts(r.UpdatedAt), r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason, r.DuplicateOf,
-		extensionJSON(r.Extension), dueKey(r.NextDue()), prev+1, r.ID, prev)
+		extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt), prev+1, r.ID, prev)
 	if err != nil {
 		return apperr.Internal(err)
 	}
