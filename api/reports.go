@@ -389,12 +389,9 @@ func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fib
 		if limit < 1 || limit > 100 {
 			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
 		}
-		before, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
-			return err
-		}
 		in := feedback.FeedInput{Status: c.Query("status"), CategoryCode: c.Query("category_code"), AreaCode: c.Query("area_code"),
-			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Before: before, Limit: limit}
+			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit}
+		var err error
 		if v := c.Query("bbox"); v != "" {
 			parts := strings.Split(v, ",")
 			var b [4]float64
@@ -415,7 +412,7 @@ func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fib
 			}
 			in.Since = &t
 		}
-		list, err := svc.Feed(c.UserContext(), in)
+		list, next, err := svc.Feed(c.UserContext(), in)
 		if err != nil {
 			return err
 		}
@@ -428,8 +425,7 @@ func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fib
 		for i := range list {
 			out.Items = append(out.Items, toPublic(&list[i], n, lang, now))
 		}
-		if len(list) == limit {
-			next := identity.EncodeCursor(list[len(list)-1].ID)
+		if next != "" {
 			out.NextCursor = &next
 		}
 		return c.JSON(out)

@@ -277,9 +277,21 @@ func TestPublicFeed(t *testing.T) {
 		if got := ids("/v1/reports?bbox=105.6,9.2,105.8,9.4"); len(got) != 0 {
 			t.Errorf("bbox around Bạc Liêu: %v", got)
 		}
-		if got := ids("/v1/reports?limit=1"); len(got) != 1 {
-			t.Errorf("limit: %v", got)
+		for _, q := range []string{"", "&q=duong"} { // paging, with and without search
+			var p1, p2 struct {
+				Items      []struct{ ID string } `json:"items"`
+				NextCursor *string               `json:"next_cursor"`
+			}
+			do(t, env.app, get("/v1/reports?limit=1"+q)).json(t, &p1)
+			if len(p1.Items) != 1 || p1.NextCursor == nil {
+				t.Fatalf("page 1%s: %+v", q, p1)
+			}
+			do(t, env.app, get("/v1/reports?limit=1"+q+"&cursor="+*p1.NextCursor)).json(t, &p2)
+			if len(p2.Items) != 1 || p2.Items[0].ID == p1.Items[0].ID {
+				t.Fatalf("page 2%s: %+v after %+v", q, p2, p1)
+			}
 		}
+		wantProblem(t, do(t, env.app, get("/v1/reports?cursor=bm90LWEtY3Vyc29y")), http.StatusUnprocessableEntity)
 		var onTime struct {
 			Items []struct {
 				OnTime map[string]*bool `json:"on_time"`

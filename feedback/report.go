@@ -128,8 +128,10 @@ type ReportStore interface {
 	// Queue returns reports matching f in queue order (urgent first, then
 	// by NextDue, then by ID), after f.After, at most f.Limit.
 	Queue(ctx context.Context, f QueueFilter) ([]Report, error)
-	// Feed returns public reports matching f, newest first.
-	Feed(ctx context.Context, f FeedFilter) ([]Report, error)
+	// Feed returns public reports matching f, newest first, and the cursor
+	// of the next page ("" at the end). Returns EINVALID for a cursor it did
+	// not make.
+	Feed(ctx context.Context, f FeedFilter) ([]Report, string, error)
 	// History returns a report's events, oldest first.
 	History(ctx context.Context, reportID string) ([]Event, error)
 	// GetReports returns the reports with the IDs; unknown IDs are skipped.

@@ -66,7 +66,7 @@ type FeedFilter struct {
 	BBox         *[4]float64 // min lng, min lat, max lng, max lat
 	Since        *time.Time
 	Terms        []string // every term must prefix a word of the report
-	Before       string   // keyset: IDs below this one
+	Cursor       string   // opaque, from the store's previous page
 	Limit        int
 }
 
@@ -80,16 +80,16 @@ type FeedInput struct {
 	BBox                                       *[4]float64
 	Since                                      *time.Time
 	Query                                      string
-	Before                                     string
+	Cursor                                     string
 	Limit                                      int
 }
 
 // Feed returns the public feed: dispatched-or-later, not rejected, newest
 // first, with optional filters and a search insensitive to case and
 // Vietnamese diacritics. Anyone may read it; callers show no personal data.
-func (s *ReportService) Feed(ctx context.Context, in FeedInput) ([]Report, error) {
+func (s *ReportService) Feed(ctx context.Context, in FeedInput) ([]Report, string, error) {
 	f := FeedFilter{CategoryCode: in.CategoryCode, AreaCode: in.AreaCode, AgencyCode: in.AgencyCode, BBox: in.BBox, Since: in.Since,
-		Terms: SearchTerms(in.Query), Before: in.Before, Limit: in.Limit}
+		Terms: SearchTerms(in.Query), Cursor: in.Cursor, Limit: in.Limit}
 	if f.Limit < 1 || f.Limit > 100 {
 		f.Limit = 20
 	}
@@ -97,12 +97,12 @@ func (s *ReportService) Feed(ctx context.Context, in FeedInput) ([]Report, error
 	if in.Status != "" {
 		f.Statuses = intersect(PublicStatuses, []Status{Status(in.Status)})
 		if len(f.Statuses) == 0 {
-			return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"),
+			return nil, "", apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"),
 				fieldErr("status", "Chỉ các trạng thái công khai", "must be a public status: dispatched, accepted, in_progress, resolved or closed"))
 		}
 	}
 	if b := f.BBox; b != nil && (b[0] > b[2] || b[1] > b[3] || math.Abs(b[1]) > 90 || math.Abs(b[3]) > 90 || math.Abs(b[0]) > 180 || math.Abs(b[2]) > 180) {
-		return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"),
+		return nil, "", apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"),
 			fieldErr("bbox", "bbox = kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be min_lng,min_lat,max_lng,max_lat"))
 	}
 	return s.store.Feed(ctx, f)

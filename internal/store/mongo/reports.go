@@ -2,9 +2,11 @@ package mongo
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -403,7 +405,7 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 
 // Feed returns public reports, newest first. Each search term must start a
 // word of the folded text (a regex: FerretDB has no text index).
-func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, error) {
+func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, string, error) {
 	st := bson.A{}
 	for _, x := range f.Statuses {
 		st = append(st, string(x))
@@ -424,8 +426,17 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	for _, t := range f.Terms {
 		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
 	}
-	if f.Before != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: f.Before}}})
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || !strings.HasPrefix(string(b), "m") {
+			return nil, "", apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
+				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
+		}
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: string(b[1:])}}})
 	}
-	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
+	list, err := s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
+	if err != nil || len(list) < f.Limit {
+		return list, "", err
+	}
+	return list, base64.RawURLEncoding.EncodeToString([]byte("m" + list[len(list)-1].ID)), nil
 }

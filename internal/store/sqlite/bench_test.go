@@ -15,6 +15,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/i18n"
+	"camaug/internal/identity"
 	"camaug/internal/ids"
 )
 
@@ -43,6 +44,12 @@ func benchDB(b *testing.B, n int) *DB {
 	statuses := []feedback.Status{feedback.StatusClosed, feedback.StatusClosed, feedback.StatusClosed, feedback.StatusResolved,
 		feedback.StatusInProgress, feedback.StatusDispatched, feedback.StatusSubmitted, feedback.StatusRejected}
 	cats := []string{"cap-thoat-nuoc", "ha-tang-do-thi", "ve-sinh-moi-truong", "dien-chieu-sang", "an-ninh-trat-tu", "khac"}
+	titles := []string{"Ngập nước sau mưa", "Đèn đường hỏng", "Rác thải ùn ứ", "Ổ gà trên đường", "Cống bị tắc", "Lấn chiếm vỉa hè",
+		"Cây xanh gãy đổ", "Nước sinh hoạt đục", "Tiếng ồn ban đêm", "Biển báo bị mất"}
+	agencies := []string{"cap-nuoc-ca-mau", "so-xay-dung", "dien-luc-ca-mau", "cong-trinh-do-thi-ca-mau", "ubnd-phuong-an-xuyen",
+		"ubnd-phuong-tan-thanh", "cong-an-tinh", "so-nong-nghiep-moi-truong", "trung-tam-giam-sat-dieu-hanh", "so-y-te"}
+	areas := []string{"ca-mau", "phuong-an-xuyen", "phuong-tan-thanh", "phuong-ly-van-lam", "phuong-bac-lieu", "xa-nam-can",
+		"xa-cai-nuoc", "xa-u-minh", "xa-dam-doi", "xa-thoi-binh"}
 	reason, _ := json.Marshal(i18n.T("quy tắc", "rule"))
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for done := 0; done < n; {
@@ -53,6 +60,11 @@ func benchDB(b *testing.B, n int) *DB {
 				return err
 			}
 			defer stmt.Close()
+			search, err := tx.PrepareContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer search.Close()
 			for i := 0; i < batch; i++ {
 				var p feedback.Point
 				if rng.Float64() < 0.3 {
@@ -61,11 +73,23 @@ func benchDB(b *testing.B, n int) *DB {
 					p = feedback.Point{Lat: 8.6 + rng.Float64()*1.0, Lng: 104.8 + rng.Float64()*1.0}
 				}
 				created := ts(base.Add(time.Duration(done+i) * time.Second))
-				_, err := stmt.ExecContext(ctx, ids.New(), fmt.Sprintf("CM-B%09d", done+i), fmt.Sprintf("u%d", rng.IntN(200_000)), true, "",
-					cats[rng.IntN(len(cats))], "ca-mau", "trung-tam-giam-sat-dieu-hanh", "", string(reason), "", "Phản ánh thử tải hiệu năng", "",
-					p.Lat, p.Lng, feedback.Geohash(p, 7), false, "vi", string(statuses[rng.IntN(len(statuses))]),
-					created, created, created, nil, created, created, 1, 0, "", nil, "", "", nil, "", nil, nil)
+				id := ids.New()
+				status := statuses[rng.IntN(len(statuses))]
+				due := ""
+				if status == feedback.StatusSubmitted || status == feedback.StatusDispatched || status == feedback.StatusInProgress {
+					due = dueKey(base.Add(time.Duration(rng.IntN(30*24)) * time.Hour))
+				}
+				title := titles[rng.IntN(len(titles))]
+				agency := agencies[rng.IntN(len(agencies))]
+				area := areas[rng.IntN(len(areas))]
+				_, err := stmt.ExecContext(ctx, id, fmt.Sprintf("CM-B%09d", done+i), fmt.Sprintf("u%d", rng.IntN(200_000)), true, "",
+					cats[rng.IntN(len(cats))], area, agency, "", string(reason), title, "Phản ánh thử tải hiệu năng số "+strconv.Itoa(done+i), "",
+					p.Lat, p.Lng, feedback.Geohash(p, 7), rng.IntN(20) == 0, "vi", string(status),
+					created, created, created, nil, created, created, 1, 0, "", nil, "", "", nil, due, nil, nil)
 				if err != nil {
+					return err
+				}
+				if _, err := search.ExecContext(ctx, id, feedback.SearchText(title+" Phản ánh thử tải hiệu năng")); err != nil {
 					return err
 				}
 			}
@@ -120,6 +144,70 @@ func BenchmarkNearby(b *testing.B) {
 				found += len(list)
 			}
 			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "median_ms")
+			b.ReportMetric(float64(lat[b.N*99/100].Microseconds())/1000, "p99_ms")
+			b.ReportMetric(float64(found)/float64(b.N), "results/op")
+		})
+	}
+}
+
+// BenchmarkFeedAndQueue measures the public feed (filtered by category and
+// area), the public search and an agency's work queue, at n reports.
+//
+//	CAMAUG_BENCH_REPORTS=1000000 go test ./internal/store/sqlite -run '^$' -bench FeedAndQueue -benchtime 1000x
+func BenchmarkFeedAndQueue(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("CAMAUG_BENCH_REPORTS")); err == nil && v > 0 {
+		n = v
+	}
+	db := benchDB(b, n)
+	defer db.Close()
+	svc := feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), feedback.NewReferenceService(db.Reference()), nil)
+	ctx := context.Background()
+	officer := identity.Principal{UserID: "o", Role: identity.RoleOfficer, AgencyCode: "so-xay-dung"}
+	cases := []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"feed/category+area", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{CategoryCode: "cap-thoat-nuoc", AreaCode: "phuong-an-xuyen", Limit: 20})
+			return len(l), err
+		}},
+		{"feed/newest", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{Limit: 20})
+			return len(l), err
+		}},
+		{"search/two-words", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{Query: "ngap nuoc", Limit: 20})
+			return len(l), err
+		}},
+		{"search/rare", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{Query: "bien bao", CategoryCode: "khac", Limit: 20})
+			return len(l), err
+		}},
+		{"queue/agency", func() (int, error) {
+			l, _, err := svc.Queue(ctx, officer, feedback.QueueInput{Limit: 20})
+			return len(l), err
+		}},
+		{"queue/agency+category", func() (int, error) {
+			l, _, err := svc.Queue(ctx, officer, feedback.QueueInput{CategoryCode: "ha-tang-do-thi", Limit: 20})
+			return len(l), err
+		}},
+	}
+	for _, c := range cases {
+		b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
+			lat := make([]time.Duration, b.N)
+			found := 0
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				k, err := c.run()
+				lat[i] = time.Since(t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				found += k
+			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "median_ms")
 			b.ReportMetric(float64(lat[b.N*99/100].Microseconds())/1000, "p99_ms")

@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,7 +96,7 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO reports_search (report_id, body) VALUES (?, ?)`, r.ID, r.SearchBody())
+		_, err = tx.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`, r.ID, r.SearchBody())
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -224,15 +227,46 @@ func dueKey(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
 }
 
+func onlyOpen(statuses []feedback.Status) bool {
+	for _, st := range statuses {
+		open := false
+		for _, o := range feedback.OpenStatuses {
+			open = open || st == o
+		}
+		if !open {
+			return false
+		}
+	}
+	return true
+}
+
 // Queue returns a page of a work queue.
 func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feedback.Report, error) {
 	if len(f.Statuses) == 0 {
 		return []feedback.Report{}, nil
 	}
-	q := `SELECT ` + reportColumns + ` FROM reports WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
+	from := `reports`
+	if onlyOpen(f.Statuses) {
+		// Name the index whose order is the queue's order: the planner
+		// otherwise sometimes sorts every open report of the agency.
+		switch {
+		case f.AgencyCode != "" && f.CategoryCode != "":
+			from += ` INDEXED BY reports_queue_category`
+		case f.AgencyCode != "":
+			from += ` INDEXED BY reports_queue`
+		default:
+			from += ` INDEXED BY reports_queue_all`
+		}
+	}
+	q := `SELECT ` + reportColumns + ` FROM ` + from + ` WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
 	var args []any
 	for _, st := range f.Statuses {
 		args = append(args, string(st))
+	}
+	if onlyOpen(f.Statuses) {
+		// Open reports are exactly those with a next deadline: this lets the
+		// (agency, urgent, next_due, id) index give the queue's order.
+		q += ` AND next_due <> ''`
 	}
 	if f.AgencyCode != "" {
 		q += ` AND agency_code = ?`
@@ -313,10 +347,13 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 		}
 		return errStale()
 	}
-	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE report_id = ?`, r.ID); err != nil {
+	// The search row shares the report's rowid: replace it by rowid (the
+	// report_id column is not indexed in FTS5).
+	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE rowid = (SELECT rowid FROM reports WHERE id = ?)`, r.ID); err != nil {
 		return apperr.Internal(err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (report_id, body) VALUES (?, ?)`, r.ID, r.SearchBody()); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) SELECT rowid, id, ? FROM reports WHERE id = ?`,
+		r.SearchBody(), r.ID); err != nil {
 		return apperr.Internal(err)
 	}
 	return nil
@@ -377,44 +414,99 @@ func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.
 	return out, apperr.InternalOrNil(rows.Err())
 }
 
-// Feed returns public reports, newest first. Search terms go to FTS5 as
-// quoted prefix terms, so no query syntax reaches it.
-func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, error) {
+// Feed returns public reports, newest first (by rowid, the insertion
+// order, which every index carries last, so a page is read in order rather
+// than sorted). With search terms, FTS5 walks its matches by rowid, newest
+// first, and stops at the page; terms go to it as quoted prefix terms, so
+// no query syntax reaches it. The cursor is the last rowid of the page.
+func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, string, error) {
 	if len(f.Statuses) == 0 {
-		return []feedback.Report{}, nil
+		return []feedback.Report{}, "", nil
 	}
-	q := `SELECT ` + reportColumns + ` FROM reports WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
-	var args []any
-	for _, st := range f.Statuses {
-		args = append(args, string(st))
-	}
-	for col, v := range map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode} {
-		if v != "" {
-			q += ` AND ` + col + ` = ?`
-			args = append(args, v)
+	var before int64 = math.MaxInt64
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		v, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "r"), 10, 64)
+		if err != nil || perr != nil || !strings.HasPrefix(string(b), "r") {
+			return nil, "", apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
+				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
 		}
+		before = v
 	}
-	if b := f.BBox; b != nil {
-		q += ` AND lng BETWEEN ? AND ? AND lat BETWEEN ? AND ?`
-		args = append(args, b[0], b[2], b[1], b[3])
-	}
-	if f.Since != nil {
-		q += ` AND created_at >= ?`
-		args = append(args, ts(*f.Since))
-	}
+	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
+	var q string
+	var args []any
 	if len(f.Terms) > 0 {
 		quoted := make([]string, len(f.Terms))
 		for i, t := range f.Terms {
 			quoted[i] = `"` + t + `"*`
 		}
-		q += ` AND id IN (SELECT report_id FROM reports_search WHERE reports_search MATCH ?)`
-		args = append(args, strings.Join(quoted, " AND "))
+		q = `SELECT r.rowid, ` + cols + ` FROM reports_search s JOIN reports r ON r.rowid = s.rowid WHERE reports_search MATCH ? AND s.rowid < ?`
+		args = append(args, strings.Join(quoted, " AND "), before)
+	} else {
+		from := `reports r`
+		if f.CategoryCode == "" && f.AreaCode == "" && f.AgencyCode == "" {
+			// Walk the table backwards from the newest row; an index on
+			// another column would make SQLite sort every public report.
+			from += ` NOT INDEXED`
+		}
+		q = `SELECT r.rowid, ` + cols + ` FROM ` + from + ` WHERE r.rowid < ?`
+		args = append(args, before)
 	}
-	if f.Before != "" {
-		q += ` AND id < ?`
-		args = append(args, f.Before)
+	q += ` AND r.status IN (` + placeholders(len(f.Statuses)) + `)`
+	for _, st := range f.Statuses {
+		args = append(args, string(st))
 	}
-	q += ` ORDER BY id DESC LIMIT ?`
+	for _, kv := range [][2]string{{"category_code", f.CategoryCode}, {"area_code", f.AreaCode}, {"agency_code", f.AgencyCode}} {
+		if kv[1] != "" {
+			q += ` AND r.` + kv[0] + ` = ?`
+			args = append(args, kv[1])
+		}
+	}
+	if b := f.BBox; b != nil {
+		q += ` AND r.lng BETWEEN ? AND ? AND r.lat BETWEEN ? AND ?`
+		args = append(args, b[0], b[2], b[1], b[3])
+	}
+	if f.Since != nil {
+		q += ` AND r.created_at >= ?`
+		args = append(args, ts(*f.Since))
+	}
+	if len(f.Terms) > 0 {
+		q += ` ORDER BY s.rowid DESC LIMIT ?`
+	} else {
+		q += ` ORDER BY r.rowid DESC LIMIT ?`
+	}
 	args = append(args, f.Limit)
-	return s.list(ctx, q, args...)
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", apperr.Internal(err)
+	}
+	defer rows.Close()
+	out := []feedback.Report{}
+	var last int64
+	for rows.Next() {
+		r, err := scanReport(rowidScanner{rows, &last})
+		if err != nil {
+			return nil, "", apperr.Internal(err)
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", apperr.Internal(err)
+	}
+	next := ""
+	if len(out) == f.Limit {
+		next = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(last, 10)))
+	}
+	return out, next, nil
+}
+
+// rowidScanner reads a leading rowid column, then hands the rest to scanReport.
+type rowidScanner struct {
+	rows  *sql.Rows
+	rowid *int64
+}
+
+func (r rowidScanner) Scan(dest ...any) error {
+	return r.rows.Scan(append([]any{r.rowid}, dest...)...)
 }
