@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"camaug/feedback"
 )
 
 // TestHandlingStory: a citizen reports, the coordinator dispatches, the
@@ -337,4 +340,49 @@ func TestPublicGeoJSON(t *testing.T) {
 		t.Fatal("the map leaks the reporter's phone")
 	}
 	wantProblem(t, do(t, env.app, get("/v1/reports.geojson?bbox=x")), http.StatusUnprocessableEntity)
+}
+
+func TestAutoClose(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-03-03 09:00")
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		var ids []string
+		for i := 0; i < 2; i++ {
+			var rep reportResp
+			do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+			ids = append(ids, rep.ID)
+			for _, a := range []struct{ tok, action, note string }{
+				{coord.AccessToken, "dispatch", ""}, {water.AccessToken, "accept", ""}, {water.AccessToken, "resolve", "Đã khơi thông cống."},
+			} {
+				body := map[string]string{"action": a.action}
+				if a.note != "" {
+					body["note"] = a.note
+				}
+				wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", a.tok, body)), http.StatusOK)
+			}
+		}
+		ctx := context.Background()
+		if n, err := env.reports.CloseResolved(ctx); err != nil || n != 0 {
+			t.Fatalf("right after resolution: closed %d, %v; want 0", n, err)
+		}
+		// The reporter reopens one; after 8 days only the other is closed.
+		wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+ids[1]+"/transitions", cit.AccessToken,
+			map[string]string{"action": "reopen", "note": "vẫn còn ngập"})), http.StatusOK)
+		at(env, "2026-03-11 09:00")
+		if n, err := env.reports.CloseResolved(ctx); err != nil || n != 1 {
+			t.Fatalf("after 8 days: closed %d, %v; want 1", n, err)
+		}
+		for i, want := range []feedback.Status{feedback.StatusClosed, feedback.StatusInProgress} {
+			r, err := env.store.Reports().GetReport(ctx, ids[i])
+			if err != nil || r.Status != want {
+				t.Fatalf("report %d: %v, %v; want %s", i, r.Status, err, want)
+			}
+		}
+		hist, _ := env.store.Reports().History(ctx, ids[0])
+		if last := hist[len(hist)-1]; last.Action != feedback.ActClose || last.ActorRole != "admin" || last.ActorID != "system" {
+			t.Fatalf("close event %+v", last)
+		}
+	})
 }

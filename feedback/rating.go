@@ -139,3 +139,44 @@ func (r *Report) OnTime() OnTime {
 	return OnTime{Dispatch: check(r.DispatchedAt, r.Deadlines.DispatchDue), Response: check(r.RespondedAt, r.Deadlines.ResponseDue),
 		Resolution: check(r.ResolvedAt, r.Deadlines.ResolutionDue)}
 }
+
+// AutoCloseAfter is how long a resolved report waits for its reporter
+// (to rate or reopen) before the service closes it.
+const AutoCloseAfter = 7 * 24 * time.Hour
+
+// CloseResolved closes, as the system, the reports resolved more than
+// AutoCloseAfter ago and returns how many it closed. A report changed
+// meanwhile (reopened, rated) is skipped: its compare-and-swap fails.
+func (s *ReportService) CloseResolved(ctx context.Context) (int, error) {
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	closed := 0
+	for {
+		now := s.now()
+		batch, err := s.store.ResolvedBefore(ctx, now.Add(-AutoCloseAfter), 100)
+		if err != nil || len(batch) == 0 {
+			return closed, err
+		}
+		progress := false
+		for i := range batch {
+			next, ev, err := Apply(systemPrincipal, &batch[i], TransitionInput{Action: ActClose,
+				Note: "tự động đóng sau 7 ngày kể từ khi có kết quả xử lý"}, now, ref)
+			if err != nil {
+				continue
+			}
+			switch err := s.store.Transition(ctx, next, ev); apperr.CodeOf(err) {
+			case "":
+				closed++
+				progress = true
+			case apperr.ECONFLICT:
+			default:
+				return closed, err
+			}
+		}
+		if !progress {
+			return closed, nil
+		}
+	}
+}

@@ -132,6 +132,9 @@ type ReportStore interface {
 	// of the next page ("" at the end). Returns EINVALID for a cursor it did
 	// not make.
 	Feed(ctx context.Context, f FeedFilter) ([]Report, string, error)
+	// ResolvedBefore returns up to limit reports still resolved (not
+	// closed) whose resolution is older than t.
+	ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]Report, error)
 	// History returns a report's events, oldest first.
 	History(ctx context.Context, reportID string) ([]Event, error)
 	// GetReports returns the reports with the IDs; unknown IDs are skipped.

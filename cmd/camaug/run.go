@@ -200,8 +200,16 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 			log.Info("created the admin account", "email", cfg.AdminEmail)
 		}
 	}
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil),
+	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
+	jobs, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		closeResolvedEvery(jobs, 10*time.Minute, reports, log)
+	}()
+	defer func() { stopJobs(); <-jobsDone }() // before the store closes
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -318,4 +326,24 @@ func describe(err error) string {
 		b.WriteString(": " + ae.Err.Error())
 	}
 	return b.String()
+}
+
+// closeResolvedEvery closes reports resolved long enough ago, at start and
+// then every interval, until ctx ends. Several instances may run it: the
+// workflow's compare-and-swap lets one close each report.
+func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *feedback.ReportService, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := reports.CloseResolved(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("closing resolved reports", "error", err)
+		} else if n > 0 {
+			log.Info("closed resolved reports", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

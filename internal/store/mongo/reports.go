@@ -440,3 +440,9 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	}
 	return list, base64.RawURLEncoding.EncodeToString([]byte("m" + list[len(list)-1].ID)), nil
 }
+
+// ResolvedBefore returns resolved reports whose resolution is older than t.
+func (s *ReportStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]feedback.Report, error) {
+	return s.find(ctx, bson.D{{Key: "status", Value: string(feedback.StatusResolved)}, {Key: "resolved_at", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "resolved_at", Value: 1}}).SetLimit(int64(limit)))
+}

@@ -28,7 +28,11 @@ func nullable(s string) any {
 	return s
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// tsLayout is fixed-width UTC, so stored times compare correctly as text
+// (RFC3339Nano drops trailing zeros: "…:00Z" would sort after "…:00.5Z").
+const tsLayout = "2006-01-02T15:04:05.000000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
 
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)

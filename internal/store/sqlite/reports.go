@@ -224,7 +224,7 @@ func dueKey(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+	return ts(t)
 }
 
 func onlyOpen(statuses []feedback.Status) bool {
@@ -509,4 +509,9 @@ type rowidScanner struct {
 
 func (r rowidScanner) Scan(dest ...any) error {
 	return r.rows.Scan(append([]any{r.rowid}, dest...)...)
+}
+
+// ResolvedBefore returns resolved reports whose resolution is older than t.
+func (s *ReportStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]feedback.Report, error) {
+	return s.list(ctx, `SELECT `+reportColumns+` FROM reports WHERE status = 'resolved' AND resolved_at < ? ORDER BY resolved_at LIMIT ?`, ts(t), limit)
 }
