@@ -16,6 +16,7 @@ import (
 	"camaug/api"
 	"camaug/feedback"
 	"camaug/internal/apperr"
+	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/store/mongo"
@@ -256,7 +257,7 @@ func exportReference(ctx context.Context, cfg config, file string, stdout io.Wri
 		_, err := stdout.Write(data)
 		return err
 	}
-	if err := writeFileAtomic(file, data); err != nil {
+	if err := atomicfile.Write(file, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "exported %s to %s\n", ref.Counts(), file)
@@ -291,23 +292,6 @@ func importReference(ctx context.Context, cfg config, file string, stdout io.Wri
 	}
 	fmt.Fprintf(stdout, "imported %s from %s\n", ref.Counts(), file)
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it over path, so a reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".camaug-export-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // describe renders an error for an operator: the message and, for

@@ -10,6 +10,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
+	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
 )
 
@@ -36,44 +37,15 @@ func (s *MediaStore) path(id string, thumb bool) string {
 	return filepath.Join(s.dir, id[len(id)-2:], name)
 }
 
-// writeFile writes durably: temp file, fsync, rename, fsync of the folder.
-func writeFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // AddMedia writes the files first and then the row, in a transaction that
 // counts the report's photos: a photo exists once its row does, and a row
 // never points at a missing file.
 func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb []byte, max int) error {
 	main, small := s.path(m.ID, false), s.path(m.ID, true)
-	if err := writeFile(main, data); err != nil {
+	if err := atomicfile.Write(main, data); err != nil {
 		return apperr.Internal(err)
 	}
-	if err := writeFile(small, thumb); err != nil {
+	if err := atomicfile.Write(small, thumb); err != nil {
 		os.Remove(main)
 		return apperr.Internal(err)
 	}
