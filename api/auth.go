@@ -259,9 +259,9 @@ func listUsers(svc *identity.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		limit := c.QueryInt("limit", 50)
-		if limit < 1 || limit > 200 {
-			return invalidQuery("limit", "Phải từ 1 đến 200", "must be between 1 and 200")
+		limit, err := pageLimit(c, 50, 200)
+		if err != nil {
+			return err
 		}
 		role := identity.Role(c.Query("role"))
 		if role != "" && !validRole(role) {

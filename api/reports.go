@@ -179,6 +179,20 @@ func getReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 	}
 }
 
+// renderReports shapes a list of reports for one kind of viewer.
+func renderReports(c *fiber.Ctx, svc *feedback.ReportService, ref *feedback.ReferenceService, list []feedback.Report, view feedback.View) ([]reportOut, error) {
+	n, err := loadNames(c.UserContext(), ref)
+	if err != nil {
+		return nil, err
+	}
+	lang, now := localized(c), svc.Now()
+	out := make([]reportOut, 0, len(list))
+	for i := range list {
+		out = append(out, toReport(&list[i], view, n, lang, now))
+	}
+	return out, nil
+}
+
 type reportPage struct {
 	Items      []reportOut `json:"items"`
 	NextCursor *string     `json:"next_cursor"`
@@ -190,23 +204,19 @@ func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 		if err != nil {
 			return err
 		}
-		limit := c.QueryInt("limit", 20)
-		if limit < 1 || limit > 100 {
-			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		limit, err := pageLimit(c, 20, 100)
+		if err != nil {
+			return err
 		}
 		list, err := svc.Mine(c.UserContext(), principal(c), before, limit)
 		if err != nil {
 			return err
 		}
-		n, err := loadNames(c.UserContext(), ref)
+		items, err := renderReports(c, svc, ref, list, feedback.ViewReporter)
 		if err != nil {
 			return err
 		}
-		lang := localized(c)
-		out := reportPage{Items: make([]reportOut, 0, len(list))}
-		for i := range list {
-			out.Items = append(out.Items, toReport(&list[i], feedback.ViewReporter, n, lang, svc.Now()))
-		}
+		out := reportPage{Items: items}
 		if len(list) == limit {
 			next := identity.EncodeCursor(list[len(list)-1].ID)
 			out.NextCursor = &next
@@ -385,13 +395,12 @@ type publicPage struct {
 // publicFeed is GET /v1/reports: anyone may read it.
 func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit := c.QueryInt("limit", 20)
-		if limit < 1 || limit > 100 {
-			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		limit, err := pageLimit(c, 20, 100)
+		if err != nil {
+			return err
 		}
 		in := feedback.FeedInput{Status: c.Query("status"), CategoryCode: c.Query("category_code"), AreaCode: c.Query("area_code"),
 			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit}
-		var err error
 		if v := c.Query("bbox"); v != "" {
 			parts := strings.Split(v, ",")
 			var b [4]float64

@@ -121,9 +121,9 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 // deadline; officers see their own agency's, coordinators everyone's.
 func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit := c.QueryInt("limit", 20)
-		if limit < 1 || limit > 100 {
-			return invalidQuery("limit", "Phải từ 1 đến 100", "must be between 1 and 100")
+		limit, err := pageLimit(c, 20, 100)
+		if err != nil {
+			return err
 		}
 		overdue := false
 		switch c.Query("overdue") {
@@ -138,15 +138,11 @@ func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fi
 		if err != nil {
 			return err
 		}
-		n, err := loadNames(c.UserContext(), ref)
+		items, err := renderReports(c, svc, ref, list, feedback.ViewStaff)
 		if err != nil {
 			return err
 		}
-		lang, now := localized(c), svc.Now()
-		out := reportPage{Items: make([]reportOut, 0, len(list))}
-		for i := range list {
-			out.Items = append(out.Items, toReport(&list[i], feedback.ViewStaff, n, lang, now))
-		}
+		out := reportPage{Items: items}
 		if next != nil {
 			cur := next.Encode()
 			out.NextCursor = &cur
