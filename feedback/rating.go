@@ -33,6 +33,17 @@ type RatingStore interface {
 	PutRating(ctx context.Context, r Rating) error
 }
 
+// RatingCount is how many ratings of one score the reports of an area got
+// for the answers of an agency, in a month ("2006-01", province zone, by
+// the rating's creation time).
+type RatingCount struct {
+	AgencyCode string
+	AreaCode   string
+	Period     string
+	Score      int
+	N          int64
+}
+
 // Overdue says which deadlines a report has missed so far.
 type Overdue struct {
 	Dispatch   bool `json:"dispatch"`

@@ -101,7 +101,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) ensureIndexes(ctx context.Context) error {
 	indexes := identityIndexes()
-	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes()} {
+	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes()} {
 		for coll, models := range more {
 			indexes[coll] = models
 		}
