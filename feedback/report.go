@@ -121,8 +121,8 @@ type ReportStore interface {
 	// UpdateReport writes r if the stored version is r.Version, and bumps
 	// r.Version. Returns ENOTFOUND, or ECONFLICT on a stale version.
 	UpdateReport(ctx context.Context, r *Report) error
-	// Transition stores next (whose Version is one above the stored one)
-	// and its history event ev at once. Returns ECONFLICT when the stored
+	// Transition stores next (whose Version is one above the stored one),
+	// its history event ev and ev.Notify's outbox entries at once. Returns ECONFLICT when the stored
 	// version moved on: of concurrent changes exactly one wins.
 	Transition(ctx context.Context, next *Report, ev Event) error
 	// Queue returns reports matching f in queue order (urgent first, then
@@ -143,6 +143,8 @@ type ReportStore interface {
 	// when they already did. The report's SupportCount counts each person
 	// once.
 	AddSupport(ctx context.Context, s Support) (bool, error)
+	// The outbox written by Transition.
+	NotificationStore
 }
 
 // trackingAlphabet has no 0/O, 1/I/L or U/V lookalikes: a code read over

@@ -497,6 +497,7 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, a
 	}
 	ev := Event{ReportID: r.ID, Version: next.Version, Action: ActTransfer, FromStatus: r.Status, ToStatus: r.Status,
 		ActorID: p.UserID, ActorRole: p.Role, ToAgency: agency.Code, Note: note, At: now.UTC()}
+	ev.Notify = notificationsFor(r, &next, ev)
 	if err := s.store.Transition(ctx, &next, ev); err != nil {
 		return nil, err
 	}

@@ -90,6 +90,9 @@ type Event struct {
 	DueAt       *time.Time
 	DuplicateOf string
 	At          time.Time
+	// Notify is the outbox entries the change writes, one per party; the
+	// store writes them with the event. History reads leave it empty.
+	Notify []Notification
 }
 
 // roles returns what p is to r.
@@ -254,6 +257,7 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 	if len(fs) > 0 {
 		return nil, Event{}, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
 	}
+	ev.Notify = notificationsFor(r, &next, ev)
 	return &next, ev, nil
 }
 

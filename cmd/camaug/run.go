@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/notify"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
 )
@@ -48,6 +50,8 @@ type config struct {
 	AdminPassword     string
 	KeySecret         string
 	TrustedProxies    []string
+	WebhookURL        string
+	WebhookSecret     string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -67,6 +71,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AdminEmail:        getenv("CAMAUG_ADMIN_EMAIL"),
 		AdminPassword:     getenv("CAMAUG_ADMIN_PASSWORD"),
 		KeySecret:         getenv("CAMAUG_KEY_SECRET"),
+		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
+		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
 	}
 	for _, p := range strings.Split(getenv("CAMAUG_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -81,6 +87,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("CAMAUG_SHUTDOWN_TIMEOUT: want a duration like 15s, got %q", getenv("CAMAUG_SHUTDOWN_TIMEOUT"))
 	}
 	cfg.ShutdownTimeout = d
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, fmt.Errorf("CAMAUG_WEBHOOK_URL: want an http(s) URL, got %q", cfg.WebhookURL)
+		}
+		if len(cfg.WebhookSecret) < 16 {
+			return cfg, fmt.Errorf("CAMAUG_WEBHOOK_SECRET: the webhook needs a signing secret of at least 16 characters")
+		}
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
 	}
@@ -210,6 +225,17 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		defer close(jobsDone)
 		closeResolvedEvery(jobs, 10*time.Minute, reports, log)
 	}()
+	var sender feedback.Sender = feedback.LogSender{Logger: log}
+	if cfg.WebhookURL != "" {
+		sender = &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)}
+	}
+	notifier := &feedback.Dispatcher{Store: st.Reports(), Sender: sender, Logger: log}
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		notifier.Run(jobs, 5*time.Second)
+	}()
+	defer func() { stopJobs(); <-notifyDone }()
 	defer func() { stopJobs(); <-jobsDone }() // before the store closes
 
 	ln, err := net.Listen("tcp", cfg.Addr)

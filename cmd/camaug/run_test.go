@@ -342,6 +342,16 @@ func TestLoadConfig(t *testing.T) {
 	if strings.Join(cfg.TrustedProxies, "|") != "10.0.0.1|10.1.0.0/16" {
 		t.Errorf("trusted proxies: got %q", cfg.TrustedProxies)
 	}
+	if _, err := loadConfig(env("CAMAUG_WEBHOOK_URL", "https://lgsp.camau.gov.vn/hook")); err == nil {
+		t.Error("webhook without a secret: got nil, want an error")
+	}
+	if _, err := loadConfig(env("CAMAUG_WEBHOOK_URL", "lgsp.camau.gov.vn", "CAMAUG_WEBHOOK_SECRET", "0123456789abcdef")); err == nil {
+		t.Error("webhook URL without a scheme: got nil, want an error")
+	}
+	cfg, err = loadConfig(env("CAMAUG_WEBHOOK_URL", "https://lgsp.camau.gov.vn/hook", "CAMAUG_WEBHOOK_SECRET", "0123456789abcdef"))
+	if err != nil || cfg.WebhookURL != "https://lgsp.camau.gov.vn/hook" {
+		t.Errorf("webhook: %+v, %v", cfg, err)
+	}
 }
 
 func postJSON(t *testing.T, url string, body any, out any) int {

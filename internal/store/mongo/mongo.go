@@ -101,9 +101,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) ensureIndexes(ctx context.Context) error {
 	indexes := identityIndexes()
-	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes()} {
+	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes(), notificationIndexes()} {
 		for coll, models := range more {
-			indexes[coll] = models
+			indexes[coll] = append(indexes[coll], models...)
 		}
 	}
 	indexes[collReference] = []mongo.IndexModel{{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}}

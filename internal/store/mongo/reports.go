@@ -309,6 +309,10 @@ type eventDoc struct {
 	DuplicateOf string     `bson:"duplicate_of"`
 	At          time.Time  `bson:"at"`
 	Report      reportDoc  `bson:"report"`
+	// Notify holds the change's outbox entries; OutboxPending stays set
+	// until they are written to their own collection.
+	Notify        []notificationDoc `bson:"notify,omitempty"`
+	OutboxPending bool              `bson:"outbox_pending,omitempty"`
 }
 
 const collEvents = "report_events"
@@ -322,7 +326,8 @@ func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev 
 	doc := toReportDoc(next)
 	e := eventDoc{ID: eventID(ev.ReportID, ev.Version), ReportID: ev.ReportID, Version: ev.Version, Action: string(ev.Action),
 		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), ActorID: ev.ActorID, ActorRole: string(ev.ActorRole),
-		AgencyCode: ev.AgencyCode, ToAgency: ev.ToAgency, Note: ev.Note, DueAt: ev.DueAt, DuplicateOf: ev.DuplicateOf, At: ev.At.UTC(), Report: doc}
+		AgencyCode: ev.AgencyCode, ToAgency: ev.ToAgency, Note: ev.Note, DueAt: ev.DueAt, DuplicateOf: ev.DuplicateOf, At: ev.At.UTC(), Report: doc,
+		Notify: toNotificationDocs(ev.Notify), OutboxPending: len(ev.Notify) > 0}
 	cur, err := s.GetReport(ctx, next.ID) // also repairs a lagging report
 	if err != nil {
 		return err
@@ -337,7 +342,13 @@ func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev 
 		return internal(err)
 	}
 	_, err = s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: next.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: next.Version}}}}, doc)
-	return internal(err)
+	if err != nil {
+		return internal(err)
+	}
+	if e.OutboxPending {
+		return s.writeOutbox(ctx, e.ID, e.Notify)
+	}
+	return nil
 }
 
 // catchUp applies events stored after d's version (left by a crash between
@@ -366,7 +377,7 @@ func (s *ReportStore) catchUp(ctx context.Context, d reportDoc) (*reportDoc, err
 // History returns a report's events, oldest first.
 func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
 	return findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "report_id", Value: reportID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}}),
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}, {Key: "notify", Value: 0}}),
 		func(e eventDoc) feedback.Event {
 			return feedback.Event{ReportID: e.ReportID, Version: e.Version, Action: feedback.Action(e.Action), FromStatus: feedback.Status(e.FromStatus),
 				ToStatus: feedback.Status(e.ToStatus), ActorID: e.ActorID, ActorRole: identity.Role(e.ActorRole), AgencyCode: e.AgencyCode,

@@ -378,7 +378,10 @@ func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev 
 		if isUniqueViolation(err) {
 			return errStale()
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return insertNotifications(ctx, tx, ev.Notify)
 	})
 	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
 		return apperr.Internal(err)
