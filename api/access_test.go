@@ -80,6 +80,7 @@ var accessTable = []accessRule{
 	{method: "GET", path: "/v1/reports/:id/history", roles: everyone},
 	{method: "POST", path: "/v1/reports/:id/rating", roles: everyone, body: func(*testEnv) any { return map[string]int{"score": 5} }},
 	{method: "GET", path: "/v1/agency/reports", roles: []string{"officer", "agency_admin", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/indicators/feedback", public: true},
 	{method: "GET", path: "/v1/admin/routing-rules", roles: []string{"coordinator", "admin"}},
 	{method: "POST", path: "/v1/admin/routing-rules", roles: []string{"admin"}, body: func(*testEnv) any {
 		return map[string]string{"code": fmt.Sprintf("r-test-%d", next()), "category_code": "y-te", "area_code": "phuong-an-xuyen", "agency_code": "so-y-te"}

@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -19,6 +20,7 @@ type Rating struct {
 	ReportID   string
 	UserID     string
 	AgencyCode string // the agency that answered
+	AreaCode   string // the report's area
 	Score      int    // 1–5
 	Comment    string
 	CreatedAt  time.Time
@@ -31,6 +33,9 @@ type RatingStore interface {
 	GetRating(ctx context.Context, reportID string) (Rating, error)
 	// PutRating stores or replaces the report's rating.
 	PutRating(ctx context.Context, r Rating) error
+	// RatingCounts tallies the ratings created in [from, to) by agency,
+	// area, month (province zone) and score.
+	RatingCounts(ctx context.Context, from, to time.Time) ([]RatingCount, error)
 }
 
 // RatingCount is how many ratings of one score the reports of an area got
@@ -42,6 +47,34 @@ type RatingCount struct {
 	Period     string
 	Score      int
 	N          int64
+}
+
+// TallyRatings groups ratings into RatingCounts by agency, area, month of
+// creation in loc and score, in a stable order.
+func TallyRatings(rs []Rating, loc *time.Location) []RatingCount {
+	idx := map[RatingCount]int64{}
+	for _, r := range rs {
+		idx[RatingCount{AgencyCode: r.AgencyCode, AreaCode: r.AreaCode, Period: r.CreatedAt.In(loc).Format("2006-01"), Score: r.Score}]++
+	}
+	out := make([]RatingCount, 0, len(idx))
+	for k, n := range idx {
+		k.N = n
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.AgencyCode != b.AgencyCode {
+			return a.AgencyCode < b.AgencyCode
+		}
+		if a.AreaCode != b.AreaCode {
+			return a.AreaCode < b.AreaCode
+		}
+		if a.Period != b.Period {
+			return a.Period < b.Period
+		}
+		return a.Score < b.Score
+	})
+	return out
 }
 
 // Overdue says which deadlines a report has missed so far.
@@ -101,7 +134,7 @@ func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id strin
 		return Rating{}, apperr.Conflict(i18n.T("Chỉ đánh giá sau khi phản ánh đã được xử lý", "a report can be rated once it is resolved"))
 	}
 	now := s.now().UTC()
-	rating := Rating{ReportID: r.ID, UserID: p.UserID, AgencyCode: r.AgencyCode, Score: score, Comment: comment, CreatedAt: now, UpdatedAt: now}
+	rating := Rating{ReportID: r.ID, UserID: p.UserID, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode, Score: score, Comment: comment, CreatedAt: now, UpdatedAt: now}
 	prev, err := s.ratings.GetRating(ctx, r.ID)
 	switch apperr.CodeOf(err) {
 	case "":

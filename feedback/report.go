@@ -145,6 +145,8 @@ type ReportStore interface {
 	AddSupport(ctx context.Context, s Support) (bool, error)
 	// The outbox written by Transition.
 	NotificationStore
+	// The facts of the public handling figures.
+	FactStore
 }
 
 // trackingAlphabet has no 0/O, 1/I/L or U/V lookalikes: a code read over

@@ -27,6 +27,7 @@ type ReportService struct {
 	ratings RatingStore
 	ref     *ReferenceService
 	now     func() time.Time
+	figures figuresCache
 }
 
 // NewReportService returns the service; now may be nil (time.Now).

@@ -119,7 +119,7 @@ func reportIndexes() map[string][]mongo.IndexModel {
 	}
 	return map[string][]mongo.IndexModel{
 		collReports: {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status"),
-			idx(false, "agency_code", "status", "urgent", "next_due"), idx(false, "status", "_id")},
+			idx(false, "agency_code", "status", "urgent", "next_due"), idx(false, "status", "_id"), idx(false, "created_at", "_id")},
 		collSupports: {idx(false, "report_id")},
 		collEvents:   {idx(false, "report_id")},
 	}

@@ -23,6 +23,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Media", func(t *testing.T) { s := newStores(t); testMedia(t, s.Media) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, newStores(t).Reports) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, newStores(t).Reports) })
+	t.Run("Facts", func(t *testing.T) { testFacts(t, newStores(t)) })
 	t.Run("Ratings", func(t *testing.T) { testRatings(t, newStores(t).Ratings) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStores(t).Reports) })
 }

@@ -1,0 +1,22 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"camaug/feedback"
+)
+
+// handlingFigures is GET /v1/indicators/feedback: the public handling
+// figures, aggregates only.
+func handlingFigures(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		lang := localized(c)
+		out, err := svc.HandlingFigures(c.UserContext(), feedback.FiguresQuery{From: c.Query("from"), To: c.Query("to"),
+			GroupBy: c.Query("group_by"), Lang: lang})
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+		return c.JSON(out)
+	}
+}
