@@ -15,6 +15,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/identity"
+	"camaug/survey"
 )
 
 // Config holds the app's dependencies.
@@ -22,6 +23,7 @@ type Config struct {
 	Reference *feedback.ReferenceService
 	Identity  *identity.Service
 	Reports   *feedback.ReportService
+	Surveys   *survey.Service
 	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
 	// proxies whose X-Forwarded-For is believed; from anyone else the
 	// header is ignored and the client address is the connection's.

@@ -23,6 +23,7 @@ import (
 	"camaug/internal/store/mongo/mongotest"
 	"camaug/internal/store/sqlite"
 	apidocs "camaug/mobile-api-docs"
+	"camaug/survey"
 )
 
 // testStore is what the API tests need of either store.
@@ -32,6 +33,7 @@ type testStore interface {
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
+	Surveys() survey.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -42,6 +44,7 @@ type testEnv struct {
 	mongo   *mongotest.Server // nil on SQLite
 	ids     *identity.Service
 	reports *feedback.ReportService
+	surveys *survey.Service
 	now     *time.Time // the identity service's clock; tests may move it
 }
 
@@ -89,7 +92,8 @@ func newEnv(t *testing.T, kind string) *testEnv {
 		},
 	})
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
-	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20})
+	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
+	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20})
 	return env
 }
 

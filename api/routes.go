@@ -74,6 +74,28 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/agency/reports", require(identity.PermReportsHandle), agencyQueue(reports, ref))
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
 
+	// Surveys and satisfaction indicators.
+	{
+		sv := cfg.Surveys
+		surveys := require(identity.PermSurveysAdmin)
+		analyst := require(identity.PermIndicatorsRead)
+		r(fiber.MethodPost, "/v1/surveys", surveys, createSurvey(sv))
+		r(fiber.MethodGet, "/v1/surveys", self, listSurveys(sv))
+		r(fiber.MethodGet, "/v1/surveys/:id", self, getSurvey(sv))
+		r(fiber.MethodPut, "/v1/surveys/:id", surveys, updateSurvey(sv))
+		r(fiber.MethodPost, "/v1/surveys/:id/publish", surveys, surveyAction(publishSurvey, sv))
+		r(fiber.MethodPost, "/v1/surveys/:id/close", surveys, surveyAction(closeSurvey, sv))
+		r(fiber.MethodPost, "/v1/surveys/:id/invitations", surveys, inviteSurvey(sv))
+		r(fiber.MethodGet, "/v1/surveys/:id/form", surveyForm(sv))
+		r(fiber.MethodPost, "/v1/surveys/:id/responses", submitSurveyResponse(sv))
+		r(fiber.MethodGet, "/v1/indicators/sipas", analyst, sipasIndicators(sv))
+		r(fiber.MethodGet, "/v1/indicators/sipas/ranking", analyst, sipasRanking(sv))
+		r(fiber.MethodGet, "/v1/indicators/papi", analyst, papiIndicators(sv))
+		r(fiber.MethodGet, "/v1/exports/sipas.csv", analyst, sipasExport(sv, "csv"))
+		r(fiber.MethodGet, "/v1/exports/sipas.xlsx", analyst, sipasExport(sv, "xlsx"))
+		r(fiber.MethodGet, "/v1/exports/responses.csv", analyst, responsesExport(sv))
+	}
+
 	// Reference data administration.
 	r(fiber.MethodGet, "/v1/admin/routing-rules", self, listRoutingRules(ref))
 	r(fiber.MethodPost, "/v1/admin/routing-rules", require(identity.PermReferenceAdmin), createRoutingRule(ref))

@@ -23,6 +23,7 @@ import (
 	"camaug/internal/notify"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
+	"camaug/survey"
 )
 
 const usage = `Usage:
@@ -31,6 +32,7 @@ const usage = `Usage:
   camaug import reference FILE.json
   camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]   (password on standard input)
   camaug keys rotate                    (new token signing key; old ones still verify)
+  camaug reindex                        (rebuild every survey's counters from its stored responses)
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
@@ -139,6 +141,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug keys rotate")
 		}
 		return rotateKeys(ctx, cfg, stdout, log)
+	case "reindex":
+		if len(rest) != 0 {
+			return fmt.Errorf("usage: camaug reindex")
+		}
+		return reindex(ctx, cfg, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -155,6 +162,7 @@ type store interface {
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
+	Surveys() survey.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -217,7 +225,8 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		}
 	}
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports,
+	surveys := survey.NewService(st.Surveys(), st.Ratings(), ref, nil)
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
 	jobs, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
@@ -356,4 +365,21 @@ func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *fe
 		case <-t.C:
 		}
 	}
+}
+
+// reindex rebuilds every survey's counters from the stored responses.
+func reindex(ctx context.Context, cfg config, stdout io.Writer) error {
+	st, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ref := feedback.NewReferenceService(st.Reference())
+	started := time.Now()
+	surveys, responses, err := survey.NewService(st.Surveys(), st.Ratings(), ref, nil).Reindex(ctx)
+	if err != nil {
+		return fmt.Errorf("reindex: %s", describe(err))
+	}
+	fmt.Fprintf(stdout, "rebuilt the counters of %d surveys from %d responses in %s\n", surveys, responses, time.Since(started).Round(time.Millisecond))
+	return nil
 }

@@ -22,7 +22,8 @@ func open(t *testing.T, srv *mongotest.Server) *mongo.DB {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		db := open(t, mongotest.Start(t))
-		return storetest.Stores{Reference: db.Reference(), Identity: db.Identity(), Reports: db.Reports(), Media: db.Media(), Ratings: db.Ratings()}
+		return storetest.Stores{Reference: db.Reference(), Identity: db.Identity(), Reports: db.Reports(), Media: db.Media(), Ratings: db.Ratings(),
+			Surveys: db.Surveys()}
 	})
 }
 

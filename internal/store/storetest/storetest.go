@@ -15,6 +15,7 @@ import (
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/survey"
 )
 
 // Stores is one fresh, empty set of stores.
@@ -24,6 +25,7 @@ type Stores struct {
 	Reports   feedback.ReportStore
 	Media     feedback.MediaStore
 	Ratings   feedback.RatingStore
+	Surveys   survey.Store
 }
 
 // Run runs the whole suite; newStores must return empty stores each call.
@@ -76,6 +78,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("ReplaceIsAtomicForReaders", func(t *testing.T) { testReplaceAtomic(t, newStores(t).Reference) })
 	t.Run("Identity", func(t *testing.T) { runIdentity(t, newStores) })
 	t.Run("Reports", func(t *testing.T) { runReports(t, newStores) })
+	t.Run("Surveys", func(t *testing.T) { runSurveys(t, newStores) })
 }
 
 // wantCode fails unless err carries code.

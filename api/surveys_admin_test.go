@@ -1,0 +1,183 @@
+package api_test
+
+import (
+	"math"
+	"net/http"
+	"testing"
+
+	"camaug/survey"
+)
+
+// papiAnswers answers every PAPI indicator with its best (or worst) answer
+// by the template's own scoring.
+func papiAnswers(t *testing.T, best bool) map[string]any {
+	_, q, err := survey.Template("papi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := map[string]any{}
+	for _, sec := range q.Sections {
+		for _, qu := range sec.Questions {
+			switch qu.Type {
+			case survey.TypeYesNo:
+				a[qu.Code] = map[bool]string{true: "yes", false: "no"}[best != qu.Reverse]
+			case survey.TypeLikert5:
+				a[qu.Code] = map[bool]int{true: 5, false: 1}[best != qu.Reverse]
+			case survey.TypeSingleChoice:
+				pick, score := "", math.NaN()
+				for _, o := range qu.Options {
+					if o.Score == nil {
+						continue
+					}
+					if math.IsNaN(score) || (best != qu.Reverse && *o.Score > score) || (best == qu.Reverse && *o.Score < score) {
+						pick, score = o.Value, *o.Score
+					}
+				}
+				a[qu.Code] = pick
+			case survey.TypeMultipleChoice:
+				a[qu.Code] = []string{"certification", "construction", "land", "commune"}
+			}
+		}
+	}
+	a["a_contacted"], a["a_inspection_board"] = "yes", "yes"
+	return a
+}
+
+// TestPAPIStory: a PAPI survey's dimensions are scored 1–10 and summed:
+// five respondents with the best answers and five with the worst put a
+// dimension at 1 + 9 × 0.5 = 5.5, and the total is the dimensions' sum.
+func TestPAPIStory(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-05-04 09:00")
+		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
+		var sv struct{ ID string }
+		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"template": "papi", "title": map[string]string{"vi": "PAPI Cà Mau 2026", "en": "PAPI Ca Mau 2026"},
+			"period": map[string]string{"from": "2026-05-01", "to": "2026-06-30"}}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &sv)
+		wantStatus(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)), http.StatusOK)
+		var inv struct{ Tokens []string }
+		do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/invitations", admin, map[string]any{"count": 10, "agency_code": "ubnd-phuong-an-xuyen", "area_code": "phuong-an-xuyen"})).json(t, &inv)
+		if len(inv.Tokens) != 10 {
+			t.Fatalf("tokens: %v", inv.Tokens)
+		}
+		for i, tok := range inv.Tokens {
+			r := do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", "", map[string]any{"token": tok, "answers": papiAnswers(t, i%2 == 0)}))
+			wantStatus(t, r, http.StatusCreated)
+		}
+		analyst := staff(t, env, "analyst", "phantich@camau.gov.vn", "").AccessToken
+		var out struct {
+			Respondents int64 `json:"respondents"`
+			Total       struct {
+				Value *float64 `json:"value"`
+			} `json:"total"`
+			Dimensions []struct {
+				Code  string   `json:"code"`
+				Value *float64 `json:"value"`
+				N     int64    `json:"n"`
+			} `json:"dimensions"`
+		}
+		r = do(t, env.app, req("GET", "/v1/indicators/papi?survey_id="+sv.ID+"&from=2026-05&to=2026-05", analyst, nil))
+		wantStatus(t, r, http.StatusOK)
+		r.json(t, &out)
+		if out.Respondents != 10 || len(out.Dimensions) != 8 {
+			t.Fatalf("PAPI: %d respondents, %d dimensions", out.Respondents, len(out.Dimensions))
+		}
+		for _, d := range out.Dimensions {
+			want := 5.5
+			if d.Code == "accountability" {
+				// Everyone says an inspection board exists (so the follow-up
+				// is asked): that indicator is 1, its sub-dimension
+				// (1 + 0.5)/2 = 0.75, the dimension 1 + 9 × (0.5 + 0.75 + 0.5)/3.
+				want = 6.25
+			}
+			near(t, d.Code, d.Value, want)
+			if d.N != 10 {
+				t.Fatalf("%s n %d, want 10", d.Code, d.N)
+			}
+		}
+		near(t, "total", out.Total.Value, 7*5.5+6.25)
+		// A SIPAS reading of a PAPI survey is refused.
+		wantProblem(t, do(t, env.app, req("GET", "/v1/indicators/sipas?survey_id="+sv.ID, analyst, nil)), http.StatusUnprocessableEntity)
+	})
+}
+
+// TestSurveyVersions: publishing freezes a version; editing a published
+// survey starts a new one while answers keep going to the frozen one; a
+// broken questionnaire is refused with every problem named.
+func TestSurveyVersions(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-05-04 09:00")
+		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
+		q := map[string]any{
+			"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
+				map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
+				map[string]any{"code": "wait", "type": "number", "label": map[string]string{"vi": "Chờ bao nhiêu phút?"}, "min": 0, "max": 600,
+					"required": true, "relevant": "${visited} = 'yes'"},
+			}}},
+			"scoring": map[string]any{},
+		}
+		var sv struct {
+			ID               string
+			Version          int `json:"version"`
+			PublishedVersion int `json:"published_version"`
+		}
+		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"kind": "custom", "title": "Thời gian chờ", "questionnaire": q,
+			"period": map[string]string{"from": "2026-05-01", "to": "2026-05-31"}}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &sv)
+		do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)).json(t, &sv)
+		if sv.Version != 1 || sv.PublishedVersion != 1 {
+			t.Fatalf("published: %+v", sv)
+		}
+		wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)), http.StatusConflict)
+
+		// Edit: a third question; version 2 is a draft, answers still go to 1.
+		sec := q["sections"].([]any)[0].(map[string]any)
+		sec["questions"] = append(sec["questions"].([]any), map[string]any{"code": "staff_polite", "type": "likert5", "label": map[string]string{"vi": "Cán bộ lịch sự?"}})
+		r = do(t, env.app, req("PUT", "/v1/surveys/"+sv.ID, admin, map[string]any{"questionnaire": q}))
+		wantStatus(t, r, http.StatusOK)
+		r.json(t, &sv)
+		if sv.Version != 2 || sv.PublishedVersion != 1 {
+			t.Fatalf("after an edit: %+v", sv)
+		}
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026").AccessToken
+		var resp struct{ Version int }
+		r = do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", cit, map[string]any{"answers": map[string]any{"visited": "yes", "wait": 45}}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &resp)
+		if resp.Version != 1 {
+			t.Fatalf("answer stored with version %d, want the frozen 1", resp.Version)
+		}
+		do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)).json(t, &sv)
+		if sv.PublishedVersion != 2 {
+			t.Fatalf("after publishing the edit: %+v", sv)
+		}
+		var form struct{ Version int }
+		do(t, env.app, req("GET", "/v1/surveys/"+sv.ID+"/form", "", nil)).json(t, &form)
+		if form.Version != 2 {
+			t.Fatalf("form version %d, want 2", form.Version)
+		}
+
+		// A broken questionnaire: every problem is named.
+		bad := map[string]any{"sections": []any{map[string]any{"code": "Main", "title": map[string]string{"vi": "x"}, "questions": []any{
+			map[string]any{"code": "a", "type": "likert7", "label": map[string]string{"vi": "A"}},
+			map[string]any{"code": "a", "type": "yes_no", "label": map[string]string{"vi": "B"}, "relevant": "${later} = 'yes'"},
+		}}}, "scoring": map[string]any{}}
+		r = do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"kind": "custom", "title": "Hỏng", "questionnaire": bad,
+			"period": map[string]string{"from": "2026-05-01", "to": "2026-05-31"}}))
+		p := wantProblem(t, r, http.StatusUnprocessableEntity)
+		if len(p.Errors) < 4 {
+			t.Fatalf("want the section code, the type, the duplicate code and the relevant named: %+v", p.Errors)
+		}
+		for _, e := range p.Errors {
+			if len(e.Field) < len("questionnaire.") || e.Field[:len("questionnaire.")] != "questionnaire." {
+				t.Fatalf("field %q is not under questionnaire.", e.Field)
+			}
+		}
+		// Only admins manage surveys.
+		wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/close", cit, nil)), http.StatusForbidden)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/surveys/"+sv.ID, cit, nil)), http.StatusForbidden)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/surveys/01ZZZZZZZZZZZZZZZZZZZZZZZZ", admin, nil)), http.StatusNotFound)
+	})
+}

@@ -1,0 +1,148 @@
+package survey
+
+import (
+	"cmp"
+	"slices"
+)
+
+// CountResponses is the counter question that holds the number of
+// responses (Answer "").
+const CountResponses = "_responses"
+
+const (
+	countElement   = "_element:" // + element code
+	answeredAnswer = "answered"  // the Answer of element counters
+)
+
+// ElementCountQuestion is the counter question that holds how many
+// responses answered at least one scored question of element code.
+func ElementCountQuestion(code string) string { return countElement + code }
+
+// CountsFor returns the counters one response adds, each with N 1, for
+// its survey version, agency, area and month: one "_responses"; one per
+// answer of a likert5, rating, yes_no or single_choice question (likert
+// "na" included); one per value chosen in a multiple_choice question; and
+// one "_element:CODE" for each element where the response gave a scored
+// answer — a likert5 level other than "na", a rating, a yes or no, or a
+// single_choice option that has a score — to a question of that element or
+// of a sub-element of it. Numbers and texts are not counted. r's answers
+// may be normalized ones or ones decoded back from storage.
+func CountsFor(q *Questionnaire, r Response) []Count {
+	base := Count{
+		SurveyID: r.SurveyID, Version: r.Version, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode,
+		Period: PeriodOf(r.SubmittedAt), N: 1,
+	}
+	with := func(question, answer string) Count {
+		c := base
+		c.Question, c.Answer = question, answer
+		return c
+	}
+	out := []Count{with(CountResponses, "")}
+
+	parents := map[string]string{}
+	for _, e := range q.Elements {
+		parents[e.Code] = e.ParentCode
+	}
+	answered := map[string]bool{}
+	for _, s := range q.Sections {
+		for i := range s.Questions {
+			qu := &s.Questions[i]
+			v, ok := r.Answers[qu.Code]
+			if !ok || v == nil {
+				continue
+			}
+			switch qu.Type {
+			case TypeLikert5, TypeRating, TypeYesNo, TypeSingleChoice:
+				a, ok := v.(string)
+				if !ok {
+					continue
+				}
+				out = append(out, with(qu.Code, a))
+				if _, isElement := parents[qu.ElementCode]; isElement && qu.Scored(a) {
+					answered[qu.ElementCode] = true
+					if p := parents[qu.ElementCode]; p != "" {
+						answered[p] = true
+					}
+				}
+			case TypeMultipleChoice:
+				list, _ := answerList(v)
+				for _, a := range list {
+					out = append(out, with(qu.Code, a))
+				}
+			}
+		}
+	}
+	for _, e := range q.Elements {
+		if answered[e.Code] {
+			out = append(out, with(ElementCountQuestion(e.Code), answeredAnswer))
+		}
+	}
+	return out
+}
+
+// Scored reports whether answer a of the question enters an index: a
+// likert5 level other than "na", a rating, yes or no, or a single_choice
+// option with a score.
+func (qu *Question) Scored(a string) bool {
+	_, ok := qu.score(a)
+	return ok
+}
+
+// score is what answer a is worth in 0–1 (before reversal): likert5 and
+// rating levels (v−1)/4, yes 1 and no 0, a single_choice option its score.
+func (qu *Question) score(a string) (float64, bool) {
+	switch qu.Type {
+	case TypeLikert5, TypeRating:
+		if len(a) == 1 && a[0] >= '1' && a[0] <= '5' {
+			return float64(a[0]-'1') / 4, true
+		}
+	case TypeYesNo:
+		switch a {
+		case "yes":
+			return 1, true
+		case "no":
+			return 0, true
+		}
+	case TypeSingleChoice:
+		for _, o := range qu.Options {
+			if o.Value == a && o.Score != nil {
+				return *o.Score, true
+			}
+		}
+	}
+	return 0, false
+}
+
+type countKey struct {
+	surveyID, agency, area, period, question, answer string
+	version                                          int
+}
+
+// MergeCounts sums the counters that share survey, version, agency, area,
+// period, question and answer, and returns them sorted by those fields (in
+// that order), so that the same responses always give the same list.
+func MergeCounts(cs []Count) []Count {
+	idx := map[countKey]int{}
+	var out []Count
+	for _, c := range cs {
+		k := countKey{c.SurveyID, c.AgencyCode, c.AreaCode, c.Period, c.Question, c.Answer, c.Version}
+		if i, ok := idx[k]; ok {
+			out[i].N += c.N
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		return cmp.Or(
+			cmp.Compare(a.SurveyID, b.SurveyID),
+			cmp.Compare(a.Version, b.Version),
+			cmp.Compare(a.AgencyCode, b.AgencyCode),
+			cmp.Compare(a.AreaCode, b.AreaCode),
+			cmp.Compare(a.Period, b.Period),
+			cmp.Compare(a.Question, b.Question),
+			cmp.Compare(a.Answer, b.Answer),
+		)
+	})
+	return out
+}

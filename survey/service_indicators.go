@@ -1,0 +1,287 @@
+package survey
+
+import (
+	"context"
+	"time"
+
+	"camaug/feedback"
+	"camaug/internal/apperr"
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+)
+
+// IndicatorQuery selects indicators: a survey, an inclusive range of
+// months (a month "2026-11" or a date standing for its month), a grouping,
+// and whether to add the period before for comparison.
+type IndicatorQuery struct {
+	SurveyID string
+	From, To string
+	GroupBy  string
+	Compare  bool
+	Lang     i18n.Lang
+}
+
+// selection is what an indicator request resolved to.
+type selection struct {
+	survey   *Survey
+	q        *Questionnaire
+	from, to string
+	opt      IndicatorOptions
+}
+
+func (s *Service) selectFor(ctx context.Context, p identity.Principal, in IndicatorQuery, kind Kind) (*selection, error) {
+	if err := p.Require(identity.PermIndicatorsRead); err != nil {
+		return nil, err
+	}
+	var fs []apperr.FieldError
+	if in.SurveyID == "" {
+		fs = append(fs, fieldErr("survey_id", "Bắt buộc", "is required"))
+	}
+	if !ValidGroupBy(in.GroupBy) {
+		fs = append(fs, fieldErr("group_by", "Chỉ nhận agency, area, month hoặc quarter", "must be agency, area, month or quarter"))
+	}
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	from, to, err := ParseMonthRange(in.From, in.To, s.now())
+	if err != nil {
+		return nil, err
+	}
+	sv, err := s.store.GetSurvey(ctx, in.SurveyID)
+	if apperr.CodeOf(err) == apperr.ENOTFOUND {
+		return nil, errSurveyNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sv.Kind != kind {
+		return nil, invalid(fieldErr("survey_id", "Khảo sát không thuộc loại "+string(kind), "is not a "+string(kind)+" survey"))
+	}
+	// The structure comes from the newest published version (the working
+	// copy before any is published); answers of every version count by
+	// question code.
+	q := &sv.Questionnaire
+	if sv.PublishedVersion > 0 {
+		v, err := s.store.GetVersion(ctx, sv.ID, sv.PublishedVersion)
+		if err != nil {
+			return nil, err
+		}
+		q = &v.Questionnaire
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	labels := func(groupBy, key string) string {
+		switch groupBy {
+		case GroupByAgency:
+			for _, a := range ref.Agencies {
+				if a.Code == key {
+					return a.Name.In(in.Lang)
+				}
+			}
+		case GroupByArea:
+			for _, a := range ref.Areas {
+				if a.Code == key {
+					return a.Name.In(in.Lang)
+				}
+			}
+		}
+		return ""
+	}
+	return &selection{survey: sv, q: q, from: from, to: to, opt: IndicatorOptions{GroupBy: in.GroupBy, Lang: in.Lang, Labels: labels}}, nil
+}
+
+// monthBounds returns the instants that start month from and end month to.
+func monthBounds(from, to string) (time.Time, time.Time) {
+	loc := provinceZone()
+	a, _ := time.ParseInLocation(periodLayout, from, loc)
+	b, _ := time.ParseInLocation(periodLayout, to, loc)
+	return a, b.AddDate(0, 1, 0)
+}
+
+// inputs reads the counters and, when the questionnaire takes them, the
+// report ratings of the agencies that have responses in the selection.
+func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) ([]Count, []feedback.RatingCount, error) {
+	counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: from, ToPeriod: to})
+	if err != nil {
+		return nil, nil, err
+	}
+	takesRatings := false
+	for _, e := range sel.q.Elements {
+		takesRatings = takesRatings || e.ReportRatings
+	}
+	if !takesRatings || s.ratings == nil {
+		return counts, nil, nil
+	}
+	agencies := map[string]bool{}
+	for _, c := range counts {
+		if c.AgencyCode != "" {
+			agencies[c.AgencyCode] = true
+		}
+	}
+	a, b := monthBounds(from, to)
+	all, err := s.ratings.RatingCounts(ctx, a, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ratings []feedback.RatingCount
+	for _, r := range all {
+		if agencies[r.AgencyCode] {
+			ratings = append(ratings, r)
+		}
+	}
+	return counts, ratings, nil
+}
+
+// SIPASIndicators computes a SIPAS survey's indicators from its counters.
+func (s *Service) SIPASIndicators(ctx context.Context, p identity.Principal, in IndicatorQuery) (*SIPASResult, error) {
+	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
+	if err != nil {
+		return nil, err
+	}
+	counts, ratings, err := s.inputs(ctx, sel, sel.from, sel.to)
+	if err != nil {
+		return nil, err
+	}
+	b, groups := SIPAS(sel.q, counts, ratings, sel.opt)
+	out := &SIPASResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, Breakdown: b, Groups: groups}
+	if out.Groups == nil {
+		out.Groups = []Group{}
+	}
+	if in.Compare {
+		pf, pt := PreviousRange(sel.from, sel.to)
+		if pf != "" {
+			counts, ratings, err := s.inputs(ctx, sel, pf, pt)
+			if err != nil {
+				return nil, err
+			}
+			opt := sel.opt
+			opt.GroupBy = GroupByNone
+			prev, _ := SIPAS(sel.q, counts, ratings, opt)
+			out.Previous = &prev
+		}
+	}
+	return out, nil
+}
+
+// Ranking ranks the agencies of a SIPAS survey by their overall index,
+// with the change since the period before.
+func (s *Service) Ranking(ctx context.Context, p identity.Principal, in IndicatorQuery) (*Ranking, error) {
+	in.GroupBy = GroupByAgency
+	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
+	if err != nil {
+		return nil, err
+	}
+	counts, ratings, err := s.inputs(ctx, sel, sel.from, sel.to)
+	if err != nil {
+		return nil, err
+	}
+	_, groups := SIPAS(sel.q, counts, ratings, sel.opt)
+	var prev []Group
+	if pf, pt := PreviousRange(sel.from, sel.to); pf != "" {
+		counts, ratings, err := s.inputs(ctx, sel, pf, pt)
+		if err != nil {
+			return nil, err
+		}
+		_, prev = SIPAS(sel.q, counts, ratings, sel.opt)
+	}
+	items := Rank(groups, prev)
+	if items == nil {
+		items = []RankItem{}
+	}
+	return &Ranking{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, Items: items}, nil
+}
+
+// PAPIIndicators computes a PAPI survey's scores from its counters.
+func (s *Service) PAPIIndicators(ctx context.Context, p identity.Principal, in IndicatorQuery) (*PAPIResult, error) {
+	sel, err := s.selectFor(ctx, p, in, KindPAPI)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: sel.from, ToPeriod: sel.to})
+	if err != nil {
+		return nil, err
+	}
+	b, groups := PAPI(sel.q, counts, sel.opt)
+	out := &PAPIResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, PAPIBreakdown: b, Groups: groups}
+	if out.Groups == nil {
+		out.Groups = []PAPIGroup{}
+	}
+	if in.Compare {
+		if pf, pt := PreviousRange(sel.from, sel.to); pf != "" {
+			counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: pf, ToPeriod: pt})
+			if err != nil {
+				return nil, err
+			}
+			opt := sel.opt
+			opt.GroupBy = GroupByNone
+			prev, _ := PAPI(sel.q, counts, opt)
+			out.Previous = &prev
+		}
+	}
+	return out, nil
+}
+
+// Reindex rebuilds every survey's counters from its stored responses and
+// reports how many surveys and responses it read.
+func (s *Service) Reindex(ctx context.Context) (surveys, responses int, err error) {
+	before := ""
+	for {
+		page, err := s.store.ListSurveys(ctx, before, 100)
+		if err != nil {
+			return surveys, responses, err
+		}
+		if len(page) == 0 {
+			return surveys, responses, nil
+		}
+		for i := range page {
+			n, err := s.reindexSurvey(ctx, &page[i])
+			if err != nil {
+				return surveys, responses, err
+			}
+			surveys++
+			responses += n
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
+// RecountSurvey computes a survey's counters from its stored responses.
+func (s *Service) RecountSurvey(ctx context.Context, surveyID string) ([]Count, int, error) {
+	versions := map[int]*Questionnaire{}
+	var counts []Count
+	n, after := 0, ""
+	for {
+		page, err := s.store.Responses(ctx, surveyID, after, 1000)
+		if err != nil {
+			return nil, n, err
+		}
+		if len(page) == 0 {
+			return MergeCounts(counts), n, nil
+		}
+		for _, r := range page {
+			q, ok := versions[r.Version]
+			if !ok {
+				v, err := s.store.GetVersion(ctx, surveyID, r.Version)
+				if err != nil {
+					return nil, n, err
+				}
+				q = &v.Questionnaire
+				versions[r.Version] = q
+			}
+			counts = append(counts, CountsFor(q, r)...)
+			n++
+		}
+		counts = MergeCounts(counts)
+		after = page[len(page)-1].ID
+	}
+}
+
+func (s *Service) reindexSurvey(ctx context.Context, sv *Survey) (int, error) {
+	counts, n, err := s.RecountSurvey(ctx, sv.ID)
+	if err != nil {
+		return n, err
+	}
+	return n, s.store.ReplaceCounts(ctx, sv.ID, counts)
+}
