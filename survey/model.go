@@ -223,4 +223,10 @@ type CountQuery struct {
 	ToPeriod   string
 	AgencyCode string
 	AreaCode   string
+	// Collapse sums the counters over the version and over each dimension
+	// not kept (agency, area, period), which is then left empty (Version
+	// 0): one Count per kept key, question and answer, as few as an
+	// indicator needs. Without Collapse every counter comes back apart.
+	Collapse                         bool
+	KeepAgency, KeepArea, KeepPeriod bool
 }

@@ -103,13 +103,13 @@ func monthBounds(from, to string) (time.Time, time.Time) {
 // inputs reads the counters and, when the questionnaire takes them, the
 // report ratings of the agencies that have responses in the selection.
 func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) ([]Count, []feedback.RatingCount, error) {
-	counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: from, ToPeriod: to})
-	if err != nil {
-		return nil, nil, err
-	}
 	takesRatings := false
 	for _, e := range sel.q.Elements {
 		takesRatings = takesRatings || e.ReportRatings
+	}
+	counts, err := s.store.Counts(ctx, collapsed(sel.survey.ID, from, to, sel.opt.GroupBy, takesRatings))
+	if err != nil {
+		return nil, nil, err
 	}
 	if !takesRatings || s.ratings == nil {
 		return counts, nil, nil
@@ -132,6 +132,15 @@ func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) (
 		}
 	}
 	return counts, ratings, nil
+}
+
+// collapsed asks the store for the counters summed down to what the
+// grouping needs: the agency is also kept when report ratings join (they
+// count only for agencies with responses in the selection).
+func collapsed(surveyID, from, to, groupBy string, keepAgency bool) CountQuery {
+	return CountQuery{SurveyID: surveyID, FromPeriod: from, ToPeriod: to, Collapse: true,
+		KeepAgency: keepAgency || groupBy == GroupByAgency, KeepArea: groupBy == GroupByArea,
+		KeepPeriod: groupBy == GroupByMonth || groupBy == GroupByQuarter}
 }
 
 // SIPASIndicators computes a SIPAS survey's indicators from its counters.
@@ -199,7 +208,7 @@ func (s *Service) PAPIIndicators(ctx context.Context, p identity.Principal, in I
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: sel.from, ToPeriod: sel.to})
+	counts, err := s.store.Counts(ctx, collapsed(sel.survey.ID, sel.from, sel.to, sel.opt.GroupBy, false))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +219,7 @@ func (s *Service) PAPIIndicators(ctx context.Context, p identity.Principal, in I
 	}
 	if in.Compare {
 		if pf, pt := PreviousRange(sel.from, sel.to); pf != "" {
-			counts, err := s.store.Counts(ctx, CountQuery{SurveyID: sel.survey.ID, FromPeriod: pf, ToPeriod: pt})
+			counts, err := s.store.Counts(ctx, collapsed(sel.survey.ID, pf, pt, GroupByNone, false))
 			if err != nil {
 				return nil, err
 			}

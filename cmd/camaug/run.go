@@ -225,7 +225,19 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		}
 	}
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
-	surveys := survey.NewService(st.Surveys(), st.Ratings(), ref, nil)
+	surveyStore := st.Surveys()
+	// On MongoDB a crash can leave a response stored but not yet counted;
+	// its survey's counters are rebuilt at start.
+	if r, ok := surveyStore.(interface {
+		RepairPending(context.Context) (int, error)
+	}); ok {
+		if n, err := r.RepairPending(ctx); err != nil {
+			log.Warn("repairing survey counters", "error", err)
+		} else if n > 0 {
+			log.Info("rebuilt the counters of surveys left uncounted by a crash", "surveys", n)
+		}
+	}
+	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
 	jobs, stopJobs := context.WithCancel(ctx)
