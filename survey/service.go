@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,7 +34,22 @@ type Service struct {
 	ratings RatingSource
 	ref     *feedback.ReferenceService
 	now     func() time.Time
+
+	// versions caches frozen versions (they never change); open caches
+	// surveys for answering for openTTL, so a busy form does not decode
+	// the questionnaire on every answer. Changes made here drop the entry
+	// at once; other instances see them within openTTL.
+	versions sync.Map // surveyID/number → *Version
+	openMu   sync.Mutex
+	open     map[string]openEntry
 }
+
+type openEntry struct {
+	survey *Survey
+	at     time.Time
+}
+
+const openTTL = 2 * time.Second
 
 // NewService returns the service; now may be nil (time.Now).
 func NewService(store Store, ratings RatingSource, ref *feedback.ReferenceService, now func() time.Time) *Service {
@@ -234,6 +251,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 	if err := s.store.UpdateSurvey(ctx, sv); err != nil {
 		return nil, err
 	}
+	s.changed(sv.ID)
 	return sv, nil
 }
 
@@ -264,6 +282,7 @@ func (s *Service) Publish(ctx context.Context, p identity.Principal, id string) 
 	if err := s.store.UpdateSurvey(ctx, sv); err != nil {
 		return nil, err
 	}
+	s.changed(sv.ID)
 	return sv, nil
 }
 
@@ -283,6 +302,7 @@ func (s *Service) Close(ctx context.Context, p identity.Principal, id string) (*
 	if err := s.store.UpdateSurvey(ctx, sv); err != nil {
 		return nil, err
 	}
+	s.changed(sv.ID)
 	return sv, nil
 }
 
@@ -372,21 +392,65 @@ type Form struct {
 
 // openVersion returns an open survey and its published version.
 func (s *Service) openVersion(ctx context.Context, id string) (*Survey, *Version, error) {
-	sv, err := s.store.GetSurvey(ctx, id)
-	if apperr.CodeOf(err) == apperr.ENOTFOUND {
-		return nil, nil, errSurveyNotFound()
-	}
+	sv, err := s.cachedSurvey(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !sv.open(s.now()) {
 		return nil, nil, apperr.Conflict(i18n.T("Khảo sát không nhận trả lời lúc này", "the survey is not open for answers"))
 	}
-	v, err := s.store.GetVersion(ctx, sv.ID, sv.PublishedVersion)
+	v, err := s.version(ctx, sv.ID, sv.PublishedVersion)
 	if err != nil {
 		return nil, nil, err
 	}
 	return sv, v, nil
+}
+
+// cachedSurvey reads a survey at most every openTTL; callers must not
+// modify it.
+func (s *Service) cachedSurvey(ctx context.Context, id string) (*Survey, error) {
+	now := s.now()
+	s.openMu.Lock()
+	e, ok := s.open[id]
+	s.openMu.Unlock()
+	if ok && now.Sub(e.at) <= openTTL && !now.Before(e.at) {
+		return e.survey, nil
+	}
+	sv, err := s.store.GetSurvey(ctx, id)
+	if apperr.CodeOf(err) == apperr.ENOTFOUND {
+		return nil, errSurveyNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.openMu.Lock()
+	if s.open == nil || len(s.open) > 1000 {
+		s.open = map[string]openEntry{}
+	}
+	s.open[id] = openEntry{survey: sv, at: now}
+	s.openMu.Unlock()
+	return sv, nil
+}
+
+// version returns a frozen version, from the cache when it was read before.
+func (s *Service) version(ctx context.Context, surveyID string, n int) (*Version, error) {
+	key := surveyID + "/" + strconv.Itoa(n)
+	if v, ok := s.versions.Load(key); ok {
+		return v.(*Version), nil
+	}
+	v, err := s.store.GetVersion(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	s.versions.Store(key, v)
+	return v, nil
+}
+
+// changed forgets the cached copy of a survey this instance changed.
+func (s *Service) changed(id string) {
+	s.openMu.Lock()
+	delete(s.open, id)
+	s.openMu.Unlock()
 }
 
 // invitation checks a token against a survey: unknown is ENOTFOUND, used

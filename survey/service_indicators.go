@@ -47,10 +47,7 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 	if err != nil {
 		return nil, err
 	}
-	sv, err := s.store.GetSurvey(ctx, in.SurveyID)
-	if apperr.CodeOf(err) == apperr.ENOTFOUND {
-		return nil, errSurveyNotFound()
-	}
+	sv, err := s.cachedSurvey(ctx, in.SurveyID)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +59,7 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 	// question code.
 	q := &sv.Questionnaire
 	if sv.PublishedVersion > 0 {
-		v, err := s.store.GetVersion(ctx, sv.ID, sv.PublishedVersion)
+		v, err := s.version(ctx, sv.ID, sv.PublishedVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +269,7 @@ func (s *Service) RecountSurvey(ctx context.Context, surveyID string) ([]Count, 
 		for _, r := range page {
 			q, ok := versions[r.Version]
 			if !ok {
-				v, err := s.store.GetVersion(ctx, surveyID, r.Version)
+				v, err := s.version(ctx, surveyID, r.Version)
 				if err != nil {
 					return nil, n, err
 				}
