@@ -263,6 +263,17 @@ func TestSIPASStory(t *testing.T) {
 			t.Fatalf("ranking: %+v", rank.Items)
 		}
 
+		// Comparison: April against the month before it (March).
+		var cmp struct {
+			Respondents int64      `json:"respondents"`
+			Previous    *breakdown `json:"previous"`
+		}
+		do(t, env.app, req("GET", "/v1/indicators/sipas?survey_id="+sv.ID+"&from=2026-04&to=2026-04&compare=true", analyst, nil)).json(t, &cmp)
+		if cmp.Respondents != 0 || cmp.Previous == nil || cmp.Previous.Respondents != 9 {
+			t.Fatalf("comparison: %+v", cmp)
+		}
+		near(t, "previous overall", cmp.Previous.Overall.Value, 689.0/9)
+
 		// Exports.
 		r = send(t, env.app, req("GET", "/v1/exports/sipas.csv?survey_id="+sv.ID+"&from=2026-03&to=2026-03&group_by=agency", analyst, nil, "Accept-Language", "en"))
 		wantStatus(t, r, http.StatusOK)
