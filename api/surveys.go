@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"time"
@@ -239,41 +240,14 @@ func indicatorQuery(c *fiber.Ctx, lang i18n.Lang) (survey.IndicatorQuery, error)
 	return q, nil
 }
 
-func sipasIndicators(svc *survey.Service) fiber.Handler {
+// indicators serves one of the indicator readings from its query.
+func indicators[T any](read func(context.Context, identity.Principal, survey.IndicatorQuery) (T, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		q, err := indicatorQuery(c, localized(c))
 		if err != nil {
 			return err
 		}
-		out, err := svc.SIPASIndicators(c.UserContext(), principal(c), q)
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
-}
-
-func sipasRanking(svc *survey.Service) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		q, err := indicatorQuery(c, localized(c))
-		if err != nil {
-			return err
-		}
-		out, err := svc.Ranking(c.UserContext(), principal(c), q)
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
-}
-
-func papiIndicators(svc *survey.Service) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		q, err := indicatorQuery(c, localized(c))
-		if err != nil {
-			return err
-		}
-		out, err := svc.PAPIIndicators(c.UserContext(), principal(c), q)
+		out, err := read(c.UserContext(), principal(c), q)
 		if err != nil {
 			return err
 		}
