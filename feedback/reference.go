@@ -61,6 +61,9 @@ type Category struct {
 	SLA               *SLA      `json:"sla,omitempty"`
 	UrgentSLA         *SLA      `json:"urgent_sla,omitempty"`
 	SortOrder         int       `json:"sort_order"`
+	// AutoDispatch sends the category's reports straight to their routed
+	// agency on arrival, without waiting for the coordinator.
+	AutoDispatch bool `json:"auto_dispatch,omitempty"`
 }
 
 // Contact is how the public reaches an agency.

@@ -114,6 +114,14 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 	if err != nil {
 		return nil, false, err
 	}
+	if cat, ok := categoryOf(ref, r.CategoryCode); ok && cat.AutoDispatch && r.Status == StatusSubmitted {
+		// The report is stored; if this step fails it waits for the
+		// coordinator like any other.
+		if next, ev, err := Apply(systemPrincipal, r, TransitionInput{Action: ActDispatch,
+			Note: "tự động chuyển xử lý theo lĩnh vực"}, now, ref); err == nil && s.store.Transition(ctx, next, ev) == nil {
+			r = next
+		}
+	}
 	return r, replayed, nil
 }
 
