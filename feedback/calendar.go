@@ -25,6 +25,17 @@ type Calendar struct {
 	// UrgentSLA applies to urgent reports unless their category overrides it.
 	UrgentSLA SLA            `json:"urgent_sla,omitzero"`
 	Years     []CalendarYear `json:"years"`
+	// AutoCloseDays is how many days a resolved report waits for its
+	// reporter (to rate or reopen) before it is closed; 0 means 7.
+	AutoCloseDays int `json:"auto_close_days,omitempty"`
+}
+
+// AutoCloseAfter is how long a resolved report stays open to its reporter.
+func (c *Calendar) AutoCloseAfter() time.Duration {
+	if c.AutoCloseDays > 0 {
+		return time.Duration(c.AutoCloseDays) * 24 * time.Hour
+	}
+	return 7 * 24 * time.Hour
 }
 
 // Span is a stretch of working time within a day, "07:00" to "11:30".
@@ -70,6 +81,9 @@ func (c Calendar) check(p string) []apperr.FieldError {
 		add("time_zone", msgRequired())
 	} else if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		add("time_zone", i18n.T("Múi giờ không tồn tại", "unknown time zone"))
+	}
+	if c.AutoCloseDays < 0 || c.AutoCloseDays > 90 {
+		add("auto_close_days", i18n.T("Từ 0 (mặc định 7) đến 90 ngày", "must be 0 (default 7) to 90 days"))
 	}
 	names := make([]string, 0, len(c.WorkingHours))
 	for day := range c.WorkingHours {

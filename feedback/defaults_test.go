@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +80,27 @@ func TestDefaultReference(t *testing.T) {
 		if got := cal.IsWorkingDay(day.Add(9 * time.Hour)); got != tt.working {
 			t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.date, got, tt.working)
 		}
+	}
+}
+
+func TestCalendar_AutoCloseDays(t *testing.T) {
+	ref, err := DefaultReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ref.Calendar
+	if got := c.AutoCloseAfter(); got != 7*24*time.Hour {
+		t.Fatalf("default: %v, want 7 days", got)
+	}
+	c.AutoCloseDays = 3
+	if got := c.AutoCloseAfter(); got != 72*time.Hour {
+		t.Fatalf("3 days: %v", got)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.AutoCloseDays = -1
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "auto_close_days") {
+		t.Fatalf("negative days: %v", err)
 	}
 }

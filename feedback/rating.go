@@ -184,12 +184,8 @@ func (r *Report) OnTime() OnTime {
 		Resolution: check(r.ResolvedAt, r.Deadlines.ResolutionDue)}
 }
 
-// AutoCloseAfter is how long a resolved report waits for its reporter
-// (to rate or reopen) before the service closes it.
-const AutoCloseAfter = 7 * 24 * time.Hour
-
 // CloseResolved closes, as the system, the reports resolved more than
-// AutoCloseAfter ago and returns how many it closed. A report changed
+// the calendar's AutoCloseAfter ago and returns how many it closed. A report changed
 // meanwhile (reopened, rated) is skipped: its compare-and-swap fails.
 func (s *ReportService) CloseResolved(ctx context.Context) (int, error) {
 	ref, err := s.ref.Snapshot(ctx)
@@ -199,7 +195,7 @@ func (s *ReportService) CloseResolved(ctx context.Context) (int, error) {
 	closed := 0
 	for {
 		now := s.now()
-		batch, err := s.store.ResolvedBefore(ctx, now.Add(-AutoCloseAfter), 100)
+		batch, err := s.store.ResolvedBefore(ctx, now.Add(-ref.Calendar.AutoCloseAfter()), 100)
 		if err != nil || len(batch) == 0 {
 			return closed, err
 		}
