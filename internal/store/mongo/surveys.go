@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -28,9 +30,13 @@ import (
 //     in between, as reports do with their events.
 //   - A response first spends its claim by inserting a claim document with a
 //     unique _id ("t:"+token hash, "p:"+survey+"/"+participant), then stores
-//     the response marked pending, adds its counts with $inc upserts on
-//     counter documents, and clears the mark. A crash after the response is
-//     stored leaves it pending; RepairPending recounts such surveys.
+//     the response marked pending, adds its counts with one $inc upsert on
+//     the bucket document that holds its counters (see bucketDoc), and
+//     clears the mark. A crash after the response is stored leaves it
+//     pending; RepairPending recounts such surveys.
+//
+// Counters kept before buckets, one document each in survey_counts, are
+// not read: after upgrading, run `camaug reindex` once.
 const (
 	collSurveys         = "surveys"
 	collSurveyRevisions = "survey_revisions"
@@ -38,7 +44,7 @@ const (
 	collInvitations     = "survey_invitations"
 	collSurveyClaims    = "survey_claims"
 	collResponses       = "survey_responses"
-	collSurveyCounts    = "survey_counts"
+	collSurveyBuckets   = "survey_buckets"
 )
 
 // surveyIndexes are the indexes of the survey collections.
@@ -55,7 +61,7 @@ func surveyIndexes() map[string][]mongo.IndexModel {
 		// pending ones a crash left.
 		collResponses: {idx("survey_id", "_id"), idx("pending", "submitted_at")},
 		// A survey's counters over a range of months.
-		collSurveyCounts: {idx("survey_id", "period")},
+		collSurveyBuckets: {idx("survey_id", "period")},
 	}
 }
 
@@ -71,9 +77,9 @@ func (s *SurveyStore) coll(name string) *mongo.Collection { return s.db.db.Colle
 
 // counting serializes this process's counter writes ($inc upserts) and
 // recounts. FerretDB v1 loses concurrent $inc updates of one document, so
-// the goroutines of one process must not race on a counter; on a real
-// MongoDB $inc is atomic, across instances too, and the lock only limits a
-// process to one counter write (one bulk round trip per response) at a
+// the goroutines of one process must not race on a bucket of counters; on
+// a real MongoDB $inc is atomic, across instances too, and the lock only
+// limits a process to one counter write (one round trip per response) at a
 // time. It is process-wide, not per DB, because the lost updates happen in
 // the server, whichever handle sent them.
 var counting struct {
@@ -383,30 +389,188 @@ func (d responseDoc) response() (survey.Response, error) {
 	return r, fromBSON(d.Answers, &r.Answers)
 }
 
-// countDoc is one counter. Its _id is its whole key, so adding to it is one
-// upsert by _id; the key's parts are kept too, for the index and queries.
-type countDoc struct {
-	ID         string `bson:"_id"`
-	SurveyID   string `bson:"survey_id"`
-	Version    int    `bson:"version"`
-	AgencyCode string `bson:"agency_code"`
-	AreaCode   string `bson:"area_code"`
-	Period     string `bson:"period"`
-	Question   string `bson:"question"`
-	Answer     string `bson:"answer"`
-	N          int64  `bson:"n"`
+// bucketDoc holds the counters of one survey version for an agency and
+// area in a month: a year of a survey is a few hundred documents, however
+// many responses it has. Its _id is that key, so adding a response's
+// counts is one $inc upsert by _id; the key's parts are kept too, for the
+// index and queries. Counts maps counterField(question, answer) to n.
+type bucketDoc struct {
+	ID         string   `bson:"_id"`
+	SurveyID   string   `bson:"survey_id"`
+	Period     string   `bson:"period"`
+	AgencyCode string   `bson:"agency_code"`
+	AreaCode   string   `bson:"area_code"`
+	Version    int      `bson:"version"`
+	Counts     bson.Raw `bson:"counts"`
 }
 
-// countID is a counter's key as a JSON array: unambiguous whatever the
-// codes and answers hold.
-func countID(c survey.Count) string {
-	b, _ := json.Marshal([]any{c.SurveyID, c.Period, c.AgencyCode, c.AreaCode, c.Version, c.Question, c.Answer})
+// bucketID is the key of the bucket holding c as a JSON array:
+// unambiguous whatever the codes hold.
+func bucketID(c survey.Count) string {
+	b, _ := json.Marshal([]any{c.SurveyID, c.Period, c.AgencyCode, c.AreaCode, c.Version})
 	return string(b)
 }
 
-func toCountDoc(c survey.Count) countDoc {
-	return countDoc{ID: countID(c), SurveyID: c.SurveyID, Version: c.Version, AgencyCode: c.AgencyCode, AreaCode: c.AreaCode,
-		Period: c.Period, Question: c.Question, Answer: c.Answer, N: c.N}
+// counterField is the name of a counter's field in a bucket's counts:
+// question and answer joined by "|", each with '%', '.', '$', '|', NUL and
+// bytes that are not UTF-8 written %XX. A field name may then hold any
+// code or answer: it never contains '.' or starts with '$', which MongoDB
+// forbids, and splits back at its one '|'.
+func counterField(question, answer string) string {
+	var b strings.Builder
+	b.Grow(len(question) + len(answer) + 1)
+	escapeField(&b, question)
+	b.WriteByte('|')
+	escapeField(&b, answer)
+	return b.String()
+}
+
+func escapeField(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1, r == '%', r == '.', r == '$', r == '|', r == 0:
+			b.WriteByte('%')
+			b.WriteByte(hex[s[i]>>4])
+			b.WriteByte(hex[s[i]&0xf])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+}
+
+// parseCounterField splits a field name made by counterField.
+func parseCounterField(name string) (question, answer string, ok bool) {
+	question, answer, ok = strings.Cut(name, "|")
+	if !ok || strings.Contains(answer, "|") {
+		return "", "", false
+	}
+	question, ok1 := unescapeField(question)
+	answer, ok2 := unescapeField(answer)
+	return question, answer, ok1 && ok2
+}
+
+func unescapeField(s string) (string, bool) {
+	if !strings.Contains(s, "%") {
+		return s, true
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			out = append(out, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", false
+		}
+		hi, ok1 := unhex(s[i+1])
+		lo, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		out = append(out, hi<<4|lo)
+		i += 2
+	}
+	return string(out), true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// bucketUpdate is what some counts add to one bucket.
+type bucketUpdate struct {
+	key    survey.Count // the bucket's survey, version, agency, area and period
+	fields bson.D       // counterField: n
+}
+
+// bucketUpdates groups counts by bucket, in the order buckets first
+// appear, each counter once.
+func bucketUpdates(counts []survey.Count) []bucketUpdate {
+	var out []bucketUpdate
+	idx := map[string]int{}
+	for _, c := range survey.MergeCounts(counts) {
+		id := bucketID(c)
+		i, ok := idx[id]
+		if !ok {
+			i = len(out)
+			idx[id] = i
+			out = append(out, bucketUpdate{key: c})
+		}
+		out[i].fields = append(out[i].fields, bson.E{Key: counterField(c.Question, c.Answer), Value: c.N})
+	}
+	return out
+}
+
+// countSink turns buckets into the counters a query asks for (N > 0),
+// summing them when it collapses.
+type countSink struct {
+	q   survey.CountQuery
+	idx map[survey.Count]int // a collapsed counter's key (N 0) → its index in out
+	out []survey.Count
+}
+
+func newCountSink(q survey.CountQuery) *countSink {
+	return &countSink{q: q, idx: map[survey.Count]int{}, out: []survey.Count{}}
+}
+
+func (cs *countSink) addBucket(d bucketDoc) error {
+	if len(d.Counts) == 0 {
+		return nil
+	}
+	elems, err := d.Counts.Elements()
+	if err != nil {
+		return err
+	}
+	base := survey.Count{SurveyID: cs.q.SurveyID, Version: d.Version, AgencyCode: d.AgencyCode, AreaCode: d.AreaCode, Period: d.Period}
+	if cs.q.Collapse {
+		base.Version = 0
+		if !cs.q.KeepAgency {
+			base.AgencyCode = ""
+		}
+		if !cs.q.KeepArea {
+			base.AreaCode = ""
+		}
+		if !cs.q.KeepPeriod {
+			base.Period = ""
+		}
+	}
+	for _, e := range elems {
+		question, answer, ok := parseCounterField(e.Key())
+		if !ok {
+			return fmt.Errorf("bucket %s: counter field %q", d.ID, e.Key())
+		}
+		n, ok := e.Value().AsInt64OK()
+		if !ok {
+			return fmt.Errorf("bucket %s: counter %q is not a number", d.ID, e.Key())
+		}
+		if n <= 0 {
+			continue
+		}
+		c := base
+		c.Question, c.Answer = question, answer
+		if !cs.q.Collapse {
+			c.N = n
+			cs.out = append(cs.out, c)
+			continue
+		}
+		if i, ok := cs.idx[c]; ok {
+			cs.out[i].N += n
+			continue
+		}
+		cs.idx[c] = len(cs.out)
+		c.N = n
+		cs.out = append(cs.out, c)
+	}
+	return nil
 }
 
 // checkClaim rejects a claim that is not exactly one of a token and a
@@ -517,18 +681,22 @@ func (s *SurveyStore) releaseClaim(ctx context.Context, id string, claim survey.
 	return internal(err)
 }
 
-// addCounts adds a stored response's counts in one bulk write, under the
+// addCounts adds a stored response's counts, one $inc upsert per bucket
+// they fall in (one, for a response made by survey.CountsFor), under the
 // process's counting lock, and drops the response from the in-flight set.
 func (s *SurveyStore) addCounts(ctx context.Context, key string, counts []survey.Count) error {
-	counts = survey.MergeCounts(counts)
-	models := make([]mongo.WriteModel, len(counts))
-	for i, c := range counts {
-		d := toCountDoc(c)
-		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: d.ID}}).SetUpsert(true).SetUpdate(bson.D{
-			{Key: "$inc", Value: bson.D{{Key: "n", Value: c.N}}},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "survey_id", Value: d.SurveyID}, {Key: "version", Value: d.Version},
-				{Key: "agency_code", Value: d.AgencyCode}, {Key: "area_code", Value: d.AreaCode}, {Key: "period", Value: d.Period},
-				{Key: "question", Value: d.Question}, {Key: "answer", Value: d.Answer}}},
+	ups := bucketUpdates(counts)
+	models := make([]mongo.WriteModel, len(ups))
+	for i, u := range ups {
+		inc := make(bson.D, len(u.fields))
+		for j, e := range u.fields {
+			inc[j] = bson.E{Key: "counts." + e.Key, Value: e.Value}
+		}
+		k := u.key
+		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: bucketID(k)}}).SetUpsert(true).SetUpdate(bson.D{
+			{Key: "$inc", Value: inc},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "survey_id", Value: k.SurveyID}, {Key: "period", Value: k.Period},
+				{Key: "agency_code", Value: k.AgencyCode}, {Key: "area_code", Value: k.AreaCode}, {Key: "version", Value: k.Version}}},
 		})
 	}
 	counting.Lock()
@@ -537,12 +705,12 @@ func (s *SurveyStore) addCounts(ctx context.Context, key string, counts []survey
 	if len(models) == 0 {
 		return nil
 	}
-	_, err := s.coll(collSurveyCounts).BulkWrite(ctx, models)
+	_, err := s.coll(collSurveyBuckets).BulkWrite(ctx, models)
 	return internal(err)
 }
 
-// Counts returns the counters matching q, from the (survey_id, period)
-// index.
+// Counts reads the buckets matching q from the (survey_id, period) index
+// and unpacks them, summing them when q.Collapse asks for it.
 func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey.Count, error) {
 	filter := bson.D{{Key: "survey_id", Value: q.SurveyID}}
 	period := bson.D{}
@@ -561,12 +729,22 @@ func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey
 	if q.AreaCode != "" {
 		filter = append(filter, bson.E{Key: "area_code", Value: q.AreaCode})
 	}
-	filter = append(filter, bson.E{Key: "n", Value: bson.D{{Key: "$gt", Value: 0}}})
-	return findAll(ctx, s.coll(collSurveyCounts), filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}}),
-		func(d countDoc) survey.Count {
-			return survey.Count{SurveyID: d.SurveyID, Version: d.Version, AgencyCode: d.AgencyCode, AreaCode: d.AreaCode,
-				Period: d.Period, Question: d.Question, Answer: d.Answer, N: d.N}
-		})
+	cur, err := s.coll(collSurveyBuckets).Find(ctx, filter)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	sink := newCountSink(q)
+	for cur.Next(ctx) {
+		var d bucketDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, internal(err)
+		}
+		if err := sink.addBucket(d); err != nil {
+			return nil, apperr.Internal(err)
+		}
+	}
+	return sink.out, internal(cur.Err())
 }
 
 // Responses returns a page of a survey's responses in ID order, pending
@@ -593,8 +771,8 @@ func (s *SurveyStore) responsePage(ctx context.Context, surveyID, after string, 
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)), func(d responseDoc) responseDoc { return d })
 }
 
-// ReplaceCounts deletes the survey's counters and inserts counts (summed by
-// key): not atomic for readers, so it is for an offline reindex, run while
+// ReplaceCounts deletes the survey's buckets and inserts new ones holding
+// counts (summed by key): not atomic for readers, so it is for an offline reindex, run while
 // no responses arrive (this process's own submissions wait for it).
 func (s *SurveyStore) ReplaceCounts(ctx context.Context, surveyID string, counts []survey.Count) error {
 	counting.Lock()
@@ -603,25 +781,33 @@ func (s *SurveyStore) ReplaceCounts(ctx context.Context, surveyID string, counts
 }
 
 func (s *SurveyStore) replaceCounts(ctx context.Context, surveyID string, counts []survey.Count) error {
-	if _, err := s.coll(collSurveyCounts).DeleteMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}}); err != nil {
+	if _, err := s.coll(collSurveyBuckets).DeleteMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}}); err != nil {
 		return internal(err)
 	}
-	own := make([]survey.Count, len(counts))
-	for i, c := range counts {
-		c.SurveyID = surveyID
-		own[i] = c
-	}
-	merged := survey.MergeCounts(own)
-	for len(merged) > 0 {
-		n := min(len(merged), 1000)
-		docs := make([]any, n)
-		for i, c := range merged[:n] {
-			docs[i] = toCountDoc(c)
+	own := make([]survey.Count, 0, len(counts))
+	for _, c := range counts {
+		if c.N != 0 {
+			c.SurveyID = surveyID
+			own = append(own, c)
 		}
-		if _, err := s.coll(collSurveyCounts).InsertMany(ctx, docs); err != nil {
+	}
+	ups := bucketUpdates(own)
+	for len(ups) > 0 {
+		n := min(len(ups), 500)
+		docs := make([]any, n)
+		for i, u := range ups[:n] {
+			raw, err := bson.Marshal(u.fields)
+			if err != nil {
+				return apperr.Internal(err)
+			}
+			k := u.key
+			docs[i] = bucketDoc{ID: bucketID(k), SurveyID: k.SurveyID, Period: k.Period, AgencyCode: k.AgencyCode, AreaCode: k.AreaCode,
+				Version: k.Version, Counts: raw}
+		}
+		if _, err := s.coll(collSurveyBuckets).InsertMany(ctx, docs); err != nil {
 			return internal(err)
 		}
-		merged = merged[n:]
+		ups = ups[n:]
 	}
 	return nil
 }

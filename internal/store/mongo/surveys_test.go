@@ -71,8 +71,8 @@ func TestSurveyStore_RepairPending(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A crash after storing the last response and adding part of its
-	// counts: it stays pending and its q1 counter was never written.
+	// A crash after storing the last response and before adding its
+	// counts: it stays pending and its q1 counter was never added to.
 	setPending := func(id string) {
 		t.Helper()
 		if _, err := raw.Collection("survey_responses").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
@@ -82,8 +82,8 @@ func TestSurveyStore_RepairPending(t *testing.T) {
 	}
 	setPending(responses[3].ID)
 	setPending(fresh.ID)
-	if _, err := raw.Collection("survey_counts").DeleteMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}, {Key: "question", Value: "q1"},
-		{Key: "answer", Value: "2"}}); err != nil {
+	if _, err := raw.Collection("survey_buckets").UpdateMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "counts.q1|2", Value: ""}}}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.Counts(ctx, survey.CountQuery{SurveyID: surveyID})

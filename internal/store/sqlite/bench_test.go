@@ -237,18 +237,31 @@ func schemaVersion(b *testing.B) int {
 	return v
 }
 
-// benchQuestionnaire is a SIPAS-like form: 22 likert criteria in 5
-// elements, so a response makes about 28 counts.
-func benchQuestionnaire() *survey.Questionnaire {
-	q := &survey.Questionnaire{Sections: []survey.Section{{Code: "a", Title: i18n.T("Phần A", "Part A")}}}
-	for e := 1; e <= 5; e++ {
-		q.Elements = append(q.Elements, survey.Element{Code: fmt.Sprintf("e%d", e), Label: i18n.T("Yếu tố", "Element")})
+// benchForm is the SIPAS template (5 elements, 22 likert criteria, four
+// profile questions, feedback criteria asked only of those who gave
+// feedback) with its skip conditions parsed once.
+type benchForm struct {
+	q    survey.Questionnaire
+	asks map[string]*survey.Condition
+}
+
+func newBenchForm(b *testing.B) *benchForm {
+	b.Helper()
+	_, q, err := survey.Template("sipas")
+	if err != nil {
+		b.Fatal(err)
 	}
-	for i := 1; i <= 22; i++ {
-		q.Sections[0].Questions = append(q.Sections[0].Questions, survey.Question{Code: fmt.Sprintf("q%02d", i), Type: survey.TypeLikert5,
-			Label: i18n.T("Tiêu chí", "Criterion"), ElementCode: fmt.Sprintf("e%d", 1+(i-1)%5)})
+	f := &benchForm{q: q, asks: map[string]*survey.Condition{}}
+	for _, s := range q.Sections {
+		for _, qu := range s.Questions {
+			c, err := survey.ParseCondition(qu.Relevant)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f.asks[qu.Code] = c
+		}
 	}
-	return q
+	return f
 }
 
 var (
@@ -257,35 +270,76 @@ var (
 	benchAreas = []string{"phuong-an-xuyen", "xa-nam-can"}
 )
 
-// benchResponse makes a response of survey surveyID with mostly satisfied
-// answers, some skipped, submitted in a random month of 2026, and its counts.
-func benchResponse(rng *rand.Rand, q *survey.Questionnaire, surveyID string) (survey.Response, []survey.Count) {
-	levels := []string{"5", "5", "4", "4", "4", "3", "2", "1", survey.NA}
-	r := survey.Response{ID: ids.New(), SurveyID: surveyID, Version: 1, AgencyCode: benchAgencies[rng.IntN(len(benchAgencies))],
-		AreaCode: benchAreas[rng.IntN(len(benchAreas))], Channel: survey.ChannelInvitation, Answers: survey.Answers{},
-		SubmittedAt: time.Date(2026, time.Month(1+rng.IntN(12)), 2+rng.IntN(26), rng.IntN(24), rng.IntN(60), 0, 0, time.UTC)}
-	for _, qu := range q.Sections[0].Questions {
-		if rng.IntN(20) > 0 {
-			r.Answers[qu.Code] = levels[rng.IntN(len(levels))]
+// answer fills in the form as a respondent of agency number agency would:
+// every profile question, likert criteria mostly satisfied (less so at
+// higher agency numbers) with some "na", feedback criteria only after
+// "yes, I gave feedback" (three in ten), a comment now and then.
+func (f *benchForm) answer(rng *rand.Rand, agency int) survey.Answers {
+	a := survey.Answers{}
+	for _, s := range f.q.Sections {
+		for _, qu := range s.Questions {
+			if !f.asks[qu.Code].Eval(a) {
+				continue
+			}
+			switch qu.Type {
+			case survey.TypeSingleChoice:
+				a[qu.Code] = qu.Options[rng.IntN(len(qu.Options))].Value
+			case survey.TypeYesNo:
+				yes := rng.IntN(10) < 9
+				if qu.Code == "q_gave_feedback" {
+					yes = rng.IntN(10) < 3
+				}
+				a[qu.Code] = map[bool]string{true: "yes", false: "no"}[yes]
+			case survey.TypeLikert5:
+				switch x := rng.IntN(100); {
+				case x < 4:
+					a[qu.Code] = survey.NA
+				case x < 4+3*agency:
+					a[qu.Code] = strconv.Itoa(1 + rng.IntN(3))
+				default:
+					a[qu.Code] = strconv.Itoa(3 + rng.IntN(3))
+				}
+			case survey.TypeText:
+				if rng.IntN(10) == 0 {
+					a[qu.Code] = "Cán bộ tiếp nhận nhiệt tình, hướng dẫn rõ ràng"
+				}
+			}
 		}
 	}
-	return r, survey.CountsFor(q, r)
+	return a
 }
 
-// benchSurveyDB returns a database holding n responses of one survey,
-// written through the store's own submission code in transactions of
-// 10,000, built once and kept in the temp folder.
-func benchSurveyDB(b *testing.B, n int) (*DB, string) {
+// response makes a response to version 1 of surveyID from a random agency
+// and area, submitted at a random time of 2026 when at is zero, and its
+// counts.
+func (f *benchForm) response(rng *rand.Rand, surveyID string, at time.Time) (survey.Response, []survey.Count) {
+	agency := rng.IntN(len(benchAgencies))
+	if at.IsZero() {
+		at = time.Date(2026, time.Month(1+rng.IntN(12)), 2+rng.IntN(26), rng.IntN(24), rng.IntN(60), 0, 0, time.UTC)
+	}
+	r := survey.Response{ID: ids.New(), SurveyID: surveyID, Version: 1, AgencyCode: benchAgencies[agency],
+		AreaCode: benchAreas[rng.IntN(len(benchAreas))], Channel: survey.ChannelInvitation, Answers: f.answer(rng, agency), SubmittedAt: at}
+	return r, survey.CountsFor(&f.q, r)
+}
+
+// benchSurveyDB returns a database holding n responses to the SIPAS
+// template from 10 agencies × 2 areas over the 12 months of 2026, built
+// once and kept in the temp folder. The responses are inserted in
+// transactions of 50,000 and the counters, added up in memory, written as
+// buckets at the end: the same rows ingestion leaves, a million in about a
+// minute.
+func benchSurveyDB(b *testing.B, n int) (*DB, string, *benchForm) {
 	b.Helper()
 	const surveyID = "01bench0000000000000000000"
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("camaug-bench-surveys-%d-schema%d.db", n, schemaVersion(b)))
+	f := newBenchForm(b)
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("camaug-bench-surveys-sipas-%d-schema%d.db", n, schemaVersion(b)))
 	ctx := context.Background()
 	if _, err := os.Stat(path); err == nil {
 		db, err := Open(ctx, path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		return db, surveyID
+		return db, surveyID, f
 	}
 	tmp := path + ".building"
 	os.Remove(tmp)
@@ -293,32 +347,38 @@ func benchSurveyDB(b *testing.B, n int) (*DB, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	q := benchQuestionnaire()
 	now := time.Now().UTC()
 	sv := &survey.Survey{ID: surveyID, Kind: survey.KindSIPAS, Template: "sipas", Title: i18n.T("Khảo sát thử tải", "Load test survey"),
-		Status: survey.StatusPublished, Questionnaire: *q, Version: 1, PublishedVersion: 1, CreatedAt: now, UpdatedAt: now}
+		Status: survey.StatusPublished, Questionnaire: f.q, Version: 1, PublishedVersion: 1, CreatedAt: now, UpdatedAt: now,
+		Period: survey.Period{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}}
 	st := db.Surveys()
 	if err := st.CreateSurvey(ctx, sv); err != nil {
 		b.Fatal(err)
 	}
-	if err := st.PutVersion(ctx, survey.Version{SurveyID: surveyID, Number: 1, Questionnaire: *q, PublishedAt: now}); err != nil {
+	if err := st.PutVersion(ctx, survey.Version{SurveyID: surveyID, Number: 1, Questionnaire: f.q, PublishedAt: now}); err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
+	counts := buckets{}
 	for done := 0; done < n; {
-		batch := min(10_000, n-done)
+		batch := min(50_000, n-done)
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			stmts, err := prepareSubmit(ctx, tx)
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO survey_responses (id, survey_id, version, agency_code, area_code, channel, answers, submitted_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 			if err != nil {
 				return err
 			}
+			defer stmt.Close()
 			for i := 0; i < batch; i++ {
-				r, counts := benchResponse(rng, q, surveyID)
-				answers, _ := json.Marshal(r.Answers)
-				sub := &submission{ctx: ctx, r: r, answers: string(answers), claim: survey.Claim{Participant: fmt.Sprintf("p%d", done+i)}, counts: counts}
-				if err := stmts.submit(ctx, sub); err != nil {
+				r, cs := f.response(rng, surveyID, time.Time{})
+				answers, err := json.Marshal(r.Answers)
+				if err != nil {
 					return err
 				}
+				if _, err := stmt.ExecContext(ctx, r.ID, r.SurveyID, r.Version, r.AgencyCode, r.AreaCode, string(r.Channel), answers, ts(r.SubmittedAt)); err != nil {
+					return err
+				}
+				counts.add(cs...)
 			}
 			return nil
 		})
@@ -326,6 +386,17 @@ func benchSurveyDB(b *testing.B, n int) (*DB, string) {
 			b.Fatal(err)
 		}
 		done += batch
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range counts.keys() {
+			if _, err := tx.ExecContext(ctx, writeBucketSQL, k.surveyID, k.period, k.agency, k.area, k.version, counts[k].pack()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	db.Close()
 	if err := os.Rename(tmp, path); err != nil {
@@ -337,66 +408,129 @@ func benchSurveyDB(b *testing.B, n int) (*DB, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return db, surveyID
+	return db, surveyID, f
 }
 
-// BenchmarkSurveyCounts measures reading one survey's counters (what every
-// indicator query starts from) at n stored responses: a year, a quarter,
-// and a year for one agency.
+func benchResponses() int {
+	if v, err := strconv.Atoi(os.Getenv("CAMAUG_BENCH_RESPONSES")); err == nil && v > 0 {
+		return v
+	}
+	return 10_000
+}
+
+// timed runs op b.N times and reports its median and 99th percentile.
+func timed(b *testing.B, op func() error) {
+	b.Helper()
+	lat := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		err := op()
+		lat[i] = time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "median_ms")
+	b.ReportMetric(float64(lat[b.N*99/100].Microseconds())/1000, "p99_ms")
+}
+
+// BenchmarkSurveyCounts measures reading one survey's counters at n stored
+// responses: every counter apart over a year, a quarter, and a year of one
+// agency, and a year summed as the indicators ask (by agency, and into
+// one).
 //
 //	CAMAUG_BENCH_RESPONSES=1000000 go test ./internal/store/sqlite -run '^$' -bench SurveyCounts -benchtime 200x
 func BenchmarkSurveyCounts(b *testing.B) {
-	n := 10_000
-	if v, err := strconv.Atoi(os.Getenv("CAMAUG_BENCH_RESPONSES")); err == nil && v > 0 {
-		n = v
-	}
-	db, surveyID := benchSurveyDB(b, n)
+	n := benchResponses()
+	db, surveyID, _ := benchSurveyDB(b, n)
 	defer db.Close()
 	st := db.Surveys()
 	ctx := context.Background()
+	year := survey.CountQuery{SurveyID: surveyID, FromPeriod: "2026-01", ToPeriod: "2026-12"}
+	with := func(f func(*survey.CountQuery)) survey.CountQuery {
+		q := year
+		f(&q)
+		return q
+	}
 	for _, c := range []struct {
 		name string
 		q    survey.CountQuery
 	}{
-		{"year", survey.CountQuery{SurveyID: surveyID, FromPeriod: "2026-01", ToPeriod: "2026-12"}},
-		{"quarter", survey.CountQuery{SurveyID: surveyID, FromPeriod: "2026-10", ToPeriod: "2026-12"}},
-		{"agency-year", survey.CountQuery{SurveyID: surveyID, FromPeriod: "2026-01", ToPeriod: "2026-12", AgencyCode: "so-y-te"}},
+		{"year", year},
+		{"quarter", with(func(q *survey.CountQuery) { q.FromPeriod = "2026-10" })},
+		{"agency-year", with(func(q *survey.CountQuery) { q.AgencyCode = "so-y-te" })},
+		{"year-by-agency", with(func(q *survey.CountQuery) { q.Collapse, q.KeepAgency = true, true })},
+		{"year-collapsed", with(func(q *survey.CountQuery) { q.Collapse = true })},
 	} {
 		b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			rows := 0
+			var counts []survey.Count
+			timed(b, func() (err error) {
+				counts, err = st.Counts(ctx, c.q)
+				return err
+			})
 			var responses int64
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				counts, err := st.Counts(ctx, c.q)
-				lat[i] = time.Since(t0)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows = len(counts)
-				responses = 0
-				for _, k := range counts {
-					if k.Question == survey.CountResponses {
-						responses += k.N
-					}
+			for _, k := range counts {
+				if k.Question == survey.CountResponses {
+					responses += k.N
 				}
 			}
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-			b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "median_ms")
-			b.ReportMetric(float64(lat[b.N*99/100].Microseconds())/1000, "p99_ms")
-			b.ReportMetric(float64(rows), "counters")
+			b.ReportMetric(float64(len(counts)), "counters")
 			b.ReportMetric(float64(responses), "responses")
 		})
 	}
 }
 
-// BenchmarkSubmitResponse measures ingestion with synchronous=FULL: one
-// submitter waiting for each commit, and many at once, which the group
-// commit batches.
+// BenchmarkSurveyIndicators measures what an analyst's request for a
+// year's SIPAS indexes costs apart from HTTP: reading the counters summed
+// as far as the grouping allows, and computing the indexes with their
+// intervals, by agency and overall. The budget is 10 ms at a million
+// responses, and flat in n.
+//
+//	CAMAUG_BENCH_RESPONSES=1000000 go test ./internal/store/sqlite -run '^$' -bench SurveyIndicators -benchtime 200x
+func BenchmarkSurveyIndicators(b *testing.B) {
+	n := benchResponses()
+	db, surveyID, f := benchSurveyDB(b, n)
+	defer db.Close()
+	st := db.Surveys()
+	ctx := context.Background()
+	for _, groupBy := range []string{survey.GroupByAgency, survey.GroupByNone} {
+		name := "by-" + groupBy
+		if groupBy == survey.GroupByNone {
+			name = "overall"
+		}
+		b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
+			q := survey.CountQuery{SurveyID: surveyID, FromPeriod: "2026-01", ToPeriod: "2026-12", Collapse: true,
+				KeepAgency: groupBy == survey.GroupByAgency}
+			var overall survey.Breakdown
+			var groups []survey.Group
+			timed(b, func() error {
+				counts, err := st.Counts(ctx, q)
+				if err != nil {
+					return err
+				}
+				overall, groups = survey.SIPAS(&f.q, counts, nil, survey.IndicatorOptions{GroupBy: groupBy})
+				return nil
+			})
+			if overall.Respondents != int64(n) || overall.Overall.Value == nil {
+				b.Fatalf("got %d respondents and index %v, want %d and an index", overall.Respondents, overall.Overall.Value, n)
+			}
+			b.ReportMetric(float64(len(groups)), "groups")
+		})
+	}
+}
+
+// BenchmarkSubmitResponse measures ingestion of SIPAS responses with
+// synchronous=FULL: one submitter waiting for each commit, and many at
+// once, which the group commit batches. Responses are submitted in one
+// month, as live ones are: a batch touches at most the 20 buckets of the
+// agencies and areas.
 //
 //	go test ./internal/store/sqlite -run '^$' -bench SubmitResponse -benchtime 20000x
 func BenchmarkSubmitResponse(b *testing.B) {
-	q := benchQuestionnaire()
+	f := newBenchForm(b)
 	surveyID := ids.New()
 	type tmpl struct {
 		r      survey.Response
@@ -404,8 +538,9 @@ func BenchmarkSubmitResponse(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	pool := make([]tmpl, 1000)
+	at := time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)
 	for i := range pool {
-		pool[i].r, pool[i].counts = benchResponse(rng, q, surveyID)
+		pool[i].r, pool[i].counts = f.response(rng, surveyID, at)
 	}
 	var seq atomic.Int64
 	next := func() (survey.Response, survey.Claim, []survey.Count) {

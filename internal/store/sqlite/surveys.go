@@ -1,10 +1,16 @@
 package sqlite
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"camaug/internal/apperr"
@@ -25,6 +31,14 @@ import (
 // holding its submission has committed. The writer runs while there is
 // work and exits when the queue is empty: nothing is left running once the
 // database is closed.
+//
+// Counters are kept in buckets, one row per survey, month, agency, area
+// and version (see bucket.pack): an indicator over a year reads a few
+// hundred rows whatever the number of responses. The writer adds up the
+// counts of a batch's stored submissions per bucket in memory and, after
+// their savepoints, rewrites each bucket it touched once, in the same
+// transaction: if that fails the whole batch fails, and nothing of it is
+// stored.
 //
 // The queue belongs to the store value: the program makes one with
 // DB.Surveys and shares it, or submissions batch less (they stay correct,
@@ -301,8 +315,10 @@ func (s *SurveyStore) drain() {
 	}
 }
 
-// commit writes a batch in one transaction, each submission in its own
-// savepoint, and tells every caller its outcome once the commit is done.
+// commit writes a batch in one transaction, each submission's claim and
+// response in its own savepoint and then the counts of those stored, a
+// bucket at a time, and tells every caller its outcome once the commit is
+// done.
 func (s *SurveyStore) commit(batch []*submission) {
 	// The transaction serves many callers: none of their contexts may
 	// cancel it.
@@ -313,6 +329,7 @@ func (s *SurveyStore) commit(batch []*submission) {
 		if err != nil {
 			return err
 		}
+		added := buckets{}
 		for i, sub := range batch {
 			if err := sub.ctx.Err(); err != nil {
 				errs[i] = err
@@ -331,8 +348,11 @@ func (s *SurveyStore) commit(batch []*submission) {
 			if _, err := tx.ExecContext(ctx, `RELEASE submission`); err != nil {
 				return err
 			}
+			if errs[i] == nil {
+				added.add(sub.counts...)
+			}
 		}
-		return nil
+		return st.addToBuckets(ctx, added)
 	})
 	for i, sub := range batch {
 		e := errs[i]
@@ -343,9 +363,17 @@ func (s *SurveyStore) commit(batch []*submission) {
 	}
 }
 
+// The statements that read and write one bucket of counters.
+const (
+	readBucketSQL = `SELECT counts FROM survey_buckets
+		WHERE survey_id = ? AND period = ? AND agency_code = ? AND area_code = ? AND version = ?`
+	writeBucketSQL = `INSERT INTO survey_buckets (survey_id, period, agency_code, area_code, version, counts)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET counts = excluded.counts`
+)
+
 // submitStmts are the statements of a submission, prepared once per batch.
 type submitStmts struct {
-	spendToken, tokenExists, addParticipant, addResponse, addCount *sql.Stmt
+	spendToken, tokenExists, addParticipant, addResponse, readBucket, writeBucket *sql.Stmt
 }
 
 func prepareSubmit(ctx context.Context, tx *sql.Tx) (*submitStmts, error) {
@@ -359,8 +387,8 @@ func prepareSubmit(ctx context.Context, tx *sql.Tx) (*submitStmts, error) {
 		{&st.addParticipant, `INSERT INTO survey_participants (survey_id, participant) VALUES (?, ?)`},
 		{&st.addResponse, `INSERT INTO survey_responses (id, survey_id, version, agency_code, area_code, channel, answers, submitted_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&st.addCount, `INSERT INTO survey_counts (survey_id, period, agency_code, area_code, version, question, answer, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`},
+		{&st.readBucket, readBucketSQL},
+		{&st.writeBucket, writeBucketSQL},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.q) // closed by the commit or rollback
 		if err != nil {
@@ -371,7 +399,8 @@ func prepareSubmit(ctx context.Context, tx *sql.Tx) (*submitStmts, error) {
 	return &st, nil
 }
 
-// submit spends the claim, stores the response and adds its counts.
+// submit spends the claim and stores the response; its counts are added
+// with the batch's.
 func (st *submitStmts) submit(ctx context.Context, sub *submission) error {
 	r := sub.r
 	if h := sub.claim.TokenHash; h != "" {
@@ -406,20 +435,204 @@ func (st *submitStmts) submit(ctx context.Context, sub *submission) error {
 	if err != nil {
 		return apperr.Internal(err)
 	}
-	for _, c := range sub.counts {
-		if _, err := st.addCount.ExecContext(ctx, c.SurveyID, c.Period, c.AgencyCode, c.AreaCode, c.Version, c.Question, c.Answer, c.N); err != nil {
-			return apperr.Internal(err)
+	return nil
+}
+
+// addToBuckets adds counters to their stored buckets: each bucket is read,
+// added to and written back once.
+func (st *submitStmts) addToBuckets(ctx context.Context, added buckets) error {
+	for _, k := range added.keys() {
+		var packed []byte
+		err := st.readBucket.QueryRowContext(ctx, k.surveyID, k.period, k.agency, k.area, k.version).Scan(&packed)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		b := added[k]
+		if err := b.unpack(packed); err != nil {
+			return fmt.Errorf("survey bucket %v: %w", k, err)
+		}
+		if _, err := st.writeBucket.ExecContext(ctx, k.surveyID, k.period, k.agency, k.area, k.version, b.pack()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// Counts reads one range of the counters' primary key: the survey's months
-// from q.FromPeriod to q.ToPeriod. Reading a row costs per column, so the
-// survey ID is not read back.
+// bucketKey names a bucket of counters: those of one survey version for
+// an agency and area in a month.
+type bucketKey struct {
+	surveyID, period, agency, area string
+	version                        int
+}
+
+func (k bucketKey) compare(o bucketKey) int {
+	return cmp.Or(strings.Compare(k.surveyID, o.surveyID), strings.Compare(k.period, o.period),
+		strings.Compare(k.agency, o.agency), strings.Compare(k.area, o.area), cmp.Compare(k.version, o.version))
+}
+
+// counter is a question and answer within a bucket.
+type counter struct{ question, answer string }
+
+// bucket is the counters of a bucket being added up.
+type bucket map[counter]int64
+
+// buckets are counters being added up, by bucket.
+type buckets map[bucketKey]bucket
+
+// add adds counts to the buckets of their own keys.
+func (bs buckets) add(counts ...survey.Count) {
+	for _, c := range counts {
+		k := bucketKey{surveyID: c.SurveyID, period: c.Period, agency: c.AgencyCode, area: c.AreaCode, version: c.Version}
+		b := bs[k]
+		if b == nil {
+			b = bucket{}
+			bs[k] = b
+		}
+		b[counter{c.Question, c.Answer}] += c.N
+	}
+}
+
+// keys returns the buckets' keys in the table's order.
+func (bs buckets) keys() []bucketKey {
+	keys := make([]bucketKey, 0, len(bs))
+	for k := range bs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, bucketKey.compare)
+	return keys
+}
+
+// pack encodes b as a bucket's counts column: one line
+// "question\tanswer\tn\n" per counter, sorted by question then answer
+// (bytewise), with a backslash, tab or newline in a question or answer
+// written \\, \t or \n, and counters at 0 left out. It is plain text
+// that Go splits without a parser (and migration 0015 builds with
+// group_concat); codes and answers are short, so it stays a few KB.
+func (b bucket) pack() string {
+	keys := make([]counter, 0, len(b))
+	for k, n := range b {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y counter) int {
+		return cmp.Or(strings.Compare(x.question, y.question), strings.Compare(x.answer, y.answer))
+	})
+	buf := make([]byte, 0, 24*len(keys))
+	for _, k := range keys {
+		buf = appendEscaped(buf, k.question)
+		buf = append(buf, '\t')
+		buf = appendEscaped(buf, k.answer)
+		buf = append(buf, '\t')
+		buf = strconv.AppendInt(buf, b[k], 10)
+		buf = append(buf, '\n')
+	}
+	return string(buf)
+}
+
+// unpack adds the packed counters to b.
+func (b bucket) unpack(packed []byte) error {
+	return eachCounter(packed, func(qa []byte, tab int, n int64) {
+		b[counter{unescape(qa[:tab]), unescape(qa[tab+1:])}] += n
+	})
+}
+
+func appendEscaped(buf []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\\\t\n") {
+		return append(buf, s...)
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+func unescape(b []byte) string {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\\' && i+1 < len(b) {
+			i++
+			switch b[i] {
+			case 't':
+				c = '\t'
+			case 'n':
+				c = '\n'
+			default:
+				c = b[i]
+			}
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+var errPacked = errors.New("malformed packed counters")
+
+// eachCounter calls fn with each line of packed counters: qa is the
+// line's "question\tanswer" still escaped, tab the index of its tab, n
+// the count.
+func eachCounter(packed []byte, fn func(qa []byte, tab int, n int64)) error {
+	for len(packed) > 0 {
+		end := bytes.IndexByte(packed, '\n')
+		if end < 0 {
+			return errPacked
+		}
+		line := packed[:end]
+		packed = packed[end+1:]
+		tab := bytes.IndexByte(line, '\t')
+		last := bytes.LastIndexByte(line, '\t')
+		if tab < 0 || last == tab {
+			return errPacked
+		}
+		n, ok := parseCount(line[last+1:])
+		if !ok {
+			return errPacked
+		}
+		fn(line[:last], tab, n)
+	}
+	return nil
+}
+
+// parseCount reads a decimal count, maybe negative, without allocating.
+func parseCount(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// Counts reads one range of the buckets' primary key, the survey's months
+// from q.FromPeriod to q.ToPeriod, and unpacks the buckets, summing them
+// as it goes when q.Collapse asks for it.
 func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey.Count, error) {
-	query := `SELECT period, agency_code, area_code, version, question, answer, n FROM survey_counts
-		WHERE survey_id = ? AND period >= ?`
+	query := `SELECT period, agency_code, area_code, version, counts FROM survey_buckets WHERE survey_id = ? AND period >= ?`
 	args := []any{q.SurveyID, q.FromPeriod}
 	if q.ToPeriod != "" {
 		query += ` AND period <= ?`
@@ -433,20 +646,103 @@ func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey
 		query += ` AND area_code = ?`
 		args = append(args, q.AreaCode)
 	}
-	rows, err := s.db.read.QueryContext(ctx, query+` AND n > 0`, args...)
+	rows, err := s.db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
 	defer rows.Close()
-	out := []survey.Count{}
+	cr := newCountReader(q)
+	var period, agency, area string
+	var version int
+	var packed sql.RawBytes
 	for rows.Next() {
-		c := survey.Count{SurveyID: q.SurveyID}
-		if err := rows.Scan(&c.Period, &c.AgencyCode, &c.AreaCode, &c.Version, &c.Question, &c.Answer, &c.N); err != nil {
+		if err := rows.Scan(&period, &agency, &area, &version, &packed); err != nil {
 			return nil, apperr.Internal(err)
 		}
-		out = append(out, c)
+		if err := cr.add(period, agency, area, version, packed); err != nil {
+			return nil, apperr.Internal(fmt.Errorf("survey bucket %s/%s/%s/%s/%d: %w", q.SurveyID, period, agency, area, version, err))
+		}
 	}
-	return out, apperr.InternalOrNil(rows.Err())
+	return cr.out, apperr.InternalOrNil(rows.Err())
+}
+
+// countReader turns buckets into counters (N > 0 only). Each distinct
+// line of the buckets gets a small id the first time it is met, with its
+// question and answer unescaped once; collapsing then adds a line's count
+// to its kept key's counter through that id, and no string is made per
+// line.
+type countReader struct {
+	q   survey.CountQuery
+	out []survey.Count
+	// Counter ids: by escaped "question\tanswer", and each id's question
+	// and answer.
+	ids       map[string]int32
+	questions []string
+	answers   []string
+	// groups are, when collapsing, the slots of each kept (agency, area,
+	// period): a counter id's slot holds 1 + its counter's index in out, or
+	// 0 while there is none.
+	groups map[[3]string][]int32
+}
+
+func newCountReader(q survey.CountQuery) *countReader {
+	return &countReader{q: q, out: []survey.Count{}, ids: map[string]int32{}, groups: map[[3]string][]int32{}}
+}
+
+// id returns the counter id of qa, a line's escaped question and answer
+// split at tab.
+func (cr *countReader) id(qa []byte, tab int) int32 {
+	if id, ok := cr.ids[string(qa)]; ok {
+		return id
+	}
+	id := int32(len(cr.questions))
+	cr.ids[string(qa)] = id
+	cr.questions = append(cr.questions, unescape(qa[:tab]))
+	cr.answers = append(cr.answers, unescape(qa[tab+1:]))
+	return id
+}
+
+func (cr *countReader) add(period, agency, area string, version int, packed []byte) error {
+	if !cr.q.Collapse {
+		base := survey.Count{SurveyID: cr.q.SurveyID, Version: version, AgencyCode: agency, AreaCode: area, Period: period}
+		return eachCounter(packed, func(qa []byte, tab int, n int64) {
+			id := cr.id(qa, tab)
+			if n > 0 {
+				c := base
+				c.Question, c.Answer, c.N = cr.questions[id], cr.answers[id], n
+				cr.out = append(cr.out, c)
+			}
+		})
+	}
+	if !cr.q.KeepAgency {
+		agency = ""
+	}
+	if !cr.q.KeepArea {
+		area = ""
+	}
+	if !cr.q.KeepPeriod {
+		period = ""
+	}
+	dims := [3]string{agency, area, period}
+	slots := cr.groups[dims]
+	err := eachCounter(packed, func(qa []byte, tab int, n int64) {
+		id := cr.id(qa, tab)
+		if n <= 0 {
+			return
+		}
+		if int(id) >= len(slots) {
+			slots = append(slots, make([]int32, int(id)+1-len(slots))...)
+		}
+		if i := slots[id]; i > 0 {
+			cr.out[i-1].N += n
+			return
+		}
+		cr.out = append(cr.out, survey.Count{SurveyID: cr.q.SurveyID, AgencyCode: agency, AreaCode: area, Period: period,
+			Question: cr.questions[id], Answer: cr.answers[id], N: n})
+		slots[id] = int32(len(cr.out))
+	})
+	cr.groups[dims] = slots
+	return err
 }
 
 // Responses returns a page of a survey's responses in ID order.
@@ -473,21 +769,29 @@ func (s *SurveyStore) Responses(ctx context.Context, surveyID, after string, lim
 	return out, apperr.InternalOrNil(rows.Err())
 }
 
-// ReplaceCounts swaps the survey's counters in one transaction, so readers
+// ReplaceCounts swaps the survey's buckets in one transaction, so readers
 // see the old set or the new one. Every count is stored under surveyID;
 // counts with the same key are added up.
 func (s *SurveyStore) ReplaceCounts(ctx context.Context, surveyID string, counts []survey.Count) error {
+	bs := buckets{}
+	for _, c := range counts {
+		c.SurveyID = surveyID
+		bs.add(c)
+	}
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM survey_counts WHERE survey_id = ?`, surveyID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM survey_buckets WHERE survey_id = ?`, surveyID); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO survey_counts (survey_id, period, agency_code, area_code, version, question, answer, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`)
+		stmt, err := tx.PrepareContext(ctx, writeBucketSQL)
 		if err != nil {
 			return err
 		}
-		for _, c := range counts {
-			if _, err := stmt.ExecContext(ctx, surveyID, c.Period, c.AgencyCode, c.AreaCode, c.Version, c.Question, c.Answer, c.N); err != nil {
+		for _, k := range bs.keys() {
+			packed := bs[k].pack()
+			if packed == "" {
+				continue
+			}
+			if _, err := stmt.ExecContext(ctx, k.surveyID, k.period, k.agency, k.area, k.version, packed); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,10 @@ func runSurveys(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("SubmitWithParticipant", func(t *testing.T) { testSubmitWithParticipant(t, newStores(t).Surveys) })
 	t.Run("FailedSubmitStoresNothing", func(t *testing.T) { testFailedSubmit(t, newStores(t).Surveys) })
 	t.Run("Counts", func(t *testing.T) { testCounts(t, newStores(t).Surveys) })
+	t.Run("CountsCollapse", func(t *testing.T) { testCountsCollapse(t, newStores(t).Surveys) })
+	t.Run("CountsOddCodes", func(t *testing.T) { testCountsOddCodes(t, newStores(t).Surveys) })
 	t.Run("ConcurrentSubmits", func(t *testing.T) { testConcurrentSubmits(t, newStores(t).Surveys) })
+	t.Run("ConcurrentSubmitsCollapse", func(t *testing.T) { testConcurrentSubmitsCollapse(t, newStores(t).Surveys) })
 	t.Run("ConcurrentSameToken", func(t *testing.T) { testConcurrentSameToken(t, newStores(t).Surveys) })
 	t.Run("Responses", func(t *testing.T) { testResponses(t, newStores(t).Surveys) })
 	t.Run("ReplaceCounts", func(t *testing.T) { testReplaceCounts(t, newStores(t).Surveys) })
@@ -450,6 +453,144 @@ func testCounts(t *testing.T, s survey.Store) {
 	}
 }
 
+// collapsedKey is the key a collapsed counter has: its version and the
+// dimensions q does not keep are left empty.
+func collapsedKey(c survey.Count, q survey.CountQuery) string {
+	if !q.KeepAgency {
+		c.AgencyCode = ""
+	}
+	if !q.KeepArea {
+		c.AreaCode = ""
+	}
+	if !q.KeepPeriod {
+		c.Period = ""
+	}
+	return fmt.Sprintf("%s|%s|%s|%s=%s", c.Period, c.AgencyCode, c.AreaCode, c.Question, c.Answer)
+}
+
+// sameCollapsed checks that got, the result of Counts(q) with Collapse,
+// holds one counter per kept key, with Version 0 and the dimensions not
+// kept empty, summing to want (uncollapsed counts).
+func sameCollapsed(t *testing.T, q survey.CountQuery, got, want []survey.Count) {
+	t.Helper()
+	g := map[string]int64{}
+	for _, c := range got {
+		k := collapsedKey(c, q)
+		switch {
+		case c.Version != 0:
+			t.Fatalf("Counts(%+v): got %+v, want Version 0", q, c)
+		case !q.KeepAgency && c.AgencyCode != "", !q.KeepArea && c.AreaCode != "", !q.KeepPeriod && c.Period != "":
+			t.Fatalf("Counts(%+v): got %+v, want the dimensions not kept empty", q, c)
+		case c.N <= 0:
+			t.Fatalf("Counts(%+v): got %+v, want N > 0", q, c)
+		}
+		if _, dup := g[k]; dup {
+			t.Fatalf("Counts(%+v): got two counters for %s, want one", q, k)
+		}
+		g[k] = c.N
+	}
+	w := map[string]int64{}
+	for _, c := range want {
+		w[collapsedKey(c, q)] += c.N
+	}
+	sameJSON(t, g, w)
+}
+
+func testCountsCollapse(t *testing.T, s survey.Store) {
+	surveyID, otherID := ids.New(), ids.New()
+	var all []survey.Response
+	i := 0
+	for _, month := range []time.Month{1, 2, 3} {
+		for _, agency := range []string{"so-tu-phap", "so-y-te"} {
+			for _, area := range []string{"phuong-an-xuyen", "xa-nam-can"} {
+				for _, q1 := range []string{"5", "4", "2", survey.NA} {
+					i++
+					r := newResponse(surveyID, agency, area, q1, surveyTime(month, 1+i%27))
+					r.Version = 1 + i%2 // counters of two versions of one question add up
+					submit(t, s, r, survey.Claim{Participant: fmt.Sprintf("p-%d", i)})
+					all = append(all, r)
+				}
+			}
+		}
+	}
+	submit(t, s, newResponse(otherID, "so-tu-phap", "phuong-an-xuyen", "5", surveyTime(2, 1)), survey.Claim{Participant: "p-1"})
+
+	month := func(r survey.Response) string { return r.SubmittedAt.Format("2006-01") }
+	for _, c := range []struct {
+		q    survey.CountQuery
+		keep func(survey.Response) bool
+	}{
+		{survey.CountQuery{}, func(survey.Response) bool { return true }},
+		{survey.CountQuery{KeepAgency: true}, func(survey.Response) bool { return true }},
+		{survey.CountQuery{KeepArea: true, KeepPeriod: true}, func(survey.Response) bool { return true }},
+		{survey.CountQuery{KeepAgency: true, KeepArea: true, KeepPeriod: true}, func(survey.Response) bool { return true }},
+		{survey.CountQuery{KeepAgency: true, FromPeriod: "2026-02", ToPeriod: "2026-03"}, func(r survey.Response) bool {
+			return month(r) >= "2026-02" && month(r) <= "2026-03"
+		}},
+		{survey.CountQuery{AgencyCode: "so-y-te"}, func(r survey.Response) bool { return r.AgencyCode == "so-y-te" }},
+		{survey.CountQuery{KeepPeriod: true, AreaCode: "xa-nam-can", FromPeriod: "2026-03"}, func(r survey.Response) bool {
+			return r.AreaCode == "xa-nam-can" && month(r) >= "2026-03"
+		}},
+		{survey.CountQuery{KeepArea: true, AgencyCode: "so-tu-phap", AreaCode: "phuong-an-xuyen", ToPeriod: "2026-01"}, func(r survey.Response) bool {
+			return r.AgencyCode == "so-tu-phap" && r.AreaCode == "phuong-an-xuyen" && month(r) <= "2026-01"
+		}},
+		{survey.CountQuery{KeepAgency: true, FromPeriod: "2027-01"}, func(survey.Response) bool { return false }},
+	} {
+		c.q.SurveyID, c.q.Collapse = surveyID, true
+		var want []survey.Count
+		for _, r := range all {
+			if c.keep(r) {
+				want = append(want, countsOf(r)...)
+			}
+		}
+		sameCollapsed(t, c.q, mustCounts(t, s, c.q), want)
+	}
+
+	// Everything in one: 48 responses, 12 per q1 answer, over both versions.
+	got := mustCounts(t, s, survey.CountQuery{SurveyID: surveyID, Collapse: true})
+	n := map[string]int64{}
+	for _, c := range got {
+		n[c.Question+"="+c.Answer] = c.N
+	}
+	if n["_responses="] != 48 || n["q1=5"] != 12 || n["q1=na"] != 12 || n["_element:tiep-can=answered"] != 48 || len(got) != 7 {
+		t.Fatalf("collapsed to one: got %v, want 48 responses, 12 per q1 answer and 7 counters", n)
+	}
+	// Without Collapse the Keep fields change nothing.
+	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: surveyID, KeepAgency: true}), mustCounts(t, s, survey.CountQuery{SurveyID: surveyID}))
+}
+
+// testCountsOddCodes stores counters whose questions and answers hold the
+// characters a store might use to pack or name them.
+func testCountsOddCodes(t *testing.T, s survey.Store) {
+	ctx := context.Background()
+	surveyID := ids.New()
+	odd := []string{"a.b", "$x", "x|y", "50%", "%2E", "tab\there", "line\nbreak", `back\slash`, `\t`, "nul\x00", "Đánh giá", ""}
+	base := survey.Count{SurveyID: surveyID, Version: 1, AgencyCode: "so-y-te", AreaCode: "xa-nam-can", Period: "2026-05", N: 1}
+	var counts []survey.Count
+	for i, q := range odd {
+		c := base
+		c.Question, c.Answer = "q"+q, odd[(i+3)%len(odd)]
+		counts = append(counts, c)
+	}
+	r := newResponse(surveyID, "so-y-te", "xa-nam-can", "5", surveyTime(5, 10))
+	if err := s.SubmitResponse(ctx, r, survey.Claim{Participant: "p-1"}, counts); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SubmitResponse(ctx, newResponse(surveyID, "so-y-te", "xa-nam-can", "5", surveyTime(5, 11)),
+		survey.Claim{Participant: "p-2"}, counts[:3]); err != nil {
+		t.Fatal(err)
+	}
+	want := append(counts[:3:3], counts...)
+	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: surveyID}), want)
+	q := survey.CountQuery{SurveyID: surveyID, Collapse: true}
+	sameCollapsed(t, q, mustCounts(t, s, q), want)
+
+	if err := s.ReplaceCounts(ctx, surveyID, counts); err != nil {
+		t.Fatal(err)
+	}
+	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: surveyID}), counts)
+}
+
 func testConcurrentSubmits(t *testing.T, s survey.Store) {
 	ctx := context.Background()
 	surveyID := ids.New()
@@ -481,8 +622,53 @@ func testConcurrentSubmits(t *testing.T, s survey.Store) {
 	if k := tally(got)["2026-06|so-tu-phap|phuong-an-xuyen|v1|_responses="]; k != n {
 		t.Fatalf("_responses: got %d, want %d", k, n)
 	}
+	q := survey.CountQuery{SurveyID: surveyID, Collapse: true, KeepAgency: true}
+	sameCollapsed(t, q, mustCounts(t, s, q), want)
 	if got := len(allResponses(t, s, surveyID)); got != n {
 		t.Fatalf("responses: got %d, want %d", got, n)
+	}
+}
+
+// testConcurrentSubmitsCollapse submits at once to many counters of two
+// versions, agencies and months, and reads them back summed.
+func testConcurrentSubmitsCollapse(t *testing.T, s survey.Store) {
+	ctx := context.Background()
+	surveyID := ids.New()
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	var want []survey.Count
+	for i := 0; i < n; i++ {
+		r := newResponse(surveyID, []string{"so-tu-phap", "so-y-te"}[i%2], "phuong-an-xuyen", []string{"4", "5", "1"}[i%3],
+			surveyTime(time.Month(6+i%3), 1))
+		r.Version = 1 + i/16
+		want = append(want, countsOf(r)...)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- s.SubmitResponse(ctx, r, survey.Claim{Participant: fmt.Sprintf("p-%d", i)}, countsOf(r))
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: surveyID}), want)
+	for _, q := range []survey.CountQuery{
+		{SurveyID: surveyID, Collapse: true},
+		{SurveyID: surveyID, Collapse: true, KeepAgency: true},
+		{SurveyID: surveyID, Collapse: true, KeepPeriod: true, FromPeriod: "2026-07"},
+	} {
+		var w []survey.Count
+		for _, c := range want {
+			if c.Period >= q.FromPeriod {
+				w = append(w, c)
+			}
+		}
+		sameCollapsed(t, q, mustCounts(t, s, q), w)
 	}
 }
 
@@ -581,6 +767,8 @@ func testReplaceCounts(t *testing.T, s survey.Store) {
 		t.Fatal(err)
 	}
 	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: surveyID}), next[:3])
+	collapsed := survey.CountQuery{SurveyID: surveyID, Collapse: true}
+	sameCollapsed(t, collapsed, mustCounts(t, s, collapsed), next[:3])
 	sameTally(t, mustCounts(t, s, survey.CountQuery{SurveyID: otherID}), countsOf(kept))
 
 	// Counting goes on from the replaced set.
