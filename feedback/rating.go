@@ -33,9 +33,10 @@ type RatingStore interface {
 	GetRating(ctx context.Context, reportID string) (Rating, error)
 	// PutRating stores or replaces the report's rating.
 	PutRating(ctx context.Context, r Rating) error
-	// RatingCounts tallies the ratings created in [from, to) by agency,
-	// area, month (province zone) and score.
-	RatingCounts(ctx context.Context, from, to time.Time) ([]RatingCount, error)
+	// RatingCounts returns the tally of the ratings created in the months
+	// fromPeriod..toPeriod (inclusive, "2006-01", province zone) by agency,
+	// area, month and score. Stores keep the tally as ratings are written.
+	RatingCounts(ctx context.Context, fromPeriod, toPeriod string) ([]RatingCount, error)
 }
 
 // RatingCount is how many ratings of one score the reports of an area got

@@ -23,7 +23,7 @@ import (
 
 // RatingSource tallies the reporters' ratings of answered field reports.
 type RatingSource interface {
-	RatingCounts(ctx context.Context, from, to time.Time) ([]feedback.RatingCount, error)
+	RatingCounts(ctx context.Context, fromPeriod, toPeriod string) ([]feedback.RatingCount, error)
 }
 
 // Service runs surveys: the admin side (create, edit, publish, close,

@@ -2,7 +2,6 @@ package survey
 
 import (
 	"context"
-	"time"
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
@@ -89,14 +88,6 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 	return &selection{survey: sv, q: q, from: from, to: to, opt: IndicatorOptions{GroupBy: in.GroupBy, Lang: in.Lang, Labels: labels}}, nil
 }
 
-// monthBounds returns the instants that start month from and end month to.
-func monthBounds(from, to string) (time.Time, time.Time) {
-	loc := provinceZone()
-	a, _ := time.ParseInLocation(periodLayout, from, loc)
-	b, _ := time.ParseInLocation(periodLayout, to, loc)
-	return a, b.AddDate(0, 1, 0)
-}
-
 // inputs reads the counters and, when the questionnaire takes them, the
 // report ratings of the agencies that have responses in the selection.
 func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) ([]Count, []feedback.RatingCount, error) {
@@ -117,8 +108,7 @@ func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) (
 			agencies[c.AgencyCode] = true
 		}
 	}
-	a, b := monthBounds(from, to)
-	all, err := s.ratings.RatingCounts(ctx, a, b)
+	all, err := s.ratings.RatingCounts(ctx, from, to)
 	if err != nil {
 		return nil, nil, err
 	}

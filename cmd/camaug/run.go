@@ -392,6 +392,11 @@ func reindex(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reindex: %s", describe(err))
 	}
+	if r, ok := st.Ratings().(interface{ RebuildTally(context.Context) error }); ok {
+		if err := r.RebuildTally(ctx); err != nil {
+			return fmt.Errorf("reindex: rating tally: %s", describe(err))
+		}
+	}
 	fmt.Fprintf(stdout, "rebuilt the counters of %d surveys from %d responses in %s\n", surveys, responses, time.Since(started).Round(time.Millisecond))
 	return nil
 }

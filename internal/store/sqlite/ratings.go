@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
@@ -40,26 +39,22 @@ func (s *RatingStore) PutRating(ctx context.Context, r feedback.Rating) error {
 	return apperr.InternalOrNil(err)
 }
 
-// RatingCounts tallies the ratings created in [from, to).
-func (s *RatingStore) RatingCounts(ctx context.Context, from, to time.Time) ([]feedback.RatingCount, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT agency_code, area_code, score, created_at FROM ratings
-		WHERE created_at >= ? AND created_at < ?`, ts(from), ts(to))
+// RatingCounts reads the tally of the ratings created in the months
+// from..to (inclusive, "2006-01"), kept by triggers as ratings are written.
+func (s *RatingStore) RatingCounts(ctx context.Context, fromPeriod, toPeriod string) ([]feedback.RatingCount, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT agency_code, area_code, period, score, n FROM rating_tally
+		WHERE period >= ? AND period <= ? AND n > 0 ORDER BY agency_code, area_code, period, score`, fromPeriod, toPeriod)
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
 	defer rows.Close()
-	var rs []feedback.Rating
+	out := []feedback.RatingCount{}
 	for rows.Next() {
-		var r feedback.Rating
-		var created string
-		if err := rows.Scan(&r.AgencyCode, &r.AreaCode, &r.Score, &created); err != nil {
+		var c feedback.RatingCount
+		if err := rows.Scan(&c.AgencyCode, &c.AreaCode, &c.Period, &c.Score, &c.N); err != nil {
 			return nil, apperr.Internal(err)
 		}
-		r.CreatedAt = parseTS(created)
-		rs = append(rs, r)
+		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, apperr.Internal(err)
-	}
-	return feedback.TallyRatings(rs, feedback.ProvinceLocation()), nil
+	return out, apperr.InternalOrNil(rows.Err())
 }

@@ -63,15 +63,28 @@ func testFacts(t *testing.T, s Stores) {
 		t.Fatalf("resolved report's fact: %+v", b)
 	}
 
-	counts, err := s.Ratings.RatingCounts(ctx, day.Add(-24*time.Hour), day.Add(24*time.Hour))
+	counts, err := s.Ratings.RatingCounts(ctx, "2026-03", "2026-04")
 	if err != nil || len(counts) != 1 {
 		t.Fatalf("rating counts: %+v, %v", counts, err)
 	}
 	if c := counts[0]; c != (feedback.RatingCount{AgencyCode: "b", AreaCode: "phuong-an-xuyen", Period: "2026-04", Score: 4, N: 1}) {
 		t.Fatalf("rating count: %+v, want agency b, 2026-04 (province time), score 4", c)
 	}
-	if counts, _ := s.Ratings.RatingCounts(ctx, day.Add(24*time.Hour), day.Add(48*time.Hour)); len(counts) != 0 {
+	if counts, _ := s.Ratings.RatingCounts(ctx, "2026-01", "2026-03"); len(counts) != 0 {
 		t.Fatalf("rating counts outside the span: %+v", counts)
+	}
+	// Changing the score moves the tally; a second rating adds to it.
+	if err := s.Ratings.PutRating(ctx, feedback.Rating{ReportID: done.ID, UserID: "u1", AgencyCode: "b", AreaCode: "phuong-an-xuyen", Score: 2,
+		CreatedAt: day.Add(8 * time.Hour), UpdatedAt: day.Add(9 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ratings.PutRating(ctx, feedback.Rating{ReportID: open.ID, UserID: "u1", AgencyCode: "b", AreaCode: "phuong-an-xuyen", Score: 2,
+		CreatedAt: day.Add(20 * time.Hour), UpdatedAt: day.Add(20 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	counts, _ = s.Ratings.RatingCounts(ctx, "2026-04", "2026-04")
+	if len(counts) != 1 || counts[0] != (feedback.RatingCount{AgencyCode: "b", AreaCode: "phuong-an-xuyen", Period: "2026-04", Score: 2, N: 2}) {
+		t.Fatalf("after an edit and a second rating: %+v, want two 2s in April", counts)
 	}
 	if r, _ := s.Ratings.GetRating(ctx, done.ID); r.AreaCode != "phuong-an-xuyen" {
 		t.Fatalf("rating area: %q", r.AreaCode)
