@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -25,9 +26,72 @@ type Fact struct {
 	Rating       int // 0 when not rated
 }
 
-// FactStore streams the facts of reports created in [from, to).
+// FactGroup sums the facts of the reports of one group (an agency,
+// category or area code; "" when not grouped) in one status.
+type FactGroup struct {
+	Key              string
+	Status           Status
+	N                int64
+	Dispatched       int64 // dispatched at all
+	DispatchedOnTime int64 // of which by the dispatch deadline
+	Responded        int64
+	RespondedOnTime  int64
+	Ratings          int64
+	RatingSum        int64
+	Rating4Plus      int64
+	// HandlingMinutes counts the resolved (or closed) reports by their
+	// time from submission to resolution, rounded to the minute.
+	HandlingMinutes map[int64]int64
+}
+
+// Add adds one report's fact to g.
+func (g *FactGroup) Add(f Fact) {
+	g.N++
+	if f.DispatchedAt != nil {
+		g.Dispatched++
+		if !f.DispatchedAt.After(f.DispatchDue) {
+			g.DispatchedOnTime++
+		}
+	}
+	if f.RespondedAt != nil {
+		g.Responded++
+		if !f.RespondedAt.After(f.ResponseDue) {
+			g.RespondedOnTime++
+		}
+	}
+	if f.ResolvedAt != nil && (f.Status == StatusResolved || f.Status == StatusClosed) {
+		if g.HandlingMinutes == nil {
+			g.HandlingMinutes = map[int64]int64{}
+		}
+		g.HandlingMinutes[int64(math.Round(f.ResolvedAt.Sub(f.CreatedAt).Minutes()))]++
+	}
+	if f.Rating > 0 {
+		g.Ratings++
+		g.RatingSum += int64(f.Rating)
+		if f.Rating >= 4 {
+			g.Rating4Plus++
+		}
+	}
+}
+
+// GroupKey is f's key when grouping by groupBy ("agency", "category",
+// "area"; anything else is "").
+func (f Fact) GroupKey(groupBy string) string {
+	switch groupBy {
+	case "agency":
+		return f.AgencyCode
+	case "category":
+		return f.CategoryCode
+	case "area":
+		return f.AreaCode
+	}
+	return ""
+}
+
+// FactStore sums the facts of the reports created in [from, to), by the
+// group key groupBy ("", "agency", "category" or "area") and status.
 type FactStore interface {
-	HandlingFacts(ctx context.Context, from, to time.Time, fn func(Fact) error) error
+	HandlingFacts(ctx context.Context, from, to time.Time, groupBy string) ([]FactGroup, error)
 }
 
 // FiguresMinGroup is the smallest number of reports a published group's
@@ -55,22 +119,22 @@ type StatusCounts struct {
 	Rejected   int64 `json:"rejected"`
 }
 
-func (c *StatusCounts) add(s Status) {
+func (c *StatusCounts) add(s Status, n int64) {
 	switch s {
 	case StatusSubmitted:
-		c.Submitted++
+		c.Submitted += n
 	case StatusDispatched:
-		c.Dispatched++
+		c.Dispatched += n
 	case StatusAccepted:
-		c.Accepted++
+		c.Accepted += n
 	case StatusInProgress:
-		c.InProgress++
+		c.InProgress += n
 	case StatusResolved:
-		c.Resolved++
+		c.Resolved += n
 	case StatusClosed:
-		c.Closed++
+		c.Closed += n
 	case StatusRejected:
-		c.Rejected++
+		c.Rejected += n
 	}
 }
 
@@ -122,45 +186,60 @@ type FiguresQuery struct {
 
 // acc accumulates one selection.
 type acc struct {
-	n                          int64
-	status                     StatusCounts
-	dispatched, dispatchedOK   int64
-	responded, respondedOK     int64
-	hours                      []float64
-	ratings, ratingSum, rated4 int64
+	FactGroup
+	status StatusCounts
 }
 
-func (a *acc) add(f Fact) {
-	a.n++
-	a.status.add(f.Status)
-	if f.DispatchedAt != nil {
-		a.dispatched++
-		if !f.DispatchedAt.After(f.DispatchDue) {
-			a.dispatchedOK++
+func (a *acc) add(g FactGroup) {
+	a.N += g.N
+	a.status.add(g.Status, g.N)
+	a.Dispatched += g.Dispatched
+	a.DispatchedOnTime += g.DispatchedOnTime
+	a.Responded += g.Responded
+	a.RespondedOnTime += g.RespondedOnTime
+	a.Ratings += g.Ratings
+	a.RatingSum += g.RatingSum
+	a.Rating4Plus += g.Rating4Plus
+	for m, n := range g.HandlingMinutes {
+		if a.HandlingMinutes == nil {
+			a.HandlingMinutes = map[int64]int64{}
 		}
+		a.HandlingMinutes[m] += n
 	}
-	if f.RespondedAt != nil {
-		a.responded++
-		if !f.RespondedAt.After(f.ResponseDue) {
-			a.respondedOK++
+}
+
+// medianMinutes is the median of a histogram of minutes and its size.
+func medianMinutes(h map[int64]int64) (float64, int64) {
+	var total int64
+	keys := make([]int64, 0, len(h))
+	for m, n := range h {
+		keys = append(keys, m)
+		total += n
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	slices.Sort(keys)
+	at := func(i int64) int64 { // the i-th value, 0-based
+		for _, k := range keys {
+			if i < h[k] {
+				return k
+			}
+			i -= h[k]
 		}
+		return keys[len(keys)-1]
 	}
-	if f.ResolvedAt != nil && (f.Status == StatusResolved || f.Status == StatusClosed) {
-		a.hours = append(a.hours, f.ResolvedAt.Sub(f.CreatedAt).Hours())
+	if total%2 == 1 {
+		return float64(at(total / 2)), total
 	}
-	if f.Rating > 0 {
-		a.ratings++
-		a.ratingSum += int64(f.Rating)
-		if f.Rating >= 4 {
-			a.rated4++
-		}
-	}
+	return float64(at(total/2-1)+at(total/2)) / 2, total
 }
 
 func (a *acc) stats() HandlingStats {
-	s := HandlingStats{Reports: a.n, DispatchOnTime: Rate{N: a.dispatched}, ResponseOnTime: Rate{N: a.responded},
-		MedianHandlingHours: Rate{N: int64(len(a.hours))}, MeanRating: Rate{N: a.ratings}, Rating4Plus: Rate{N: a.ratings}}
-	if a.n < FiguresMinGroup {
+	median, resolved := medianMinutes(a.HandlingMinutes)
+	s := HandlingStats{Reports: a.N, DispatchOnTime: Rate{N: a.Dispatched}, ResponseOnTime: Rate{N: a.Responded},
+		MedianHandlingHours: Rate{N: resolved}, MeanRating: Rate{N: a.Ratings}, Rating4Plus: Rate{N: a.Ratings}}
+	if a.N < FiguresMinGroup {
 		s.Suppressed = true
 		return s
 	}
@@ -173,21 +252,16 @@ func (a *acc) stats() HandlingStats {
 		v := 100 * float64(k) / float64(n)
 		return &v
 	}
-	s.DispatchOnTime.Value = pct(a.dispatchedOK, a.dispatched)
-	s.ResponseOnTime.Value = pct(a.respondedOK, a.responded)
-	s.Rating4Plus.Value = pct(a.rated4, a.ratings)
-	if a.ratings > 0 {
-		v := float64(a.ratingSum) / float64(a.ratings)
+	s.DispatchOnTime.Value = pct(a.DispatchedOnTime, a.Dispatched)
+	s.ResponseOnTime.Value = pct(a.RespondedOnTime, a.Responded)
+	s.Rating4Plus.Value = pct(a.Rating4Plus, a.Ratings)
+	if a.Ratings > 0 {
+		v := float64(a.RatingSum) / float64(a.Ratings)
 		s.MeanRating.Value = &v
 	}
-	if len(a.hours) > 0 {
-		h := slices.Clone(a.hours)
-		slices.Sort(h)
-		m := h[len(h)/2]
-		if len(h)%2 == 0 {
-			m = (h[len(h)/2-1] + h[len(h)/2]) / 2
-		}
-		s.MedianHandlingHours.Value = &m
+	if resolved > 0 {
+		h := median / 60
+		s.MedianHandlingHours.Value = &h
 	}
 	return s
 }
@@ -252,22 +326,21 @@ func (s *ReportService) HandlingFigures(ctx context.Context, q FiguresQuery) (*H
 	if !ok || s.now().Sub(e.at) > figuresTTL {
 		var all acc
 		groups := map[string]*acc{}
-		err := s.store.HandlingFacts(ctx, from, end, func(f Fact) error {
-			all.add(f)
-			if q.GroupBy == "" {
-				return nil
-			}
-			k := map[string]string{"agency": f.AgencyCode, "category": f.CategoryCode, "area": f.AreaCode}[q.GroupBy]
-			g := groups[k]
-			if g == nil {
-				g = &acc{}
-				groups[k] = g
-			}
-			g.add(f)
-			return nil
-		})
+		facts, err := s.store.HandlingFacts(ctx, from, end, q.GroupBy)
 		if err != nil {
 			return nil, err
+		}
+		for _, f := range facts {
+			all.add(f)
+			if q.GroupBy == "" {
+				continue
+			}
+			g := groups[f.Key]
+			if g == nil {
+				g = &acc{}
+				groups[f.Key] = g
+			}
+			g.add(f)
 		}
 		e = figuresEntry{at: s.now(), overall: all.stats(), groups: map[string]HandlingStats{}}
 		for k, g := range groups {

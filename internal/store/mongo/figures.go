@@ -15,9 +15,20 @@ var factFields = bson.D{{Key: "category_code", Value: 1}, {Key: "area_code", Val
 	{Key: "status", Value: 1}, {Key: "created_at", Value: 1}, {Key: "dispatched_at", Value: 1}, {Key: "responded_at", Value: 1},
 	{Key: "resolved_at", Value: 1}, {Key: "dispatch_due", Value: 1}, {Key: "response_due", Value: 1}}
 
-// HandlingFacts streams the facts of the reports created in [from, to),
-// in pages of 1000 by _id (time-ordered), each page's ratings read by _id.
-func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, fn func(feedback.Fact) error) error {
+// HandlingFacts sums the reports created in [from, to) by group and
+// status, reading them in pages of 1000 by _id (time-ordered), each page's
+// ratings by _id; the arithmetic is done in Go.
+func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, groupBy string) ([]feedback.FactGroup, error) {
+	groups := map[[2]string]*feedback.FactGroup{}
+	add := func(f feedback.Fact) {
+		k := [2]string{f.GroupKey(groupBy), string(f.Status)}
+		g := groups[k]
+		if g == nil {
+			g = &feedback.FactGroup{Key: k[0], Status: f.Status}
+			groups[k] = g
+		}
+		g.Add(f)
+	}
 	after := ""
 	for {
 		filter := bson.D{{Key: "created_at", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}}
@@ -26,8 +37,15 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, fn 
 		}
 		page, err := findAll(ctx, s.reports(), filter,
 			options.Find().SetProjection(factFields).SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000), func(d reportDoc) reportDoc { return d })
-		if err != nil || len(page) == 0 {
-			return err
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			out := make([]feedback.FactGroup, 0, len(groups))
+			for _, g := range groups {
+				out = append(out, *g)
+			}
+			return out, nil
 		}
 		ids := make([]string, len(page))
 		for i, d := range page {
@@ -37,7 +55,7 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, fn 
 		ratings, err := findAll(ctx, s.db.db.Collection(collRatings), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
 			options.Find().SetProjection(bson.D{{Key: "score", Value: 1}}), func(d ratingDoc) ratingDoc { return d })
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range ratings {
 			scores[r.ReportID] = r.Score
@@ -46,9 +64,7 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, fn 
 			f := feedback.Fact{CategoryCode: d.CategoryCode, AreaCode: d.AreaCode, AgencyCode: d.AgencyCode, Status: feedback.Status(d.Status),
 				CreatedAt: d.CreatedAt, DispatchedAt: d.DispatchedAt, RespondedAt: d.RespondedAt, ResolvedAt: d.ResolvedAt,
 				DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, Rating: scores[d.ID]}
-			if err := fn(f); err != nil {
-				return err
-			}
+			add(f)
 		}
 		after = page[len(page)-1].ID
 	}

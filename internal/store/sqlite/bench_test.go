@@ -586,3 +586,43 @@ func BenchmarkSubmitResponse(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "responses/s")
 	})
 }
+
+// BenchmarkHandlingFacts measures the read behind GET
+// /v1/indicators/feedback: the reports created in the span with their
+// ratings, summed by agency and status in SQL.
+// The benchmark data has one report per second from 1 January 2026, so a
+// day is 86,400 reports.
+//
+//	CAMAUG_BENCH_REPORTS=1000000 go test ./internal/store/sqlite -run '^$' -bench HandlingFacts -benchtime 5x
+func BenchmarkHandlingFacts(b *testing.B) {
+	n := benchReports()
+	db := benchDB(b, n)
+	defer db.Close()
+	st := db.Reports()
+	ctx := context.Background()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, span := range []time.Duration{24 * time.Hour, 400 * 24 * time.Hour} {
+		want := min(n, int(span/time.Second))
+		b.Run(fmt.Sprintf("reports=%d", want), func(b *testing.B) {
+			for b.Loop() {
+				groups, err := st.HandlingFacts(ctx, base, base.Add(span), "agency")
+				got := 0
+				for _, g := range groups {
+					got += int(g.N)
+				}
+				if err != nil || got != want {
+					b.Fatalf("%d facts, %v; want %d", got, err, want)
+				}
+			}
+		})
+	}
+}
+
+// benchReports is the report count of the report benchmarks
+// (CAMAUG_BENCH_REPORTS, default 100,000).
+func benchReports() int {
+	if v, err := strconv.Atoi(os.Getenv("CAMAUG_BENCH_REPORTS")); err == nil && v > 0 {
+		return v
+	}
+	return 100_000
+}
