@@ -181,3 +181,45 @@ func TestSurveyVersions(t *testing.T) {
 		wantProblem(t, do(t, env.app, req("GET", "/v1/surveys/01ZZZZZZZZZZZZZZZZZZZZZZZZ", admin, nil)), http.StatusNotFound)
 	})
 }
+
+// TestSurveyFormsDoNotMix: the open-survey cache is keyed by the path's id;
+// forms of several surveys fetched in turn each come back as their own.
+func TestSurveyFormsDoNotMix(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-05-04 09:00")
+		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
+		q := map[string]any{
+			"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
+				map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
+			}}},
+			"scoring": map[string]any{},
+		}
+		titles := map[string]string{}
+		var ids []string
+		for i := 0; i < 4; i++ {
+			var sv struct{ ID string }
+			title := "Khảo sát số " + string(rune('A'+i))
+			r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"kind": "custom", "title": title, "questionnaire": q,
+				"period": map[string]string{"from": "2026-05-01", "to": "2026-05-31"}}))
+			wantStatus(t, r, http.StatusCreated)
+			r.json(t, &sv)
+			wantStatus(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)), http.StatusOK)
+			titles[sv.ID] = title
+			ids = append(ids, sv.ID)
+		}
+		for round := 0; round < 3; round++ {
+			for _, id := range ids {
+				var form struct {
+					SurveyID string `json:"survey_id"`
+					Title    string
+				}
+				r := do(t, env.app, req("GET", "/v1/surveys/"+id+"/form", "", nil))
+				wantStatus(t, r, http.StatusOK)
+				r.json(t, &form)
+				if form.SurveyID != id || form.Title != titles[id] {
+					t.Fatalf("round %d: form for %s came back as %s %q", round, id, form.SurveyID, form.Title)
+				}
+			}
+		}
+	})
+}

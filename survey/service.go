@@ -427,7 +427,7 @@ func (s *Service) cachedSurvey(ctx context.Context, id string) (*Survey, error) 
 	if s.open == nil || len(s.open) > 1000 {
 		s.open = map[string]openEntry{}
 	}
-	s.open[id] = openEntry{survey: sv, at: now}
+	s.open[strings.Clone(id)] = openEntry{survey: sv, at: now}
 	s.openMu.Unlock()
 	return sv, nil
 }
