@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"math"
 	"net/http"
+	"slices"
 	"testing"
 
 	"camaug/survey"
@@ -220,6 +223,78 @@ func TestSurveyFormsDoNotMix(t *testing.T) {
 					t.Fatalf("round %d: form for %s came back as %s %q", round, id, form.SurveyID, form.Title)
 				}
 			}
+		}
+	})
+}
+
+// TestRawExportFollowsVersions: a question that became free text in a later
+// version is exported only from the responses whose version asked it as a
+// number, and (agency, area, month) cells below the minimum group size are
+// withheld.
+func TestRawExportFollowsVersions(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-05-04 09:00")
+		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
+		analyst := staff(t, env, "analyst", "phantich@camau.gov.vn", "").AccessToken
+		questionnaire := func(detail string) map[string]any {
+			return map[string]any{
+				"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
+					map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
+					map[string]any{"code": "detail", "type": detail, "label": map[string]string{"vi": "Chi tiết"}},
+				}}},
+				"scoring": map[string]any{},
+			}
+		}
+		var sv struct{ ID string }
+		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"kind": "custom", "title": "Chờ đợi", "questionnaire": questionnaire("number"),
+			"period": map[string]string{"from": "2026-05-01", "to": "2026-05-31"}}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &sv)
+		wantStatus(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)), http.StatusOK)
+		invite := func(agency string, n int) []string {
+			var out struct{ Tokens []string }
+			r := do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/invitations", admin, map[string]any{"count": n, "agency_code": agency, "area_code": "phuong-an-xuyen"}))
+			wantStatus(t, r, http.StatusCreated)
+			r.json(t, &out)
+			return out.Tokens
+		}
+		build, health := invite("so-xay-dung", 6), invite("so-y-te", 2)
+		answer := func(token string, detail any) {
+			t.Helper()
+			wantStatus(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", "", map[string]any{"token": token,
+				"answers": map[string]any{"visited": "yes", "detail": detail}})), http.StatusCreated)
+		}
+		for _, tok := range build[:3] {
+			answer(tok, 45)
+		}
+		wantStatus(t, do(t, env.app, req("PUT", "/v1/surveys/"+sv.ID, admin, map[string]any{"questionnaire": questionnaire("text")})), http.StatusOK)
+		wantStatus(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)), http.StatusOK)
+		for _, tok := range append(build[3:], health...) {
+			answer(tok, "Tôi là Nguyễn Văn An, 0909123456")
+		}
+
+		r = send(t, env.app, req("GET", "/v1/exports/responses.csv?survey_id="+sv.ID+"&from=2026-05&to=2026-05", analyst, nil))
+		wantStatus(t, r, http.StatusOK)
+		if bytes.Contains(r.body, []byte("0909123456")) || bytes.Contains(r.body, []byte("so-y-te")) {
+			t.Fatalf("the raw export leaks free text or a small cell:\n%s", r.body)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.body, []byte("\xef\xbb\xbf")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 7 {
+			t.Fatalf("raw export: %d rows, want a header and six", len(rows))
+		}
+		col := slices.Index(rows[0], "detail")
+		if col < 0 {
+			t.Fatalf("no detail column: %v", rows[0])
+		}
+		byVersion := map[string][]string{}
+		for _, row := range rows[1:] {
+			byVersion[row[1]] = append(byVersion[row[1]], row[col])
+		}
+		if !slices.Equal(byVersion["1"], []string{"45", "45", "45"}) || !slices.Equal(byVersion["2"], []string{"", "", ""}) {
+			t.Fatalf("detail by version: %v", byVersion)
 		}
 	})
 }

@@ -62,27 +62,50 @@ func (s *Service) RawResponses(ctx context.Context, p identity.Principal, in Ind
 		return nil, err
 	}
 	// Columns: every non-text question of every version, in the order of
-	// the working copy, then any only older versions had.
+	// the working copy, then any only older versions had. A response shows
+	// only the answers its own version asked as non-text questions, so a
+	// code that was free text in some version never leaks through.
 	var codes []string
 	seen := map[string]bool{}
-	addCodes := func(q *Questionnaire) {
+	addCodes := func(q *Questionnaire) map[string]bool {
+		shown := map[string]bool{}
 		for _, sec := range q.Sections {
 			for _, qu := range sec.Questions {
-				if qu.Type != TypeText && !seen[qu.Code] {
+				if qu.Type == TypeText {
+					continue
+				}
+				shown[qu.Code] = true
+				if !seen[qu.Code] {
 					seen[qu.Code] = true
 					codes = append(codes, qu.Code)
 				}
 			}
 		}
+		return shown
 	}
 	addCodes(&sv.Questionnaire)
+	shownIn := map[int]map[string]bool{}
+	scored := &sv.Questionnaire // the published version's rules, once there is one
 	for v := sv.PublishedVersion; v >= 1; v-- {
-		if ver, err := s.store.GetVersion(ctx, sv.ID, v); err == nil {
-			addCodes(&ver.Questionnaire)
+		ver, err := s.store.GetVersion(ctx, sv.ID, v)
+		if err != nil {
+			return nil, err
 		}
+		if v == sv.PublishedVersion {
+			scored = &ver.Questionnaire
+		}
+		shownIn[v] = addCodes(&ver.Questionnaire)
 	}
-	t := &export.Table{Name: "responses", Columns: append([]string{"n", "version", "channel", "agency_code", "area_code", "month"}, codes...)}
-	seq, after := 0, ""
+	// Rows are published only for (agency, area, month) cells with at least
+	// the minimum group size, as the indicators are: a lone respondent at a
+	// small counter is not singled out by the rest of their answers.
+	type rawRow struct {
+		cell string
+		row  []any
+	}
+	var rows []rawRow
+	perCell := map[string]int64{}
+	after := ""
 	for {
 		page, err := s.store.Responses(ctx, sv.ID, after, 1000)
 		if err != nil {
@@ -96,14 +119,29 @@ func (s *Service) RawResponses(ctx context.Context, p identity.Principal, in Ind
 			if month < from || month > to {
 				continue
 			}
-			seq++
-			row := []any{seq, r.Version, string(r.Channel), r.AgencyCode, r.AreaCode, month}
+			row := []any{0, r.Version, string(r.Channel), r.AgencyCode, r.AreaCode, month}
+			shown := shownIn[r.Version]
 			for _, c := range codes {
-				row = append(row, cell(r.Answers[c]))
+				if shown[c] {
+					row = append(row, cell(r.Answers[c]))
+				} else {
+					row = append(row, nil)
+				}
 			}
-			t.Rows = append(t.Rows, row)
+			key := r.AgencyCode + "\x00" + r.AreaCode + "\x00" + month
+			perCell[key]++
+			rows = append(rows, rawRow{cell: key, row: row})
 		}
 		after = page[len(page)-1].ID
+	}
+	min := IndicatorOptions{}.minGroup(scored)
+	t := &export.Table{Name: "responses", Columns: append([]string{"n", "version", "channel", "agency_code", "area_code", "month"}, codes...)}
+	for _, r := range rows {
+		if perCell[r.cell] < min {
+			continue
+		}
+		r.row[0] = len(t.Rows) + 1
+		t.Rows = append(t.Rows, r.row)
 	}
 	return t, nil
 }
