@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"camaug/survey"
 )
@@ -160,6 +161,53 @@ func TestSurveyVersions(t *testing.T) {
 		do(t, env.app, req("GET", "/v1/surveys/"+sv.ID+"/form", "", nil)).json(t, &form)
 		if form.Version != 2 {
 			t.Fatalf("form version %d, want 2", form.Version)
+		}
+
+		// A publish that froze version 3 and then lost the survey's write
+		// (a crash, or a concurrent edit) left version 3 holding the old
+		// questionnaire; the edit published next takes number 4, and the
+		// frozen 3 is not touched.
+		sec["questions"] = append(sec["questions"].([]any), map[string]any{"code": "come_again", "type": "yes_no", "label": map[string]string{"vi": "Sẽ quay lại?"}})
+		wantStatus(t, do(t, env.app, req("PUT", "/v1/surveys/"+sv.ID, admin, map[string]any{"questionnaire": q})), http.StatusOK)
+		v2, err := env.store.Surveys().GetVersion(t.Context(), sv.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := *v2
+		stale.Number = 3
+		if err := env.store.Surveys().PutVersion(t.Context(), stale); err != nil {
+			t.Fatal(err)
+		}
+		do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)).json(t, &sv)
+		if sv.PublishedVersion != 4 || sv.Version != 4 {
+			t.Fatalf("publishing over a stale frozen version: %+v", sv)
+		}
+		var form4 struct {
+			Version   int
+			Questions []struct{ Code string }
+		}
+		do(t, env.app, req("GET", "/v1/surveys/"+sv.ID+"/form", "", nil)).json(t, &form4)
+		if form4.Version != 4 || len(form4.Questions) != 4 {
+			t.Fatalf("form after the bump: version %d, %d questions", form4.Version, len(form4.Questions))
+		}
+		if v3, err := env.store.Surveys().GetVersion(t.Context(), sv.ID, 3); err != nil || len(v3.Questionnaire.Sections[0].Questions) != 3 {
+			t.Fatalf("frozen version 3 changed: %v", err)
+		}
+		// A publish that froze the very working copy before failing: the
+		// retry finishes it under the same number.
+		qs := sec["questions"].([]any)
+		qs[len(qs)-1].(map[string]any)["label"] = map[string]string{"vi": "Lần sau có quay lại không?"}
+		wantStatus(t, do(t, env.app, req("PUT", "/v1/surveys/"+sv.ID, admin, map[string]any{"questionnaire": q})), http.StatusOK)
+		working, err := env.store.Surveys().GetSurvey(t.Context(), sv.ID)
+		if err != nil || working.Version != 5 {
+			t.Fatalf("working copy: %+v, %v", working, err)
+		}
+		if err := env.store.Surveys().PutVersion(t.Context(), survey.Version{SurveyID: sv.ID, Number: 5, Questionnaire: working.Questionnaire, PublishedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", admin, nil)).json(t, &sv)
+		if sv.PublishedVersion != 5 {
+			t.Fatalf("retrying a publish: %+v", sv)
 		}
 
 		// A broken questionnaire: every problem is named.

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -274,8 +275,7 @@ func (s *Service) Publish(ctx context.Context, p identity.Principal, id string) 
 		return nil, prefixed(err, "questionnaire.")
 	}
 	now := s.now().UTC()
-	err = s.store.PutVersion(ctx, Version{SurveyID: sv.ID, Number: sv.Version, Questionnaire: sv.Questionnaire, PublishedAt: now})
-	if err != nil && apperr.CodeOf(err) != apperr.ECONFLICT { // a retry after a crash finds it frozen already
+	if err := s.freeze(ctx, sv, now); err != nil {
 		return nil, err
 	}
 	sv.PublishedVersion, sv.Status, sv.UpdatedAt = sv.Version, StatusPublished, now
@@ -284,6 +284,38 @@ func (s *Service) Publish(ctx context.Context, p identity.Principal, id string) 
 	}
 	s.changed(sv.ID)
 	return sv, nil
+}
+
+// freeze stores the working copy as frozen version sv.Version. A version
+// of that number may be frozen already, by a publish that failed after
+// freezing (a crash, or a concurrent edit that won the survey's revision):
+// when it holds the same questionnaire it is this one; when it holds
+// another, the working copy takes the next number, so that a frozen
+// version never changes under the responses that cite it.
+func (s *Service) freeze(ctx context.Context, sv *Survey, now time.Time) error {
+	want, err := json.Marshal(sv.Questionnaire)
+	if err != nil {
+		return err
+	}
+	for range 8 {
+		err := s.store.PutVersion(ctx, Version{SurveyID: sv.ID, Number: sv.Version, Questionnaire: sv.Questionnaire, PublishedAt: now})
+		if apperr.CodeOf(err) != apperr.ECONFLICT {
+			return err
+		}
+		frozen, err := s.store.GetVersion(ctx, sv.ID, sv.Version)
+		if err != nil {
+			return err
+		}
+		got, err := json.Marshal(frozen.Questionnaire)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(got, want) {
+			return nil
+		}
+		sv.Version++
+	}
+	return apperr.Conflict(i18n.T("Khảo sát đang được sửa đồng thời, hãy thử lại", "the survey is being changed concurrently; try again"))
 }
 
 // Close stops a published survey taking responses.
