@@ -232,7 +232,10 @@ func (q *Questionnaire) Validate(kind Kind) error {
 			}
 		}
 		s := q.Scoring
-		if (s.ScaleMin != 0 || s.ScaleMax != 0) && !(s.ScaleMin < s.ScaleMax) {
+		switch {
+		case math.Abs(s.ScaleMin) > maxScale || math.Abs(s.ScaleMax) > maxScale:
+			c.add("scoring.scale_max", fmt.Sprintf("Thang điểm nằm trong khoảng ±%d", maxScale), fmt.Sprintf("the scale must lie within ±%d", maxScale))
+		case (s.ScaleMin != 0 || s.ScaleMax != 0) && !(s.ScaleMin < s.ScaleMax):
 			c.add("scoring.scale_max", "Phải lớn hơn scale_min", "must be greater than scale_min")
 		}
 	}
@@ -245,6 +248,10 @@ func (q *Questionnaire) Validate(kind Kind) error {
 	}
 	return apperr.Invalid(i18n.T("Bảng hỏi chưa hợp lệ", "the questionnaire is not valid"), c.fs...)
 }
+
+// maxScale bounds a PAPI dimension's score range (PAPI itself uses 1–10),
+// so that sums over eight dimensions stay ordinary numbers.
+const maxScale = 1000
 
 func (c *checker) question(kind Kind, p string, qu *Question, seen map[string]bool) {
 	if c.code(p+"code", qu.Code) {

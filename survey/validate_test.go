@@ -173,6 +173,7 @@ func TestQuestionnaire_Validate(t *testing.T) {
 			}
 		}, "sections[0].questions[2].options"},
 		{"PAPI scale upside down", KindPAPI, true, func(q *Questionnaire) { q.Scoring.ScaleMin = 10; q.Scoring.ScaleMax = 1 }, "scoring.scale_max"},
+		{"PAPI scale beyond ±1000", KindPAPI, true, func(q *Questionnaire) { q.Scoring.ScaleMin = 1; q.Scoring.ScaleMax = 1e308 }, "scoring.scale_max"},
 		{"score above 1", KindPAPI, true, func(q *Questionnaire) { q.Sections[0].Questions[2].Options[0].Score = ptr(1.5) }, "sections[0].questions[2].options[0].score"},
 		{"negative score", KindPAPI, true, func(q *Questionnaire) { q.Sections[0].Questions[2].Options[0].Score = ptr(-0.1) }, "sections[0].questions[2].options[0].score"},
 		{"reverse outside PAPI", KindSIPAS, false, func(q *Questionnaire) { q.Sections[0].Questions[0].Reverse = true }, q0 + "reverse"},
