@@ -335,6 +335,15 @@ func TestSIPASStory(t *testing.T) {
 		wantStatus(t, r, http.StatusCreated)
 		wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", cit, map[string]any{"answers": sipasAnswers(4, 4, 4, 4, false, nil)})), http.StatusConflict)
 		wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", "", map[string]any{"answers": sipasAnswers(4, 4, 4, 4, false, nil)})), http.StatusUnauthorized)
+		// Guests (an account per device, free to make again) and staff
+		// (judging their own agencies) answer only with an invitation.
+		var guest struct {
+			AccessToken string `json:"access_token"`
+		}
+		do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "android-khach-du-lich-01"})).json(t, &guest)
+		for _, tok := range []string{guest.AccessToken, login("canbo@soxaydung.camau.gov.vn"), analyst} {
+			wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", tok, map[string]any{"answers": sipasAnswers(4, 4, 4, 4, false, nil)})), http.StatusForbidden)
+		}
 		if _, all, _ := indicators(); all.Respondents != 10 {
 			t.Fatalf("after an app response: %d respondents, want 10", all.Respondents)
 		}

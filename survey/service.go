@@ -533,9 +533,13 @@ func (s *Service) Respond(ctx context.Context, p identity.Principal, id, token s
 			return nil, err
 		}
 		claim.TokenHash, r.AgencyCode, r.AreaCode, r.Channel = inv.TokenHash, inv.AgencyCode, inv.AreaCode, ChannelInvitation
-	case !p.IsAnonymous() && p.Can(identity.PermSelf):
+	case !p.IsAnonymous() && p.Role == identity.RoleCitizen:
+		// Registered citizens only: a guest account costs nothing to make
+		// again, and staff would be judging their own agencies.
 		h := sha256.Sum256([]byte(sv.ID + "/" + p.UserID))
 		claim.Participant, r.Channel = hex.EncodeToString(h[:]), ChannelApp
+	case !p.IsAnonymous():
+		return nil, apperr.New(apperr.EFORBIDDEN, i18n.T("Chỉ công dân đã đăng ký mới trả lời không cần mã mời", "only registered citizens may answer without an invitation token"))
 	default:
 		return nil, apperr.New(apperr.EUNAUTHORIZED, i18n.T("Cần mã mời hoặc đăng nhập", "an invitation token or signing in is required"))
 	}
