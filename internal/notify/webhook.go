@@ -64,8 +64,9 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// Send delivers n. A 2xx answer is success; 408, 429 and 5xx answers and
-// network errors are retried; any other answer is a permanent refusal.
+// Send delivers n. A 2xx answer is success; redirects (not followed), 408,
+// 429 and 5xx answers and network errors are retried; any other answer is
+// a permanent refusal.
 func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
 	body, err := json.Marshal(Payload{ID: n.ID, Event: "report." + string(n.Action), ReportID: n.ReportID, TrackingCode: n.TrackingCode,
 		Version: n.Version, Party: string(n.Party), UserID: n.UserID, AgencyCode: n.AgencyCode, Action: string(n.Action),
@@ -88,10 +89,15 @@ func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
 	req.Header.Set(HeaderEvent, "report."+string(n.Action))
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Sign(w.Secret, ts, body))
-	client := w.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+	// Redirects are not followed: the signed body would go to wherever the
+	// receiver points, and a 303 would turn the POST into a GET that
+	// "succeeds" without delivering anything.
+	client := &http.Client{Timeout: 10 * time.Second}
+	if w.Client != nil {
+		c := *w.Client
+		client = &c
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -101,6 +107,10 @@ func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
 	switch c := resp.StatusCode; {
 	case c >= 200 && c < 300:
 		return nil
+	case c >= 300 && c < 400:
+		// A moved receiver is a configuration to fix, not a refusal of
+		// this message: retried until the operator points URL at it.
+		return fmt.Errorf("webhook: HTTP %d redirect to %q not followed", c, resp.Header.Get("Location"))
 	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
 		return fmt.Errorf("webhook: HTTP %d", c)
 	default:

@@ -171,3 +171,27 @@ func TestDispatcher_Backoff(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that redirects is not followed: the signed body never reaches
+// the other address, and the delivery stays pending to be retried.
+func TestWebhook_RedirectNotFollowed(t *testing.T) {
+	ctx := context.Background()
+	rc := &receiver{secret: []byte("right-secret-xxxxxxxx"), status: http.StatusOK}
+	elsewhere := httptest.NewServer(rc)
+	defer elsewhere.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusSeeOther, http.StatusTemporaryRedirect} {
+		mover := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL, code)
+		}))
+		hook := &notify.Webhook{URL: mover.URL, Secret: rc.secret, Client: &http.Client{Timeout: 5 * time.Second}}
+		n := feedback.Notification{ID: "r1#2/reporter", ReportID: "r1", Party: feedback.PartyReporter, Action: feedback.ActDispatch, At: time.Now()}
+		err := hook.Send(ctx, n)
+		mover.Close()
+		if err == nil || feedback.IsPermanent(err) {
+			t.Fatalf("HTTP %d: %v, want a retryable error", code, err)
+		}
+	}
+	if rc.requests != 0 {
+		t.Fatalf("the redirect target got %d requests", rc.requests)
+	}
+}
