@@ -41,14 +41,18 @@ func monthString(i int) string {
 
 // parseMonth accepts a month "2026-11" or a date "2026-11-15" (taken as its
 // month).
+// Years before 1900 are refused: no survey is that old, and the months
+// before a range must stay ordinary "YYYY-MM" strings.
 func parseMonth(s string) (int, bool) {
-	if i, ok := monthIndex(s); ok {
-		return i, true
+	i, ok := monthIndex(s)
+	if !ok {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return 0, false
+		}
+		i = t.Year()*12 + int(t.Month()) - 1
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Year()*12 + int(t.Month()) - 1, true
-	}
-	return 0, false
+	return i, i >= 1900*12
 }
 
 // ParseMonthRange reads an inclusive range of months from query values.

@@ -31,6 +31,8 @@ func TestParseMonthRange(t *testing.T) {
 		{"2026-02-30", "", "from"},
 		{"2026-05", "2026-04", "from"},
 		{"2016-12", "2026-12", "from"}, // 121 months
+		{"", "0000-05", "to"},          // no year 0: no month "0000--6" before it
+		{"1899-12-31", "1900-02", "from"},
 	}
 	for _, tt := range bad {
 		_, _, err := ParseMonthRange(tt.from, tt.to, now)
