@@ -70,7 +70,10 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		for _, e := range events {
 			item := eventOut{Version: e.Version, Action: string(e.Action), FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
 				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: e.At.In(zone)}
-			if staffView {
+			switch {
+			case e.ActorID == feedback.SystemActorID:
+				item.ActorRole = "system" // not an administrator's doing
+			case staffView:
 				item.ActorID = e.ActorID
 			}
 			if e.AgencyCode != "" {

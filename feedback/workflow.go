@@ -113,8 +113,12 @@ func roles(p identity.Principal, r *Report) actor {
 	return a
 }
 
-// systemPrincipal is the service acting on its own (closing reports).
-var systemPrincipal = identity.Principal{UserID: "system", Role: identity.RoleAdmin}
+// SystemActorID is the ActorID of events the service makes on its own
+// (automatic dispatch, automatic close).
+const SystemActorID = "system"
+
+// systemPrincipal is the service acting on its own.
+var systemPrincipal = identity.Principal{UserID: SystemActorID, Role: identity.RoleAdmin}
 
 // AllowedActions lists the actions p may take on r now, sorted.
 func AllowedActions(p identity.Principal, r *Report, now time.Time) []Action {
