@@ -226,10 +226,8 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	}
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
 	surveyStore := st.Surveys()
-	housekeeping := []chore{{"closed resolved reports", "closing resolved reports", reports.CloseResolved}}
-	// On MongoDB a crash, or a write that failed halfway, can leave a
-	// response stored but not yet counted; its survey's counters are
-	// rebuilt at start and then every round.
+	// On MongoDB a crash can leave a response stored but not yet counted;
+	// its survey's counters are rebuilt at start.
 	if r, ok := surveyStore.(interface {
 		RepairPending(context.Context) (int, error)
 	}); ok {
@@ -238,7 +236,6 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		} else if n > 0 {
 			log.Info("rebuilt the counters of surveys left uncounted by a crash", "surveys", n)
 		}
-		housekeeping = append(housekeeping, chore{"rebuilt the counters of surveys with uncounted responses", "repairing survey counters", r.RepairPending})
 	}
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
@@ -247,7 +244,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		every(jobs, 10*time.Minute, log, housekeeping...)
+		closeResolvedEvery(jobs, 10*time.Minute, reports, log)
 	}()
 	var sender feedback.Sender = feedback.LogSender{Logger: log}
 	if cfg.WebhookURL != "" {
@@ -362,26 +359,17 @@ func describe(err error) string {
 	return b.String()
 }
 
-// chore is a housekeeping job: run returns how many things it did. Closing
-// resolved reports is safe on several instances (the workflow's
-// compare-and-swap lets one close each); repairing survey counters is a
-// no-op unless a response has been left uncounted for over a minute.
-type chore struct {
-	done, failed string // log messages
-	run          func(context.Context) (int, error)
-}
-
-// every runs the chores now and then at each interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, log *slog.Logger, chores ...chore) {
+// closeResolvedEvery closes reports resolved long enough ago, at start and
+// then every interval, until ctx ends. Several instances may run it: the
+// workflow's compare-and-swap lets one close each report.
+func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *feedback.ReportService, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		for _, c := range chores {
-			if n, err := c.run(ctx); err != nil && ctx.Err() == nil {
-				log.Warn(c.failed, "error", err)
-			} else if n > 0 {
-				log.Info(c.done, "count", n)
-			}
+		if n, err := reports.CloseResolved(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("closing resolved reports", "error", err)
+		} else if n > 0 {
+			log.Info("closed resolved reports", "count", n)
 		}
 		select {
 		case <-ctx.Done():
