@@ -134,7 +134,9 @@ func (s *Service) RawResponses(ctx context.Context, p identity.Principal, in Ind
 		}
 		after = page[len(page)-1].ID
 	}
-	min := IndicatorOptions{}.minGroup(scored)
+	// Row-level data never goes below the default floor, whatever the
+	// questionnaire sets for its aggregates.
+	min := max(IndicatorOptions{}.minGroup(scored), DefaultMinGroupSize)
 	t := &export.Table{Name: "responses", Columns: append([]string{"n", "version", "channel", "agency_code", "area_code", "month"}, codes...)}
 	for _, r := range rows {
 		if perCell[r.cell] < min {

@@ -109,7 +109,8 @@ func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
 		return nil
 	case c >= 300 && c < 400:
 		// A moved receiver is a configuration to fix, not a refusal of
-		// this message: retried until the operator points URL at it.
+		// this message: retried with backoff (up to the dispatcher's
+		// attempt limit) while the operator points URL at it.
 		return fmt.Errorf("webhook: HTTP %d redirect to %q not followed", c, resp.Header.Get("Location"))
 	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
 		return fmt.Errorf("webhook: HTTP %d", c)
