@@ -97,7 +97,7 @@ func createSurvey(svc *survey.Service) fiber.Handler {
 
 func listSurveys(svc *survey.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		before, err := identity.DecodeCursor(strings.Clone(c.Query("cursor")))
+		before, err := identity.DecodeCursor(c.Query("cursor"))
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func listSurveys(svc *survey.Service) fiber.Handler {
 
 func getSurvey(svc *survey.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		s, err := svc.Get(c.UserContext(), principal(c), strings.Clone(c.Params("id")))
+		s, err := svc.Get(c.UserContext(), principal(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func updateSurvey(svc *survey.Service) fiber.Handler {
 		if in.Title != nil {
 			up.Title = &in.Title.Text
 		}
-		s, err := svc.Update(c.UserContext(), principal(c), strings.Clone(c.Params("id")), up)
+		s, err := svc.Update(c.UserContext(), principal(c), c.Params("id"), up)
 		if err != nil {
 			return err
 		}
@@ -164,13 +164,13 @@ func surveyAction(fn func(*survey.Service) func(c *fiber.Ctx) (*survey.Survey, e
 
 func publishSurvey(svc *survey.Service) func(c *fiber.Ctx) (*survey.Survey, error) {
 	return func(c *fiber.Ctx) (*survey.Survey, error) {
-		return svc.Publish(c.UserContext(), principal(c), strings.Clone(c.Params("id")))
+		return svc.Publish(c.UserContext(), principal(c), c.Params("id"))
 	}
 }
 
 func closeSurvey(svc *survey.Service) func(c *fiber.Ctx) (*survey.Survey, error) {
 	return func(c *fiber.Ctx) (*survey.Survey, error) {
-		return svc.Close(c.UserContext(), principal(c), strings.Clone(c.Params("id")))
+		return svc.Close(c.UserContext(), principal(c), c.Params("id"))
 	}
 }
 
@@ -186,7 +186,7 @@ func inviteSurvey(svc *survey.Service) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		tokens, err := svc.Invite(c.UserContext(), principal(c), strings.Clone(c.Params("id")), in.Count, in.AgencyCode, in.AreaCode)
+		tokens, err := svc.Invite(c.UserContext(), principal(c), c.Params("id"), in.Count, in.AgencyCode, in.AreaCode)
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func inviteSurvey(svc *survey.Service) fiber.Handler {
 
 func surveyForm(svc *survey.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		f, err := svc.Form(c.UserContext(), strings.Clone(c.Params("id")), strings.Clone(c.Query("token")), localized(c))
+		f, err := svc.Form(c.UserContext(), c.Params("id"), c.Query("token"), localized(c))
 		if err != nil {
 			return err
 		}
@@ -220,7 +220,7 @@ func submitSurveyResponse(svc *survey.Service) fiber.Handler {
 			return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"),
 				apperr.FieldError{Field: "answers", Message: i18n.T("Bắt buộc", "is required")})
 		}
-		r, err := svc.Respond(c.UserContext(), principal(c), strings.Clone(c.Params("id")), in.Token, in.Answers)
+		r, err := svc.Respond(c.UserContext(), principal(c), c.Params("id"), in.Token, in.Answers)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func submitSurveyResponse(svc *survey.Service) fiber.Handler {
 }
 
 func indicatorQuery(c *fiber.Ctx, lang i18n.Lang) (survey.IndicatorQuery, error) {
-	q := survey.IndicatorQuery{SurveyID: strings.Clone(c.Query("survey_id")), From: strings.Clone(c.Query("from")), To: strings.Clone(c.Query("to")), GroupBy: strings.Clone(c.Query("group_by")), Lang: lang}
+	q := survey.IndicatorQuery{SurveyID: c.Query("survey_id"), From: c.Query("from"), To: c.Query("to"), GroupBy: c.Query("group_by"), Lang: lang}
 	switch c.Query("compare") {
 	case "", "false":
 	case "true":

@@ -47,6 +47,19 @@ func papiAnswers(t *testing.T, best bool) map[string]any {
 	return a
 }
 
+// visitQuestionnaire is a custom questionnaire of one section that opens
+// with the required yes/no question "visited", followed by more.
+func visitQuestionnaire(more ...map[string]any) map[string]any {
+	qs := []any{map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true}}
+	for _, m := range more {
+		qs = append(qs, m)
+	}
+	return map[string]any{
+		"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": qs}},
+		"scoring":  map[string]any{},
+	}
+}
+
 // TestPAPIStory: a PAPI survey's dimensions are scored 1–10 and summed:
 // five respondents with the best answers and five with the worst put a
 // dimension at 1 + 9 × 0.5 = 5.5, and the total is the dimensions' sum.
@@ -113,14 +126,8 @@ func TestSurveyVersions(t *testing.T) {
 	stores(t, func(t *testing.T, env *testEnv) {
 		at(env, "2026-05-04 09:00")
 		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
-		q := map[string]any{
-			"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
-				map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
-				map[string]any{"code": "wait", "type": "number", "label": map[string]string{"vi": "Chờ bao nhiêu phút?"}, "min": 0, "max": 600,
-					"required": true, "relevant": "${visited} = 'yes'"},
-			}}},
-			"scoring": map[string]any{},
-		}
+		q := visitQuestionnaire(map[string]any{"code": "wait", "type": "number", "label": map[string]string{"vi": "Chờ bao nhiêu phút?"}, "min": 0, "max": 600,
+			"required": true, "relevant": "${visited} = 'yes'"})
 		var sv struct {
 			ID               string
 			Version          int `json:"version"`
@@ -239,12 +246,7 @@ func TestSurveyFormsDoNotMix(t *testing.T) {
 	stores(t, func(t *testing.T, env *testEnv) {
 		at(env, "2026-05-04 09:00")
 		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
-		q := map[string]any{
-			"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
-				map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
-			}}},
-			"scoring": map[string]any{},
-		}
+		q := visitQuestionnaire()
 		titles := map[string]string{}
 		var ids []string
 		for i := 0; i < 4; i++ {
@@ -285,13 +287,7 @@ func TestRawExportFollowsVersions(t *testing.T) {
 		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "").AccessToken
 		analyst := staff(t, env, "analyst", "phantich@camau.gov.vn", "").AccessToken
 		questionnaire := func(detail string) map[string]any {
-			return map[string]any{
-				"sections": []any{map[string]any{"code": "main", "title": map[string]string{"vi": "Chung"}, "questions": []any{
-					map[string]any{"code": "visited", "type": "yes_no", "label": map[string]string{"vi": "Đã đến bộ phận một cửa?"}, "required": true},
-					map[string]any{"code": "detail", "type": detail, "label": map[string]string{"vi": "Chi tiết"}},
-				}}},
-				"scoring": map[string]any{},
-			}
+			return visitQuestionnaire(map[string]any{"code": "detail", "type": detail, "label": map[string]string{"vi": "Chi tiết"}})
 		}
 		var sv struct{ ID string }
 		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"kind": "custom", "title": "Chờ đợi", "questionnaire": questionnaire("number"),

@@ -40,8 +40,7 @@ func monthString(i int) string {
 }
 
 // parseMonth accepts a month "2026-11" or a date "2026-11-15" (taken as its
-// month).
-// Years before 1900 are refused: no survey is that old, and the months
+// month). Years before 1900 are refused: no survey is that old, and the months
 // before a range must stay ordinary "YYYY-MM" strings.
 func parseMonth(s string) (int, bool) {
 	i, ok := monthIndex(s)

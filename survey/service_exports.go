@@ -87,7 +87,7 @@ func (s *Service) RawResponses(ctx context.Context, p identity.Principal, in Ind
 	shownIn := map[int]map[string]bool{}
 	scored := &sv.Questionnaire // the published version's rules, once there is one
 	for v := sv.PublishedVersion; v >= 1; v-- {
-		ver, err := s.store.GetVersion(ctx, sv.ID, v)
+		ver, err := s.version(ctx, sv.ID, v) // frozen, so the cache serves them
 		if err != nil {
 			return nil, err
 		}
