@@ -187,3 +187,31 @@ func hoursDuration(h float64) time.Duration {
 	}
 	return time.Duration(ns)
 }
+
+// WorkingTimeBetween returns the working time that passes from from to to:
+// the inverse of AddWorkingTime, used to show a deadline as the working time
+// left. When to is before from the result is negative (working time
+// overdue). Spans more than 400 days apart are cut at 400 days.
+func (c Calendar) WorkingTimeBetween(from, to time.Time) time.Duration {
+	if to.Before(from) {
+		return -c.WorkingTimeBetween(to, from)
+	}
+	loc := c.Location()
+	from, to = from.In(loc), to.In(loc)
+	var total time.Duration
+	for day, n := from, 0; day.Before(to) && n < maxIdleDays; day, n = nextMidnight(day, loc), n+1 {
+		for _, s := range c.WorkingSpans(day) {
+			lo, hi := s[0], s[1]
+			if lo.Before(from) {
+				lo = from
+			}
+			if hi.After(to) {
+				hi = to
+			}
+			if hi.After(lo) {
+				total += hi.Sub(lo)
+			}
+		}
+	}
+	return total
+}

@@ -347,3 +347,32 @@ func TestDeadlineHoursDuration(t *testing.T) {
 		t.Errorf("0.5 h across lunch: got %s, want %s", dlRFC(got.DispatchDue), want)
 	}
 }
+
+func TestWorkingTimeBetween(t *testing.T) {
+	cal, _ := dlCaMau(t)
+	tests := []struct {
+		name     string
+		from, to string
+		want     time.Duration
+	}{
+		{"within the morning", "2026-03-02 09:00", "2026-03-02 11:00", 2 * time.Hour},
+		{"lunch does not count", "2026-03-02 10:30", "2026-03-02 14:30", 2 * time.Hour},
+		{"the weekend does not count", "2026-03-06 16:00", "2026-03-09 10:00", 4 * time.Hour},
+		{"overdue is negative", "2026-03-02 11:00", "2026-03-02 09:00", -2 * time.Hour},
+		{"night only", "2026-03-02 18:00", "2026-03-03 06:00", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.WorkingTimeBetween(dlAt(t, cal, tt.from), dlAt(t, cal, tt.to)); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// The inverse of AddWorkingTime for starts inside working time.
+	start := dlAt(t, cal, "2026-03-02 09:15")
+	for _, d := range []time.Duration{time.Minute, 3 * time.Hour, 17 * time.Hour, 41 * time.Hour} {
+		if got := cal.WorkingTimeBetween(start, cal.AddWorkingTime(start, d)); got != d {
+			t.Errorf("round trip of %v: got %v", d, got)
+		}
+	}
+}
