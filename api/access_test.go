@@ -110,6 +110,30 @@ var accessTable = []accessRule{
 		return map[string]string{"code": "x", "agency_code": "so-y-te"}
 	}},
 	{method: "DELETE", path: "/v1/admin/routing-rules/:code", roles: []string{"admin"}},
+	{method: "GET", path: "/v1/admin/categories", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/categories", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": fmt.Sprintf("c-test-%d", next()), "name": map[string]string{"vi": "Thử"}, "urgent_capable": false, "out_of_scope": false, "sort_order": 99}
+	}},
+	{method: "PUT", path: "/v1/admin/categories/:code", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": "x", "name": map[string]string{"vi": "Thử"}}
+	}},
+	{method: "GET", path: "/v1/admin/agencies", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/agencies", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": fmt.Sprintf("a-test-%d", next()), "name": map[string]string{"vi": "Thử"}, "kind": "department", "active": true}
+	}},
+	{method: "PUT", path: "/v1/admin/agencies/:code", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": "x", "name": map[string]string{"vi": "Thử"}, "kind": "department"}
+	}},
+	{method: "GET", path: "/v1/admin/areas", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/areas", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": fmt.Sprintf("ar-test-%d", next()), "name": map[string]string{"vi": "Thử"}, "level": "ward", "parent_code": "ca-mau"}
+	}},
+	{method: "PUT", path: "/v1/admin/areas/:code", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"code": "x", "name": map[string]string{"vi": "Thử"}, "level": "ward"}
+	}},
+	{method: "GET", path: "/v1/admin/calendar", roles: []string{"admin"}},
+	{method: "PUT", path: "/v1/admin/calendar", roles: []string{"admin"}, body: func(*testEnv) any { return map[string]any{"time_zone": "Mars/Olympus"} }},
+	{method: "GET", path: "/v1/admin/audit", roles: []string{"admin"}},
 }
 
 var counter int

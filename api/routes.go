@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"camaug/feedback"
 	"camaug/internal/identity"
 )
 
@@ -101,6 +102,21 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/admin/routing-rules", require(identity.PermReferenceAdmin), createRoutingRule(ref))
 	r(fiber.MethodPut, "/v1/admin/routing-rules/:code", require(identity.PermReferenceAdmin), replaceRoutingRule(ref))
 	r(fiber.MethodDelete, "/v1/admin/routing-rules/:code", require(identity.PermReferenceAdmin), deleteRoutingRule(ref))
+	{
+		admin := require(identity.PermReferenceAdmin)
+		r(fiber.MethodGet, "/v1/admin/categories", admin, adminList(func(c *fiber.Ctx) ([]feedback.Category, error) { return ref.Categories(c.UserContext()) }))
+		r(fiber.MethodPost, "/v1/admin/categories", admin, adminCreate("/v1/admin/categories", ref.SaveCategory))
+		r(fiber.MethodPut, "/v1/admin/categories/:code", admin, adminReplace(ref.SaveCategory))
+		r(fiber.MethodGet, "/v1/admin/agencies", admin, adminList(func(c *fiber.Ctx) ([]feedback.Agency, error) { return ref.AllAgencies(c.UserContext()) }))
+		r(fiber.MethodPost, "/v1/admin/agencies", admin, adminCreate("/v1/admin/agencies", ref.SaveAgency))
+		r(fiber.MethodPut, "/v1/admin/agencies/:code", admin, adminReplace(ref.SaveAgency))
+		r(fiber.MethodGet, "/v1/admin/areas", admin, adminList(func(c *fiber.Ctx) ([]feedback.Area, error) { return ref.Areas(c.UserContext(), c.Query("parent")) }))
+		r(fiber.MethodPost, "/v1/admin/areas", admin, adminCreate("/v1/admin/areas", ref.SaveArea))
+		r(fiber.MethodPut, "/v1/admin/areas/:code", admin, adminReplace(ref.SaveArea))
+		r(fiber.MethodGet, "/v1/admin/calendar", admin, getCalendar(ref))
+		r(fiber.MethodPut, "/v1/admin/calendar", admin, putCalendar(ref))
+		r(fiber.MethodGet, "/v1/admin/audit", admin, auditLog(ref))
+	}
 }
 
 // routeTable remembers the registered routes so a 405 can list the methods

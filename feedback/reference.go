@@ -171,6 +171,8 @@ type ReferenceStore interface {
 	// the old data or the new, never a mix, and a failure changes nothing.
 	// It does not validate cross-references; callers do.
 	Replace(ctx context.Context, ref *Reference) error
+	// Audit returns the log of changes to the reference data.
+	Audit() AuditStore
 }
 
 // Reference is the whole reference dataset. It is also the import/export

@@ -19,6 +19,12 @@ type ReferenceService struct {
 	mu       sync.Mutex
 	snapshot *Reference
 	loadedAt time.Time
+
+	// editMu makes this process's changes one at a time, so each is
+	// validated against the data the one before it left. It also guards
+	// lastAudit, the ID of the last audit entry written here.
+	editMu    sync.Mutex
+	lastAudit string
 }
 
 // snapshotTTL bounds how stale the cached dataset used for intake may be
@@ -43,16 +49,28 @@ func (s *ReferenceService) Export(ctx context.Context) (*Reference, error) {
 // Import validates the whole dataset and, only if it is valid, replaces
 // all reference data with it at once. Returns EINVALID listing every
 // problem; on any error nothing changes.
+// The audit log names the command line as the actor: Import is the
+// operator's tool, run with access to the server's files.
 func (s *ReferenceService) Import(ctx context.Context, ref *Reference) error {
+	return s.importAs(ctx, CLIActorID, ref)
+}
+
+func (s *ReferenceService) importAs(ctx context.Context, actor string, ref *Reference) error {
 	if err := ref.Validate(); err != nil {
 		return err
 	}
 	ref.Sort()
+	s.editMu.Lock()
+	defer s.editMu.Unlock()
+	old, err := s.store.Load(ctx)
+	if err != nil {
+		return err
+	}
 	if err := s.store.Replace(ctx, ref); err != nil {
 		return err
 	}
 	s.forget()
-	return nil
+	return s.record(ctx, actor, AuditRoleSystem, AuditKindDataset, "", AuditImport, countsOf(old), countsOf(ref))
 }
 
 // Snapshot returns the whole dataset for routing and placing reports,
@@ -86,7 +104,7 @@ func (s *ReferenceService) SeedDefault(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, apperr.Internal(err)
 	}
-	return true, s.Import(ctx, def)
+	return true, s.importAs(ctx, SystemActorID, def)
 }
 
 // Categories returns every category in display order (sort_order, then
@@ -146,55 +164,6 @@ func (s *ReferenceService) RoutingRules(ctx context.Context, p identity.Principa
 		return nil, identity.ErrForbidden()
 	}
 	return s.store.RoutingRules().List(ctx)
-}
-
-// SaveRoutingRule creates (create=true) or replaces a routing rule, after
-// checking the whole dataset with the change applied: the category, area
-// and agency must exist and no other rule may cover the same scope.
-func (s *ReferenceService) SaveRoutingRule(ctx context.Context, p identity.Principal, rule RoutingRule, create bool) error {
-	if err := p.Require(identity.PermReferenceAdmin); err != nil {
-		return err
-	}
-	ref, err := s.store.Load(ctx)
-	if err != nil {
-		return err
-	}
-	found := false
-	for i := range ref.RoutingRules {
-		if ref.RoutingRules[i].Code == rule.Code {
-			found = true
-			ref.RoutingRules[i] = rule
-		}
-	}
-	switch {
-	case create && found:
-		return ErrEntityExists(rule.RefKind(), rule.Code)
-	case !create && !found:
-		return ErrEntityNotFound(rule.RefKind(), rule.Code)
-	case create:
-		ref.RoutingRules = append(ref.RoutingRules, rule)
-	}
-	if err := ref.Validate(); err != nil {
-		return err
-	}
-	if create {
-		err = s.store.RoutingRules().Create(ctx, rule)
-	} else {
-		err = s.store.RoutingRules().Update(ctx, rule)
-	}
-	s.forget()
-	return err
-}
-
-// DeleteRoutingRule removes a rule; reports then follow the next most
-// specific rule.
-func (s *ReferenceService) DeleteRoutingRule(ctx context.Context, p identity.Principal, code string) error {
-	if err := p.Require(identity.PermReferenceAdmin); err != nil {
-		return err
-	}
-	err := s.store.RoutingRules().Delete(ctx, code)
-	s.forget()
-	return err
 }
 
 // forget drops the cached snapshot after a change made here.

@@ -7,6 +7,7 @@ package ids
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"time"
 )
 
@@ -43,4 +44,27 @@ func Valid(s string) bool {
 		}
 	}
 	return true
+}
+
+// After returns a new identifier that sorts after prev. New alone orders
+// identifiers only to the millisecond; a log that lists entries by ID needs
+// two made in the same millisecond to keep their order too. An empty prev
+// gives New().
+func After(prev string) string {
+	id := New()
+	if id > prev || !Valid(prev) {
+		return id
+	}
+	// prev + 1 in base32: the same millisecond (or a clock that stepped
+	// back), one random step further.
+	b := []byte(prev)
+	for i := len(b) - 1; i >= 0; i-- {
+		d := strings.IndexByte(alphabet, b[i])
+		if d < len(alphabet)-1 {
+			b[i] = alphabet[d+1]
+			return string(b)
+		}
+		b[i] = alphabet[0]
+	}
+	return id // prev was the largest identifier there is
 }

@@ -22,3 +22,22 @@ func TestNew(t *testing.T) {
 		t.Error("Valid accepted a malformed id")
 	}
 }
+
+func TestAfter(t *testing.T) {
+	prev := ""
+	for i := 0; i < 1000; i++ {
+		id := After(prev)
+		if !Valid(id) || id <= prev {
+			t.Fatalf("After(%q) = %q, want a valid id sorting after it", prev, id)
+		}
+		prev = id
+	}
+	future := at(time.Now().Add(time.Hour))
+	if got := After(future); got <= future || len(got) != 26 {
+		t.Fatalf("After(%q) = %q, want the next id", future, got)
+	}
+	carry := future[:24] + "0z"
+	if got, want := After(carry), future[:24]+"10"; got != want {
+		t.Fatalf("After(%q) = %q, want %q", carry, got, want)
+	}
+}

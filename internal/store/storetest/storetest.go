@@ -76,6 +76,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Calendar", func(t *testing.T) { testCalendar(t, newStores(t).Reference) })
 	t.Run("Replace", func(t *testing.T) { testReplace(t, newStores(t).Reference) })
 	t.Run("ReplaceIsAtomicForReaders", func(t *testing.T) { testReplaceAtomic(t, newStores(t).Reference) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStores(t).Reference.Audit()) })
 	t.Run("Identity", func(t *testing.T) { runIdentity(t, newStores) })
 	t.Run("Reports", func(t *testing.T) { runReports(t, newStores) })
 	t.Run("Surveys", func(t *testing.T) { runSurveys(t, newStores) })
