@@ -61,6 +61,7 @@ var accessTable = []accessRule{
 	{method: "PATCH", path: "/v1/admin/users/:id", roles: []string{"agency_admin", "admin"}, body: func(*testEnv) any {
 		return map[string]bool{"disabled": false}
 	}},
+	{method: "POST", path: "/v1/admin/users/:id/password", roles: []string{"agency_admin", "admin"}},
 	{method: "POST", path: "/v1/reports", roles: []string{"guest", "citizen"}, body: func(*testEnv) any { return validReport() }},
 	{method: "GET", path: "/v1/reports", public: true},
 	{method: "GET", path: "/v1/reports.geojson", public: true},

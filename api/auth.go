@@ -348,3 +348,24 @@ func patchUser(svc *identity.Service) fiber.Handler {
 		return c.JSON(toUser(u))
 	}
 }
+
+type temporaryPasswordOut struct {
+	TemporaryPassword string `json:"temporary_password"`
+}
+
+// resetPassword gives a staff account a temporary password, shown once:
+// never cached anywhere on its way back.
+func resetPassword(svc *identity.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := c.Params("id")
+		if !ids.Valid(id) {
+			return invalidQuery("id", "Mã tài khoản không hợp lệ", "is not an account id")
+		}
+		password, err := svc.ResetPassword(c.UserContext(), principal(c), string([]byte(id)))
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(temporaryPasswordOut{TemporaryPassword: password})
+	}
+}

@@ -552,3 +552,48 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal("a keyring opened keys sealed with another secret")
 	}
 }
+
+func TestResetPassword(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		if _, err := env.ids.EnsureAdmin(ctx, "admin@camau.gov.vn", "quan-tri-2026"); err != nil {
+			t.Fatal(err)
+		}
+		admin := loginAs(t, env, "admin@camau.gov.vn", "quan-tri-2026")
+		off := staff(t, env, identity.RoleOfficer, "canbo@soxaydung.camau.gov.vn", "so-xay-dung")
+		var officer user
+		do(t, env.app, req("GET", "/v1/me", off.AccessToken, nil)).json(t, &officer)
+		token, _, _, err := env.ids.StartSession(ctx, "canbo@soxaydung.camau.gov.vn", "mat-khau-an-toan", "10.0.0.7")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		r := do(t, env.app, req("POST", "/v1/admin/users/"+officer.ID+"/password", admin.AccessToken, nil))
+		wantStatus(t, r, http.StatusOK)
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("Cache-Control %q, want no-store", cc)
+		}
+		var out struct {
+			TemporaryPassword string `json:"temporary_password"`
+		}
+		r.json(t, &out)
+		if len(out.TemporaryPassword) < 16 {
+			t.Fatalf("temporary password %q, want at least 16 characters", out.TemporaryPassword)
+		}
+		// The old password, refresh tokens and console sessions are all gone.
+		wantProblem(t, do(t, env.app, req("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": off.RefreshToken})), http.StatusUnauthorized)
+		wantProblem(t, do(t, env.app, req("POST", "/v1/auth/login", "", map[string]string{"login": "canbo@soxaydung.camau.gov.vn", "password": "mat-khau-an-toan"})), http.StatusUnauthorized)
+		if _, _, err := env.ids.ResumeSession(ctx, token); err == nil {
+			t.Fatal("a console session survived the reset")
+		}
+		loginAs(t, env, "canbo@soxaydung.camau.gov.vn", out.TemporaryPassword)
+
+		// An agency admin resets only its own officers; nobody resets a citizen's.
+		aa := staff(t, env, identity.RoleAgencyAdmin, "truongphong@soyte.camau.gov.vn", "so-y-te")
+		wantProblem(t, do(t, env.app, req("POST", "/v1/admin/users/"+officer.ID+"/password", aa.AccessToken, nil)), http.StatusNotFound)
+		cit := registerCitizen(t, env, "0987654321", "cong-dan-2026")
+		wantProblem(t, do(t, env.app, req("POST", "/v1/admin/users/"+cit.User.ID+"/password", admin.AccessToken, nil)), http.StatusForbidden)
+		loginAs(t, env, "0987654321", "cong-dan-2026")
+		wantProblem(t, do(t, env.app, req("POST", "/v1/admin/users/not-an-id/password", admin.AccessToken, nil)), http.StatusUnprocessableEntity)
+	})
+}

@@ -54,6 +54,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/admin/users", manager, listUsers(id))
 	r(fiber.MethodPost, "/v1/admin/users", manager, createUser(id))
 	r(fiber.MethodPatch, "/v1/admin/users/:id", manager, patchUser(id))
+	r(fiber.MethodPost, "/v1/admin/users/:id/password", manager, resetPassword(id))
 
 	// Field reports.
 	reports, ref := cfg.Reports, cfg.Reference

@@ -101,3 +101,16 @@ func TestRolePermissions(t *testing.T) {
 		t.Errorf("citizen on users: got %v, want EFORBIDDEN", err)
 	}
 }
+
+func TestTemporaryPassword(t *testing.T) {
+	a, b := temporaryPassword(), temporaryPassword()
+	if a == b {
+		t.Fatal("two temporary passwords are equal")
+	}
+	if len(a) < 16 || strings.Trim(a, readable+"-") != "" {
+		t.Fatalf("temporary password %q: want 16 or more readable characters", a)
+	}
+	if fe := checkPassword("password", a); fe != nil {
+		t.Fatalf("temporary password %q breaks the password rules: %v", a, fe.Message.En)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -51,4 +52,26 @@ func VerifyPassword(hash, password string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// readable has no letters or digits that are easily confused when read
+// aloud or copied by hand (0/o, 1/l/i).
+const readable = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// temporaryPassword returns 20 random readable characters in four groups of
+// five ("k7m2p-…"), about 99 bits.
+func temporaryPassword() string {
+	var b strings.Builder
+	max := big.NewInt(int64(len(readable)))
+	for i := 0; i < 20; i++ {
+		if i > 0 && i%5 == 0 {
+			b.WriteByte('-')
+		}
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported systems
+		}
+		b.WriteByte(readable[n.Int64()])
+	}
+	return b.String()
 }

@@ -27,6 +27,10 @@ type Config struct {
 	MaxFailuresPerAccount int           // 5
 	MaxFailuresPerAddress int           // 20
 	FailureWindow         time.Duration // 15 minutes
+	// Staff console sessions end after SessionIdle without a request, and
+	// SessionMax after sign-in whatever happens.
+	SessionIdle time.Duration // 30 minutes
+	SessionMax  time.Duration // 12 hours
 	// AgencyExists returns an error unless the agency code is known.
 	AgencyExists func(ctx context.Context, code string) error
 	Now          func() time.Time
@@ -53,6 +57,12 @@ func (c *Config) defaults() {
 	}
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
+	}
+	if c.SessionIdle == 0 {
+		c.SessionIdle = 30 * time.Minute
+	}
+	if c.SessionMax == 0 {
+		c.SessionMax = 12 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -252,11 +262,23 @@ func errBadLogin() error {
 	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Sai tên đăng nhập hoặc mật khẩu", "wrong login or password"))
 }
 
-// Login checks a login and password. Failed attempts are counted per
-// account and per client address in the store (so every instance shares
-// them); past the limit it returns ETOOMANY with RetryAfter, without even
-// checking the password.
+// Login checks a login and password and issues tokens. Failed attempts are
+// counted per account and per client address in the store (so every
+// instance shares them); past the limit it returns ETOOMANY with
+// RetryAfter, without even checking the password.
 func (s *Service) Login(ctx context.Context, login, password, addr string) (Tokens, error) {
+	u, err := s.checkLogin(ctx, login, password, addr)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return s.issue(ctx, u, "")
+}
+
+// checkLogin is the credential check of every sign-in: the brute-force
+// limits, then the password (against a dummy hash when the login is
+// unknown, so both take the same time). It returns the enabled account
+// whose password matched, or ETOOMANY or EUNAUTHORIZED.
+func (s *Service) checkLogin(ctx context.Context, login, password, addr string) (*User, error) {
 	now := s.now()
 	window := now.Truncate(s.cfg.FailureWindow)
 	l, ok := ParseLogin(login)
@@ -270,13 +292,13 @@ func (s *Service) Login(ctx context.Context, login, password, addr string) (Toke
 	}{{acctKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
 		n, err := s.store.AttemptCount(ctx, lim.key, window)
 		if err != nil {
-			return Tokens{}, err
+			return nil, err
 		}
 		if n >= lim.max {
 			retry := window.Add(s.cfg.FailureWindow).Sub(now)
 			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
 			e.RetryAfter = retry
-			return Tokens{}, e
+			return nil, e
 		}
 	}
 	var u *User
@@ -284,7 +306,7 @@ func (s *Service) Login(ctx context.Context, login, password, addr string) (Toke
 	if ok {
 		u, err = s.store.FindUser(ctx, LoginKey{Email: l.Email, Phone: l.Phone})
 		if err != nil && apperr.CodeOf(err) != apperr.ENOTFOUND {
-			return Tokens{}, err
+			return nil, err
 		}
 	}
 	hash := dummyHash
@@ -295,18 +317,18 @@ func (s *Service) Login(ctx context.Context, login, password, addr string) (Toke
 	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
 		if !match || u == nil {
 			if _, err := s.store.HitAttempt(ctx, acctKey, window); err != nil {
-				return Tokens{}, err
+				return nil, err
 			}
 			if _, err := s.store.HitAttempt(ctx, addrKey, window); err != nil {
-				return Tokens{}, err
+				return nil, err
 			}
 		}
-		return Tokens{}, errBadLogin()
+		return nil, errBadLogin()
 	}
 	if err := s.store.ClearAttempts(ctx, acctKey); err != nil {
-		return Tokens{}, err
+		return nil, err
 	}
-	return s.issue(ctx, u, "")
+	return u, nil
 }
 
 // Refresh rotates a refresh token: the presented one is spent and a new one
@@ -416,7 +438,8 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User
 }
 
 // ChangePassword checks the current password, sets the new one and signs
-// the account out everywhere (every refresh token is revoked).
+// the account out everywhere (every refresh token is revoked and every
+// console session ended).
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
 	u, err := s.Me(ctx, p)
 	if err != nil {
@@ -436,7 +459,16 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	return s.store.RevokeUserTokens(ctx, u.ID)
+	return s.signOutEverywhere(ctx, u.ID)
+}
+
+// signOutEverywhere revokes every refresh token of the account and ends
+// every console session.
+func (s *Service) signOutEverywhere(ctx context.Context, userID string) error {
+	if err := s.store.RevokeUserTokens(ctx, userID); err != nil {
+		return err
+	}
+	return s.store.DeleteUserSessions(ctx, userID)
 }
 
 // DeleteMe erases the caller's personal data (name, phone, email, device,
@@ -456,7 +488,7 @@ func (s *Service) DeleteMe(ctx context.Context, p Principal) error {
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	return s.store.RevokeUserTokens(ctx, u.ID)
+	return s.signOutEverywhere(ctx, u.ID)
 }
 
 // keepAnAdmin refuses a change that would leave no enabled admin.
@@ -591,8 +623,8 @@ type StaffUpdate struct {
 
 // UpdateStaff changes an account's role, agency, name or disabled flag.
 // Agency admins may only enable, disable or rename their own officers.
-// Disabling revokes every refresh token, and Authenticate refuses the
-// account's access tokens at once. Accounts p may not manage are reported
+// Disabling revokes every refresh token and ends every console session,
+// and Authenticate refuses the account's access tokens at once. Accounts p may not manage are reported
 // as not found.
 func (s *Service) UpdateStaff(ctx context.Context, p Principal, id string, in StaffUpdate) (*User, error) {
 	if err := s.requireManager(p); err != nil {
@@ -641,11 +673,40 @@ func (s *Service) UpdateStaff(ctx context.Context, p Principal, id string, in St
 		return nil, err
 	}
 	if u.Disabled && !wasDisabled {
-		if err := s.store.RevokeUserTokens(ctx, u.ID); err != nil {
+		if err := s.signOutEverywhere(ctx, u.ID); err != nil {
 			return nil, err
 		}
 	}
 	return u, nil
+}
+
+// ResetPassword gives a staff account a new, random temporary password and
+// returns it (the only time it is seen); every refresh token of the account
+// is revoked and every console session ended. Admins reset any staff
+// account, agency admins the officers of their own agency. Accounts p may
+// not manage are reported as not found; citizens and guests get
+// EFORBIDDEN (they change their own password).
+func (s *Service) ResetPassword(ctx context.Context, p Principal, userID string) (string, error) {
+	if err := s.requireManager(p); err != nil {
+		return "", err
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil || !canManage(p, u) || u.Erased {
+		return "", apperr.NotFound(i18n.T("Không tìm thấy tài khoản", "account not found"))
+	}
+	if !u.Role.IsStaff() {
+		return "", apperr.New(apperr.EFORBIDDEN, i18n.T("Chỉ đặt lại mật khẩu cho tài khoản cán bộ", "only staff accounts' passwords can be reset"))
+	}
+	password := temporaryPassword()
+	u.PasswordHash = HashPassword(password)
+	u.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return "", err
+	}
+	if err := s.signOutEverywhere(ctx, u.ID); err != nil {
+		return "", err
+	}
+	return password, nil
 }
 
 // system is the principal of operator commands and start-up bootstrap.

@@ -91,10 +91,43 @@ type AttemptStore interface {
 	ClearAttempts(ctx context.Context, key string) error
 }
 
+// Session is a staff member's signed-in browser session. Only the token's
+// hash is stored.
+type Session struct {
+	Hash   string // SHA-256 hex of the token
+	UserID string
+	CSRF   string // random token that the console's forms must echo
+	// Stamp is a fingerprint of the account's password hash at sign-in: a
+	// password change or reset ends the session.
+	Stamp     string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time // absolute expiry
+}
+
+// SessionStore keeps browser sessions. The store keeps what it is given;
+// expiry is the service's rule, applied on read and by DeleteExpiredSessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns ENOTFOUND for an unknown hash.
+	GetSession(ctx context.Context, hash string) (Session, error)
+	// TouchSession sets the session's LastSeen. Returns ENOTFOUND for an
+	// unknown hash.
+	TouchSession(ctx context.Context, hash string, lastSeen time.Time) error
+	// DeleteSession removes one session; a missing one is no error.
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions removes every session of a user.
+	DeleteUserSessions(ctx context.Context, userID string) error
+	// DeleteExpiredSessions removes the sessions past their ExpiresAt at now,
+	// or not seen for longer than idle, and returns how many it removed.
+	DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error)
+}
+
 // Store is every store the identity service needs.
 type Store interface {
 	UserStore
 	TokenStore
 	KeyStore
 	AttemptStore
+	SessionStore
 }

@@ -242,10 +242,15 @@ func (s *Service) parseAccess(ctx context.Context, raw string) (*accessClaims, e
 
 // newRefreshToken returns a random opaque token and its stored hash.
 func newRefreshToken() (token, hash string) {
+	token = randomToken()
+	return token, hashToken(token)
+}
+
+// randomToken returns 32 random bytes, base64url without padding.
+func randomToken() string {
 	b := make([]byte, 32)
 	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func hashToken(token string) string {

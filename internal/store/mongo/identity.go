@@ -19,6 +19,7 @@ const (
 	collTokens   = "refresh_tokens"
 	collKeys     = "signing_keys"
 	collAttempts = "login_attempts"
+	collSessions = "sessions"
 )
 
 // userDoc is an account in BSON. The *_key fields carry the login, or a
@@ -92,6 +93,9 @@ func identityIndexes() map[string][]mongo.IndexModel {
 		collTokens:   {plain("family_id"), plain("user_id")},
 		collKeys:     {plain("created_at")},
 		collAttempts: {plain("key", "window"), plain("window")},
+		// The token hash is _id, so unique already. No TTL index (FerretDB
+		// has none): expiry is checked on read and swept.
+		collSessions: {plain("user_id"), plain("expires_at"), plain("last_seen")},
 	}
 }
 
@@ -342,4 +346,78 @@ func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window tim
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "key", Value: key}})
 	return internal(err)
+}
+
+type sessionDoc struct {
+	Hash      string    `bson:"_id"`
+	UserID    string    `bson:"user_id"`
+	CSRF      string    `bson:"csrf"`
+	Stamp     string    `bson:"stamp"`
+	CreatedAt time.Time `bson:"created_at"`
+	LastSeen  time.Time `bson:"last_seen"`
+	ExpiresAt time.Time `bson:"expires_at"`
+}
+
+func (s *IdentityStore) sessions() *mongo.Collection { return s.db.db.Collection(collSessions) }
+
+func errSessionNotFound() error {
+	return apperr.NotFound(i18n.T("Phiên đăng nhập không tồn tại", "unknown session"))
+}
+
+// CreateSession stores a session.
+func (s *IdentityStore) CreateSession(ctx context.Context, ss identity.Session) error {
+	_, err := s.sessions().InsertOne(ctx, sessionDoc{Hash: ss.Hash, UserID: ss.UserID, CSRF: ss.CSRF, Stamp: ss.Stamp,
+		CreatedAt: ss.CreatedAt.UTC(), LastSeen: ss.LastSeen.UTC(), ExpiresAt: ss.ExpiresAt.UTC()})
+	return internal(err)
+}
+
+// GetSession returns a session by its token's hash.
+func (s *IdentityStore) GetSession(ctx context.Context, hash string) (identity.Session, error) {
+	var d sessionDoc
+	err := s.sessions().FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return identity.Session{}, errSessionNotFound()
+	}
+	if err != nil {
+		return identity.Session{}, internal(err)
+	}
+	return identity.Session{Hash: d.Hash, UserID: d.UserID, CSRF: d.CSRF, Stamp: d.Stamp,
+		CreatedAt: d.CreatedAt, LastSeen: d.LastSeen, ExpiresAt: d.ExpiresAt}, nil
+}
+
+// TouchSession records that the session was used at lastSeen.
+func (s *IdentityStore) TouchSession(ctx context.Context, hash string, lastSeen time.Time) error {
+	res, err := s.sessions().UpdateOne(ctx, bson.D{{Key: "_id", Value: hash}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen", Value: lastSeen.UTC()}}}})
+	if err != nil {
+		return internal(err)
+	}
+	if res.MatchedCount == 0 {
+		return errSessionNotFound()
+	}
+	return nil
+}
+
+// DeleteSession removes a session.
+func (s *IdentityStore) DeleteSession(ctx context.Context, hash string) error {
+	_, err := s.sessions().DeleteOne(ctx, bson.D{{Key: "_id", Value: hash}})
+	return internal(err)
+}
+
+// DeleteUserSessions removes every session of a user.
+func (s *IdentityStore) DeleteUserSessions(ctx context.Context, userID string) error {
+	_, err := s.sessions().DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
+	return internal(err)
+}
+
+// DeleteExpiredSessions removes sessions past their expiry or idle too long.
+func (s *IdentityStore) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	res, err := s.sessions().DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
+		bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: now.Add(-idle).UTC()}}}},
+	}}})
+	if err != nil {
+		return 0, internal(err)
+	}
+	return int(res.DeletedCount), nil
 }

@@ -288,3 +288,66 @@ func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, key)
 	return apperr.InternalOrNil(err)
 }
+
+const sessionColumns = `hash, user_id, csrf, stamp, created_at, last_seen, expires_at`
+
+func errSessionNotFound() error {
+	return apperr.NotFound(i18n.T("Phiên đăng nhập không tồn tại", "unknown session"))
+}
+
+// CreateSession stores a session.
+func (s *IdentityStore) CreateSession(ctx context.Context, ss identity.Session) error {
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ss.Hash, ss.UserID, ss.CSRF, ss.Stamp, ts(ss.CreatedAt), ts(ss.LastSeen), ts(ss.ExpiresAt))
+	return apperr.InternalOrNil(err)
+}
+
+// GetSession returns a session by its token's hash.
+func (s *IdentityStore) GetSession(ctx context.Context, hash string) (identity.Session, error) {
+	var ss identity.Session
+	var created, seen, expires string
+	err := s.db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE hash = ?`, hash).
+		Scan(&ss.Hash, &ss.UserID, &ss.CSRF, &ss.Stamp, &created, &seen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return identity.Session{}, errSessionNotFound()
+	}
+	if err != nil {
+		return identity.Session{}, apperr.Internal(err)
+	}
+	ss.CreatedAt, ss.LastSeen, ss.ExpiresAt = parseTS(created), parseTS(seen), parseTS(expires)
+	return ss, nil
+}
+
+// TouchSession records that the session was used at lastSeen.
+func (s *IdentityStore) TouchSession(ctx context.Context, hash string, lastSeen time.Time) error {
+	res, err := s.db.write.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE hash = ?`, ts(lastSeen), hash)
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errSessionNotFound()
+	}
+	return nil
+}
+
+// DeleteSession removes a session.
+func (s *IdentityStore) DeleteSession(ctx context.Context, hash string) error {
+	_, err := s.db.write.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
+	return apperr.InternalOrNil(err)
+}
+
+// DeleteUserSessions removes every session of a user.
+func (s *IdentityStore) DeleteUserSessions(ctx context.Context, userID string) error {
+	_, err := s.db.write.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return apperr.InternalOrNil(err)
+}
+
+// DeleteExpiredSessions removes sessions past their expiry or idle too long.
+func (s *IdentityStore) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	res, err := s.db.write.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen < ?`, ts(now), ts(now.Add(-idle)))
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), apperr.InternalOrNil(err)
+}

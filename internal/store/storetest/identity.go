@@ -18,6 +18,7 @@ func runIdentity(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStores(t).Identity) })
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, newStores(t).Identity) })
 	t.Run("LoginAttempts", func(t *testing.T) { testAttempts(t, newStores(t).Identity) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStores(t).Identity) })
 }
 
 func newUser(role identity.Role, email, phone string) *identity.User {
@@ -269,4 +270,86 @@ func testAttempts(t *testing.T, s identity.Store) {
 	if n, _ := s.AttemptCount(ctx, "acct:email:an@example.vn", w); n != 0 {
 		t.Fatalf("after clear: got %d, want 0", n)
 	}
+}
+
+func testSessions(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	mk := func(hash, user string, seen, expires time.Time) identity.Session {
+		return identity.Session{Hash: hash, UserID: user, CSRF: "csrf-" + hash, Stamp: "stamp-" + user,
+			CreatedAt: now.Add(-time.Hour), LastSeen: seen, ExpiresAt: expires}
+	}
+	a := mk("a", "u1", now, now.Add(12*time.Hour))
+	for _, ss := range []identity.Session{a,
+		mk("b", "u1", now, now.Add(12*time.Hour)),
+		mk("c", "u2", now, now.Add(12*time.Hour)),
+	} {
+		if err := s.CreateSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.GetSession(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != "u1" || got.CSRF != "csrf-a" || got.Stamp != "stamp-u1" || !got.CreatedAt.Equal(a.CreatedAt) ||
+		!got.LastSeen.Equal(a.LastSeen) || !got.ExpiresAt.Equal(a.ExpiresAt) {
+		t.Fatalf("got %+v, want %+v", got, a)
+	}
+	_, err = s.GetSession(ctx, "nope")
+	wantCode(t, err, apperr.ENOTFOUND)
+
+	t.Run("Touch", func(t *testing.T) {
+		later := now.Add(5 * time.Minute)
+		if err := s.TouchSession(ctx, "a", later); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetSession(ctx, "a"); !got.LastSeen.Equal(later) || !got.ExpiresAt.Equal(a.ExpiresAt) {
+			t.Fatalf("after touch: last seen %v, expires %v; want %v, %v", got.LastSeen, got.ExpiresAt, later, a.ExpiresAt)
+		}
+		wantCode(t, s.TouchSession(ctx, "nope", later), apperr.ENOTFOUND)
+	})
+	t.Run("Delete", func(t *testing.T) {
+		if err := s.DeleteSession(ctx, "b"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.GetSession(ctx, "b")
+		wantCode(t, err, apperr.ENOTFOUND)
+		if err := s.DeleteSession(ctx, "b"); err != nil {
+			t.Fatalf("deleting a missing session: %v, want no error", err)
+		}
+	})
+	t.Run("DeleteUserSessions", func(t *testing.T) {
+		s.CreateSession(ctx, mk("d", "u3", now, now.Add(time.Hour)))
+		s.CreateSession(ctx, mk("e", "u3", now, now.Add(time.Hour)))
+		if err := s.DeleteUserSessions(ctx, "u3"); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"d", "e"} {
+			_, err := s.GetSession(ctx, h)
+			wantCode(t, err, apperr.ENOTFOUND)
+		}
+		if _, err := s.GetSession(ctx, "c"); err != nil {
+			t.Fatalf("another user's session was deleted: %v", err)
+		}
+	})
+	t.Run("DeleteExpired", func(t *testing.T) {
+		idle := 30 * time.Minute
+		s.CreateSession(ctx, mk("expired", "u4", now, now))                                    // at its absolute expiry
+		s.CreateSession(ctx, mk("idle", "u4", now.Add(-idle-time.Second), now.Add(time.Hour))) // idle too long
+		s.CreateSession(ctx, mk("edge", "u4", now.Add(-idle), now.Add(time.Millisecond)))      // idle exactly the limit
+		n, err := s.DeleteExpiredSessions(ctx, now, idle)
+		if err != nil || n != 2 {
+			t.Fatalf("swept %d, %v; want 2", n, err)
+		}
+		for _, h := range []string{"expired", "idle"} {
+			_, err := s.GetSession(ctx, h)
+			wantCode(t, err, apperr.ENOTFOUND)
+		}
+		for _, h := range []string{"a", "c", "edge"} {
+			if _, err := s.GetSession(ctx, h); err != nil {
+				t.Fatalf("live session %s swept: %v", h, err)
+			}
+		}
+	})
 }
