@@ -25,6 +25,7 @@ const (
 	ActTransfer         Action = "transfer"
 	ActRequestExtension Action = "request_extension"
 	ActApproveExtension Action = "approve_extension"
+	ActRefuseExtension  Action = "refuse_extension"
 	ActReopen           Action = "reopen"
 	ActClose            Action = "close"
 )
@@ -62,6 +63,7 @@ var workflow = map[Action]step{
 	ActTransfer:         {from: []Status{StatusDispatched, StatusAccepted, StatusInProgress}, to: StatusDispatched, who: byAgency | byCoordinator, needs: []string{"note", "to_agency_code"}},
 	ActRequestExtension: {from: []Status{StatusAccepted, StatusInProgress}, who: byAgency, needs: []string{"note", "due_at"}},
 	ActApproveExtension: {from: []Status{StatusAccepted, StatusInProgress}, who: byCoordinator},
+	ActRefuseExtension:  {from: []Status{StatusAccepted, StatusInProgress}, who: byCoordinator, needs: []string{"note"}},
 	ActReopen:           {from: []Status{StatusResolved}, to: StatusInProgress, who: byReporter, needs: []string{"note"}},
 	ActClose:            {from: []Status{StatusResolved}, to: StatusClosed, who: bySystem | byCoordinator},
 }
@@ -147,7 +149,7 @@ func allowed(p identity.Principal, r *Report, a Action, now time.Time) error {
 	switch {
 	case !in:
 		return errNotNow
-	case a == ActApproveExtension && r.Extension == nil:
+	case (a == ActApproveExtension || a == ActRefuseExtension) && r.Extension == nil:
 		return errNotNow
 	case a == ActRequestExtension && r.Extension != nil:
 		return errNotNow
@@ -256,6 +258,9 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 		}
 	case ActApproveExtension:
 		next.Deadlines.ResolutionDue, ev.DueAt = r.Extension.DueAt, ptr(r.Extension.DueAt)
+		next.Extension = nil
+	case ActRefuseExtension:
+		// The deadline stands; the agency may ask again.
 		next.Extension = nil
 	}
 	if len(fs) > 0 {

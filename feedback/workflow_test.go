@@ -130,6 +130,50 @@ func TestWorkflow_Reject(t *testing.T) {
 	}
 }
 
+func TestWorkflow_RefuseExtension(t *testing.T) {
+	ref, _ := DefaultReference()
+	coord := identity.Principal{UserID: "c1", Role: identity.RoleCoordinator}
+	water := identity.Principal{UserID: "o1", Role: identity.RoleOfficer, AgencyCode: "cap-nuoc-ca-mau"}
+	now := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	due := now.Add(48 * time.Hour)
+	r := &Report{ID: "r1", ReporterID: "u1", AgencyCode: "cap-nuoc-ca-mau", Status: StatusInProgress, Version: 4,
+		Deadlines: Deadlines{ResolutionDue: due}}
+	refuse := TransitionInput{Action: ActRefuseExtension, Note: "chưa đủ căn cứ gia hạn"}
+
+	if _, _, err := Apply(coord, r, refuse, now, ref); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("refuse with nothing pending: got %v, want ECONFLICT", err)
+	}
+	r.Extension = &Extension{DueAt: due.Add(72 * time.Hour), Reason: "chờ vật tư", RequestedAt: now.Add(-time.Hour)}
+	if _, _, err := Apply(water, r, refuse, now, ref); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("the agency refusing its own request: got %v, want ECONFLICT", err)
+	}
+	if _, _, err := Apply(coord, r, TransitionInput{Action: ActRefuseExtension}, now, ref); apperr.CodeOf(err) != apperr.EINVALID {
+		t.Fatalf("refuse without a reason: got %v, want EINVALID", err)
+	}
+	if got := strings.Join(actionNames(AllowedActions(coord, r, now)), ","); !strings.Contains(got, "refuse_extension") {
+		t.Fatalf("coordinator with a pending request may: %s, want refuse_extension among them", got)
+	}
+	next, ev, err := Apply(coord, r, refuse, now, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Extension != nil || next.Status != StatusInProgress || !next.Deadlines.ResolutionDue.Equal(due) || next.Version != 5 {
+		t.Fatalf("after refusal: extension %+v, status %s, resolution due %v, v%d; want none, in_progress, %v, v5",
+			next.Extension, next.Status, next.Deadlines.ResolutionDue, next.Version, due)
+	}
+	if ev.Action != ActRefuseExtension || ev.Note != refuse.Note || ev.FromStatus != StatusInProgress || ev.ToStatus != StatusInProgress {
+		t.Fatalf("event %+v", ev)
+	}
+	if r.Extension == nil {
+		t.Fatal("Apply modified the report it was given")
+	}
+	// The agency may ask again.
+	later := due.Add(24 * time.Hour)
+	if _, _, err := Apply(water, next, TransitionInput{Action: ActRequestExtension, Note: "chờ vật tư", DueAt: &later}, now, ref); err != nil {
+		t.Fatalf("a new request after refusal: %v", err)
+	}
+}
+
 func actionNames(list []Action) []string {
 	out := make([]string, len(list))
 	for i, a := range list {
