@@ -65,3 +65,60 @@ func TestRefuseExtension(t *testing.T) {
 		move(water.AccessToken, map[string]any{"action": "request_extension", "note": "chờ vật tư lần hai", "due_at": later}, http.StatusOK)
 	})
 }
+
+// TestExpectedVersion: two staff open the same report; the one who acts
+// second, from a form showing the older version, is told to reload
+// rather than acting on a state they never saw. Likewise for re-routing.
+func TestExpectedVersion(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		var rep struct {
+			ID      string `json:"id"`
+			Version int64  `json:"version"`
+		}
+		do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+		if rep.Version != 1 {
+			t.Fatalf("a new report's version %d, want 1", rep.Version)
+		}
+		seen := rep.Version
+		transition := func(body map[string]any, lang string) response {
+			return do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", coord.AccessToken, body, "Accept-Language", lang))
+		}
+		reroute := func(body map[string]any, lang string) response {
+			return do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/reroute", coord.AccessToken, body, "Accept-Language", lang))
+		}
+		// The first coordinator re-routes from the form they opened.
+		r := reroute(map[string]any{"agency_code": "so-xay-dung", "note": "thuộc hạ tầng giao thông", "expected_version": seen}, "vi")
+		wantStatus(t, r, http.StatusOK)
+		r.json(t, &rep)
+		if rep.Version != seen+1 {
+			t.Fatalf("after re-routing: version %d, want %d", rep.Version, seen+1)
+		}
+		// The second one, from the same (now stale) form: refused, in either language.
+		for lang, want := range map[string]string{"vi": "Phản ánh đã được người khác cập nhật; hãy tải lại trang",
+			"en": "the report was changed by someone else since you opened it; reload it"} {
+			p := wantProblem(t, transition(map[string]any{"action": "reject", "note": "không rõ nội dung", "expected_version": seen}, lang), http.StatusConflict)
+			if p.Detail != want || len(p.Errors) != 1 || p.Errors[0].Field != "expected_version" {
+				t.Fatalf("stale transition (%s): %+v, want detail %q and field expected_version", lang, p, want)
+			}
+			p = wantProblem(t, reroute(map[string]any{"agency_code": "cap-nuoc-ca-mau", "note": "trả lại cấp nước", "expected_version": seen}, lang), http.StatusConflict)
+			if p.Detail != want || p.Errors[0].Field != "expected_version" {
+				t.Fatalf("stale re-route (%s): %+v", lang, p)
+			}
+		}
+		var now struct {
+			Status  string `json:"status"`
+			Agency  struct{ Code string }
+			Version int64 `json:"version"`
+		}
+		do(t, env.app, req("GET", "/v1/reports/"+rep.ID, coord.AccessToken, nil)).json(t, &now)
+		if now.Status != "submitted" || now.Agency.Code != "so-xay-dung" || now.Version != seen+1 {
+			t.Fatalf("stale forms changed the report: %+v", now)
+		}
+		// From the fresh version, or without one, the change goes through.
+		wantStatus(t, transition(map[string]any{"action": "dispatch", "expected_version": now.Version}, "vi"), http.StatusOK)
+		wantStatus(t, transition(map[string]any{"action": "reject", "note": "trùng phản ánh khác"}, "vi"), http.StatusOK)
+		wantProblem(t, transition(map[string]any{"action": "reject", "note": "x", "expected_version": -1}, "vi"), http.StatusUnprocessableEntity)
+	})
+}

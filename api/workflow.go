@@ -15,6 +15,9 @@ type transitionIn struct {
 	ToAgencyCode string     `json:"to_agency_code" validate:"max=64"`
 	DueAt        *time.Time `json:"due_at"`
 	DuplicateOf  string     `json:"duplicate_of" validate:"max=64"`
+	// ExpectedVersion is the version the caller's form showed; 0 or absent
+	// skips the check.
+	ExpectedVersion int64 `json:"expected_version" validate:"min=0"`
 }
 
 func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
@@ -24,7 +27,8 @@ func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceServic
 			return err
 		}
 		r, view, err := svc.Transition(c.UserContext(), principal(c), string([]byte(c.Params("id"))), feedback.TransitionInput{
-			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf})
+			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf,
+			ExpectedVersion: in.ExpectedVersion})
 		if err != nil {
 			return err
 		}

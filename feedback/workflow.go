@@ -75,6 +75,11 @@ type TransitionInput struct {
 	ToAgencyCode string
 	DueAt        *time.Time
 	DuplicateOf  string
+	// ExpectedVersion is the report's version the caller's form was built
+	// from; when set (not 0) and the report has moved on since, the action
+	// is refused with ErrStaleForm instead of applied to a state the
+	// caller never saw.
+	ExpectedVersion int64
 }
 
 // Event is one entry of a report's history.
@@ -159,6 +164,30 @@ func allowed(p identity.Principal, r *Report, a Action, now time.Time) error {
 	return nil
 }
 
+// ErrStaleForm is the ECONFLICT of an action sent from a form built on an
+// older version of the report than the stored one; its field
+// expected_version names the current version.
+func ErrStaleForm(current int64) error {
+	e := apperr.Conflict(i18n.T("Phản ánh đã được người khác cập nhật; hãy tải lại trang",
+		"the report was changed by someone else since you opened it; reload it"))
+	e.Fields = []apperr.FieldError{fieldErr("expected_version", fmt.Sprintf("Phiên bản hiện tại là %d", current),
+		fmt.Sprintf("the report is now at version %d", current))}
+	return e
+}
+
+// checkVersion refuses a change made from a stale form (expected is 0 when
+// the caller does not check).
+func checkVersion(r *Report, expected int64) error {
+	switch {
+	case expected < 0:
+		return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"),
+			fieldErr("expected_version", "Phiên bản phải là số dương", "must be a positive version"))
+	case expected != 0 && expected != r.Version:
+		return ErrStaleForm(r.Version)
+	}
+	return nil
+}
+
 var errNotNow = apperr.Conflict(i18n.T("Không thể thực hiện thao tác này ở trạng thái hiện tại", "this action is not possible in the report's current state"))
 
 // Extension is an agency's request for more time to resolve.
@@ -173,6 +202,9 @@ type Extension struct {
 // modified. agencies resolves a transfer's target; calendar and category
 // recompute deadlines when a new agency's clock starts.
 func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, ref *Reference) (*Report, Event, error) {
+	if err := checkVersion(r, in.ExpectedVersion); err != nil {
+		return nil, Event{}, err
+	}
 	if err := allowed(p, r, in.Action, now); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT || apperr.CodeOf(err) == apperr.EFORBIDDEN {
 			return nil, Event{}, notAllowed(p, r, in.Action, now)

@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,29 @@ func TestWorkflow_RefuseExtension(t *testing.T) {
 	later := due.Add(24 * time.Hour)
 	if _, _, err := Apply(water, next, TransitionInput{Action: ActRequestExtension, Note: "chờ vật tư", DueAt: &later}, now, ref); err != nil {
 		t.Fatalf("a new request after refusal: %v", err)
+	}
+}
+
+func TestWorkflow_ExpectedVersion(t *testing.T) {
+	ref, _ := DefaultReference()
+	coord := identity.Principal{UserID: "c1", Role: identity.RoleCoordinator}
+	r := &Report{ID: "r1", ReporterID: "u1", AgencyCode: "cap-nuoc-ca-mau", Status: StatusSubmitted, Version: 3}
+	now := time.Now()
+	_, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: 2}, now, ref)
+	if apperr.CodeOf(err) != apperr.ECONFLICT || !strings.Contains(err.Error(), "reload") {
+		t.Fatalf("a stale form: got %v, want ECONFLICT asking to reload", err)
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "expected_version" {
+		t.Fatalf("a stale form's fields: %+v, want expected_version", e)
+	}
+	if _, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: -1}, now, ref); apperr.CodeOf(err) != apperr.EINVALID {
+		t.Fatalf("a negative version: got %v, want EINVALID", err)
+	}
+	for _, v := range []int64{0, 3} {
+		if next, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: v}, now, ref); err != nil || next.Version != 4 {
+			t.Fatalf("expected version %d: %v", v, err)
+		}
 	}
 }
 
