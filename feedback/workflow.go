@@ -248,7 +248,9 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 			next.RespondedAt = ptr(now.UTC())
 		}
 	case ActResolve:
-		next.Answer, next.ResolvedAt = note, ptr(now.UTC())
+		// A request for more time is moot once resolved; a reopened
+		// report must not bring it back.
+		next.Answer, next.ResolvedAt, next.Extension = note, ptr(now.UTC()), nil
 	case ActReopen:
 		next.ResolvedAt = nil
 	case ActReject:

@@ -170,8 +170,14 @@ func TestWorkflow_RefuseExtension(t *testing.T) {
 	}
 	// The agency may ask again.
 	later := due.Add(24 * time.Hour)
-	if _, _, err := Apply(water, next, TransitionInput{Action: ActRequestExtension, Note: "chờ vật tư", DueAt: &later}, now, ref); err != nil {
+	asked, _, err := Apply(water, next, TransitionInput{Action: ActRequestExtension, Note: "chờ vật tư", DueAt: &later}, now, ref)
+	if err != nil {
 		t.Fatalf("a new request after refusal: %v", err)
+	}
+	// Resolving drops a request nobody answered: it is no longer pending.
+	done, _, err := Apply(water, asked, TransitionInput{Action: ActResolve, Note: "Đã thay bóng đèn."}, now, ref)
+	if err != nil || done.Extension != nil {
+		t.Fatalf("resolved with a request pending: extension %+v, %v; want none", done.Extension, err)
 	}
 }
 
@@ -204,4 +210,20 @@ func actionNames(list []Action) []string {
 		out[i] = string(a)
 	}
 	return out
+}
+
+func TestAsTrackingCode(t *testing.T) {
+	for q, want := range map[string]string{"CM-7KQ4-X9TP": "CM-7KQ4-X9TP", " cm-7kq4-x9tp ": "CM-7KQ4-X9TP"} {
+		if got, ok := AsTrackingCode(q); !ok || got != want {
+			t.Errorf("AsTrackingCode(%q) = %q, %v; want %q, true", q, got, ok, want)
+		}
+	}
+	for _, q := range []string{"", "ngập nước", "CM-7KQ4", "CM-7KQ4-X9TP-1", "XX-7KQ4-X9TP"} {
+		if _, ok := AsTrackingCode(q); ok {
+			t.Errorf("AsTrackingCode(%q) took it for a tracking code", q)
+		}
+	}
+	if code, ok := AsTrackingCode(NewTrackingCode()); !ok {
+		t.Errorf("a new tracking code %q is not recognised", code)
+	}
 }
