@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -121,4 +122,101 @@ func TestExpectedVersion(t *testing.T) {
 		wantStatus(t, transition(map[string]any{"action": "reject", "note": "trùng phản ánh khác"}, "vi"), http.StatusOK)
 		wantProblem(t, transition(map[string]any{"action": "reject", "note": "x", "expected_version": -1}, "vi"), http.StatusUnprocessableEntity)
 	})
+}
+
+// TestQueueSearchAndCounts: the console finds a report by the tracking
+// code a citizen reads over the phone, or by words; lists the pending
+// extension requests; and shows how many reports each status tab holds.
+func TestQueueSearchAndCounts(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-03-03 09:00")
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		var flood, pipe reportResp
+		do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &flood)
+		body := validReport()
+		body["title"], body["description"] = "Vỡ ống nước sạch", "Ống nước sạch bị vỡ ở hẻm 5, nước chảy tràn ra đường."
+		do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, body)).json(t, &pipe)
+		act := func(token, id string, body map[string]any) {
+			t.Helper()
+			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", token, body)), http.StatusOK)
+		}
+		act(coord.AccessToken, flood.ID, map[string]any{"action": "dispatch"})
+		act(coord.AccessToken, pipe.ID, map[string]any{"action": "dispatch"})
+		act(water.AccessToken, pipe.ID, map[string]any{"action": "accept"})
+		act(water.AccessToken, pipe.ID, map[string]any{"action": "request_extension", "note": "chờ ống thay thế",
+			"due_at": time.Date(2026, 4, 30, 17, 0, 0, 0, time.UTC)})
+
+		queue := func(token, query string) []string {
+			t.Helper()
+			var page struct {
+				Items []struct {
+					ID string `json:"id"`
+				} `json:"items"`
+			}
+			r := do(t, env.app, req("GET", "/v1/agency/reports"+query, token, nil))
+			wantStatus(t, r, http.StatusOK)
+			r.json(t, &page)
+			ids := []string{}
+			for _, it := range page.Items {
+				ids = append(ids, it.ID)
+			}
+			return ids
+		}
+		for query, want := range map[string][]string{
+			"?q=" + strings.ToLower(pipe.TrackingCode): {pipe.ID},
+			"?q=" + flood.TrackingCode:                 {flood.ID},
+			"?q=ngap%20PHAN":                           {flood.ID},
+			"?q=%E1%BB%91ng":                           {pipe.ID}, // "ống"
+			"?q=CM-2222-2222":                          {},
+			"?extension_pending=true":                  {pipe.ID},
+			"?extension_pending=true&q=ngap":           {},
+		} {
+			if got := queue(water.AccessToken, query); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("water %s: got %v, want %v", query, got, want)
+			}
+		}
+		if got := queue(coord.AccessToken, "?q="+pipe.TrackingCode); len(got) != 1 || got[0] != pipe.ID {
+			t.Errorf("coordinator by tracking code: %v", got)
+		}
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports?extension_pending=yes", water.AccessToken, nil)), http.StatusUnprocessableEntity)
+
+		counts := func(token, query string) map[string]int {
+			t.Helper()
+			var out struct {
+				Counts map[string]int `json:"counts"`
+			}
+			r := do(t, env.app, req("GET", "/v1/agency/reports/counts"+query, token, nil))
+			wantStatus(t, r, http.StatusOK)
+			r.json(t, &out)
+			return out.Counts
+		}
+		want := map[string]int{"submitted": 0, "dispatched": 1, "accepted": 1, "in_progress": 0, "resolved": 0, "closed": 0, "rejected": 0}
+		sameCounts(t, "water", counts(water.AccessToken, ""), want)
+		sameCounts(t, "coordinator, water", counts(coord.AccessToken, "?agency_code=cap-nuoc-ca-mau"), want)
+		want["dispatched"] = 0
+		sameCounts(t, "water, pending", counts(water.AccessToken, "?extension_pending=true"), want)
+		sameCounts(t, "water, by words", counts(water.AccessToken, "?q=ong%20nuoc"), want)
+		sameCounts(t, "water, by code", counts(water.AccessToken, "?q="+pipe.TrackingCode), want)
+		want["accepted"] = 0
+		sameCounts(t, "another agency", counts(coord.AccessToken, "?agency_code=so-y-te"), want)
+
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports/counts?agency_code=so-y-te", water.AccessToken, nil)), http.StatusForbidden)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports/counts", cit.AccessToken, nil)), http.StatusForbidden)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports/counts", "", nil)), http.StatusUnauthorized)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/agency/reports/counts?overdue=1", water.AccessToken, nil)), http.StatusUnprocessableEntity)
+	})
+}
+
+func sameCounts(t *testing.T, what string, got, want map[string]int) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %v, want every status: %v", what, got, want)
+	}
+	for st, n := range want {
+		if got[st] != n {
+			t.Fatalf("%s: got %v, want %v", what, got, want)
+		}
+	}
 }
