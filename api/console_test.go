@@ -45,12 +45,30 @@ func TestRefuseExtension(t *testing.T) {
 		later := accepted.Deadlines.ResolutionDue.Add(72 * time.Hour)
 		move(water.AccessToken, map[string]any{"action": "request_extension", "note": "chờ vật tư thay thế", "due_at": later}, http.StatusOK)
 		move(water.AccessToken, map[string]any{"action": "refuse_extension", "note": "tự từ chối"}, http.StatusConflict)
+		var pending struct {
+			Extension *struct {
+				DueAt  time.Time `json:"due_at"`
+				Reason string    `json:"reason"`
+			} `json:"extension"`
+		}
+		do(t, env.app, req("GET", "/v1/reports/"+rep.ID, coord.AccessToken, nil)).json(t, &pending)
+		if pending.Extension == nil || !pending.Extension.DueAt.Equal(later) || pending.Extension.Reason != "chờ vật tư thay thế" {
+			t.Fatalf("staff see the pending request as %+v, want due %v and the reason", pending.Extension, later)
+		}
+		if r := do(t, env.app, req("GET", "/v1/reports/"+rep.ID, cit.AccessToken, nil)); strings.Contains(string(r.body), `"extension"`) {
+			t.Fatalf("the reporter sees the agency's request: %s", r.body)
+		}
 		move(coord.AccessToken, map[string]any{"action": "refuse_extension"}, http.StatusUnprocessableEntity)
 		got := move(coord.AccessToken, map[string]any{"action": "refuse_extension", "note": "Vật tư có sẵn tại kho, không gia hạn"}, http.StatusOK)
 		if got.Status != "accepted" || !got.Deadlines.ResolutionDue.Equal(accepted.Deadlines.ResolutionDue) {
 			t.Fatalf("after refusal: %s, resolution due %v; want accepted, %v", got.Status, got.Deadlines.ResolutionDue, accepted.Deadlines.ResolutionDue)
 		}
 		move(coord.AccessToken, map[string]any{"action": "approve_extension"}, http.StatusConflict) // nothing pending any more
+		pending.Extension = nil
+		do(t, env.app, req("GET", "/v1/reports/"+rep.ID, coord.AccessToken, nil)).json(t, &pending)
+		if pending.Extension != nil {
+			t.Fatalf("a refused request still shows: %+v", pending.Extension)
+		}
 
 		var hist struct {
 			Items []struct {

@@ -51,6 +51,14 @@ type reportOut struct {
 	Overdue         feedback.Overdue `json:"overdue"`
 	OnTime          feedback.OnTime  `json:"on_time"`
 	Version         int64            `json:"version"`
+	Extension       *extensionOut    `json:"extension,omitempty"`
+}
+
+// extensionOut is the agency's pending request for more time, for staff.
+type extensionOut struct {
+	DueAt       time.Time `json:"due_at"`
+	Reason      string    `json:"reason"`
+	RequestedAt time.Time `json:"requested_at"`
 }
 
 // names resolves reference codes to localized names.
@@ -91,6 +99,9 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 	}
 	if view == feedback.ViewReporter || !r.Anonymous {
 		out.ContactPhone = r.ContactPhone
+	}
+	if e := r.Extension; e != nil && view == feedback.ViewStaff {
+		out.Extension = &extensionOut{DueAt: e.DueAt.In(zone), Reason: e.Reason, RequestedAt: e.RequestedAt.In(zone)}
 	}
 	if r.ClientCreatedAt != nil {
 		t := r.ClientCreatedAt.In(zone)
