@@ -107,7 +107,7 @@ func AsTrackingCode(q string) (string, bool) {
 	return code, trackingCodePattern.MatchString(code)
 }
 
-// queueFilter checks who may read which queue and turns in into the
+// queueFilter checks who may read which queue and turns the request into the
 // filter both Queue and QueueCounts use (no statuses, page or cursor).
 func (s *ReportService) queueFilter(p identity.Principal, in QueueInput) (QueueFilter, error) {
 	if err := p.Require(identity.PermReportsHandle); err != nil {
