@@ -50,6 +50,15 @@ type reportOut struct {
 	Answer          string           `json:"answer,omitempty"`
 	Overdue         feedback.Overdue `json:"overdue"`
 	OnTime          feedback.OnTime  `json:"on_time"`
+	Version         int64            `json:"version"`
+	Extension       *extensionOut    `json:"extension,omitempty"`
+}
+
+// extensionOut is the agency's pending request for more time, for staff.
+type extensionOut struct {
+	DueAt       time.Time `json:"due_at"`
+	Reason      string    `json:"reason"`
+	RequestedAt time.Time `json:"requested_at"`
 }
 
 // names resolves reference codes to localized names.
@@ -84,12 +93,15 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
 		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
 		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
-		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime()}
+		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime(), Version: r.Version}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
 	}
 	if view == feedback.ViewReporter || !r.Anonymous {
 		out.ContactPhone = r.ContactPhone
+	}
+	if e := r.Extension; e != nil && view == feedback.ViewStaff {
+		out.Extension = &extensionOut{DueAt: e.DueAt.In(zone), Reason: e.Reason, RequestedAt: e.RequestedAt.In(zone)}
 	}
 	if r.ClientCreatedAt != nil {
 		t := r.ClientCreatedAt.In(zone)

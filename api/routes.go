@@ -74,6 +74,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/reports/:id/rating", self, rateReport(reports))
 	r(fiber.MethodGet, "/v1/me/reports", self, myReports(reports, ref))
 	r(fiber.MethodGet, "/v1/agency/reports", require(identity.PermReportsHandle), agencyQueue(reports, ref))
+	r(fiber.MethodGet, "/v1/agency/reports/counts", require(identity.PermReportsHandle), agencyQueueCounts(reports))
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
 
 	// Surveys and satisfaction indicators.

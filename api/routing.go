@@ -71,6 +71,9 @@ func deleteRoutingRule(ref *feedback.ReferenceService) fiber.Handler {
 type rerouteIn struct {
 	AgencyCode string `json:"agency_code" validate:"required,max=64"`
 	Note       string `json:"note" validate:"required,max=2000"`
+	// ExpectedVersion is the version the coordinator's form showed; 0 or
+	// absent skips the check.
+	ExpectedVersion int64 `json:"expected_version" validate:"min=0"`
 }
 
 func rerouteReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
@@ -79,7 +82,8 @@ func rerouteReport(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))), in.AgencyCode, in.Note)
+		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))),
+			feedback.RerouteInput{AgencyCode: in.AgencyCode, Note: in.Note, ExpectedVersion: in.ExpectedVersion})
 		if err != nil {
 			return err
 		}

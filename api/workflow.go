@@ -1,7 +1,9 @@
 package api
 
 import (
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,6 +17,9 @@ type transitionIn struct {
 	ToAgencyCode string     `json:"to_agency_code" validate:"max=64"`
 	DueAt        *time.Time `json:"due_at"`
 	DuplicateOf  string     `json:"duplicate_of" validate:"max=64"`
+	// ExpectedVersion is the version the caller's form showed; 0 or absent
+	// skips the check.
+	ExpectedVersion int64 `json:"expected_version" validate:"min=0"`
 }
 
 func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
@@ -24,7 +29,8 @@ func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceServic
 			return err
 		}
 		r, view, err := svc.Transition(c.UserContext(), principal(c), string([]byte(c.Params("id"))), feedback.TransitionInput{
-			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf})
+			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf,
+			ExpectedVersion: in.ExpectedVersion})
 		if err != nil {
 			return err
 		}
@@ -128,16 +134,12 @@ func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fi
 		if err != nil {
 			return err
 		}
-		overdue := false
-		switch c.Query("overdue") {
-		case "", "false":
-		case "true":
-			overdue = true
-		default:
-			return invalidQuery("overdue", "Phải là true hoặc false", "must be true or false")
+		in, err := queueQuery(c)
+		if err != nil {
+			return err
 		}
-		list, next, err := svc.Queue(c.UserContext(), principal(c), feedback.QueueInput{AgencyCode: c.Query("agency_code"),
-			Status: c.Query("status"), CategoryCode: c.Query("category_code"), OverdueOnly: overdue, Cursor: c.Query("cursor"), Limit: limit})
+		in.Status, in.Cursor, in.Limit = c.Query("status"), c.Query("cursor"), limit
+		list, next, err := svc.Queue(c.UserContext(), principal(c), in)
 		if err != nil {
 			return err
 		}
@@ -152,4 +154,54 @@ func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fi
 		}
 		return c.JSON(out)
 	}
+}
+
+// queueCountsOut is how many reports of a queue are in each status.
+type queueCountsOut struct {
+	Counts map[feedback.Status]int `json:"counts"`
+}
+
+// agencyQueueCounts counts the queue's reports per status, with the
+// queue's filters but not its status or page: the console's tabs.
+func agencyQueueCounts(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		in, err := queueQuery(c)
+		if err != nil {
+			return err
+		}
+		counts, err := svc.QueueCounts(c.UserContext(), principal(c), in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(queueCountsOut{Counts: counts})
+	}
+}
+
+// queueQuery reads the filters the queue and its counts share.
+func queueQuery(c *fiber.Ctx) (feedback.QueueInput, error) {
+	overdue, err := boolQuery(c, "overdue")
+	if err != nil {
+		return feedback.QueueInput{}, err
+	}
+	pending, err := boolQuery(c, "extension_pending")
+	if err != nil {
+		return feedback.QueueInput{}, err
+	}
+	q := strings.Clone(c.Query("q"))
+	if utf8.RuneCountInString(q) > 200 {
+		return feedback.QueueInput{}, invalidQuery("q", "Tối đa 200 ký tự", "must be at most 200 characters")
+	}
+	return feedback.QueueInput{AgencyCode: c.Query("agency_code"), CategoryCode: c.Query("category_code"), Q: q,
+		OverdueOnly: overdue, ExtensionPending: pending}, nil
+}
+
+// boolQuery reads an optional true/false query parameter.
+func boolQuery(c *fiber.Ctx, name string) (bool, error) {
+	switch c.Query(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, invalidQuery(name, "Phải là true hoặc false", "must be true or false")
 }

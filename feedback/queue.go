@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -42,9 +43,14 @@ type QueueFilter struct {
 	AgencyCode   string // empty: every agency (coordinators)
 	Statuses     []Status
 	CategoryCode string
+	TrackingCode string     // exact, upper case ("CM-7KQ4-X9TP")
+	Terms        []string   // every term must prefix a word of the report (SearchTerms), as in the feed
 	DueBefore    *time.Time // only reports whose next step is overdue at this time
-	After        *QueueCursor
-	Limit        int
+	// ExtensionPending keeps only reports whose agency asked for more
+	// time and was not yet answered.
+	ExtensionPending bool
+	After            *QueueCursor
+	Limit            int
 }
 
 // Encode makes an opaque cursor.
@@ -82,25 +88,59 @@ type QueueInput struct {
 	AgencyCode   string
 	Status       string
 	CategoryCode string
-	OverdueOnly  bool
-	Cursor       string
-	Limit        int
+	// Q is a tracking code (found exactly, in any case) or else words
+	// searched like the public feed's query.
+	Q                string
+	OverdueOnly      bool
+	ExtensionPending bool
+	Cursor           string
+	Limit            int
+}
+
+// trackingCodePattern is the shape of a tracking code: NewTrackingCode's.
+var trackingCodePattern = regexp.MustCompile(`^CM-[0-9A-Z]{4}-[0-9A-Z]{4}$`)
+
+// AsTrackingCode returns q as a tracking code (trimmed, upper case) and
+// true when it looks like one ("cm-7kq4-x9tp" does).
+func AsTrackingCode(q string) (string, bool) {
+	code := strings.ToUpper(strings.TrimSpace(q))
+	return code, trackingCodePattern.MatchString(code)
+}
+
+// queueFilter checks who may read which queue and turns the request into the
+// filter both Queue and QueueCounts use (no statuses, page or cursor).
+func (s *ReportService) queueFilter(p identity.Principal, in QueueInput) (QueueFilter, error) {
+	if err := p.Require(identity.PermReportsHandle); err != nil {
+		return QueueFilter{}, err
+	}
+	f := QueueFilter{AgencyCode: in.AgencyCode, CategoryCode: in.CategoryCode, ExtensionPending: in.ExtensionPending}
+	if !p.Can(identity.PermReportsAll) {
+		if in.AgencyCode != "" && in.AgencyCode != p.AgencyCode {
+			return QueueFilter{}, identity.ErrForbidden()
+		}
+		f.AgencyCode = p.AgencyCode
+	}
+	if code, ok := AsTrackingCode(in.Q); ok {
+		f.TrackingCode = code
+	} else {
+		f.Terms = SearchTerms(in.Q)
+	}
+	if in.OverdueOnly {
+		now := s.now()
+		f.DueBefore = &now
+	}
+	return f, nil
 }
 
 // Queue returns a page of an agency's work: officers and agency admins see
 // their own agency's reports only, coordinators and admins every agency's
 // (or one, with AgencyCode). Urgent first, then by the next deadline.
 func (s *ReportService) Queue(ctx context.Context, p identity.Principal, in QueueInput) ([]Report, *QueueCursor, error) {
-	if err := p.Require(identity.PermReportsHandle); err != nil {
+	f, err := s.queueFilter(p, in)
+	if err != nil {
 		return nil, nil, err
 	}
-	f := QueueFilter{AgencyCode: in.AgencyCode, CategoryCode: in.CategoryCode, Limit: in.Limit}
-	if !p.Can(identity.PermReportsAll) {
-		if in.AgencyCode != "" && in.AgencyCode != p.AgencyCode {
-			return nil, nil, identity.ErrForbidden()
-		}
-		f.AgencyCode = p.AgencyCode
-	}
+	f.Limit = in.Limit
 	if f.Limit < 1 || f.Limit > 100 {
 		f.Limit = 20
 	}
@@ -114,8 +154,6 @@ func (s *ReportService) Queue(ctx context.Context, p identity.Principal, in Queu
 			fieldErr("status", "Trạng thái không tồn tại", fmt.Sprintf("is not a status (%q)", in.Status)))
 	}
 	if in.OverdueOnly {
-		now := s.now()
-		f.DueBefore = &now
 		f.Statuses = intersect(f.Statuses, OpenStatuses)
 	}
 	after, err := DecodeQueueCursor(in.Cursor)
@@ -133,6 +171,29 @@ func (s *ReportService) Queue(ctx context.Context, p identity.Principal, in Queu
 		next = &QueueCursor{Urgent: last.Urgent, NextDue: last.NextDue().UTC(), ID: last.ID}
 	}
 	return list, next, nil
+}
+
+// AllStatuses lists every status, in handling order.
+var AllStatuses = []Status{StatusSubmitted, StatusDispatched, StatusAccepted, StatusInProgress, StatusResolved, StatusClosed, StatusRejected}
+
+// QueueCounts says how many reports of the caller's queue are in each
+// status, every status present (0 when none): the queue's filters apply,
+// but not its status, cursor or page size. Who may count what is as for
+// Queue.
+func (s *ReportService) QueueCounts(ctx context.Context, p identity.Principal, in QueueInput) (map[Status]int, error) {
+	f, err := s.queueFilter(p, in)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.store.QueueCounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Status]int, len(AllStatuses))
+	for _, st := range AllStatuses {
+		out[st] = got[st]
+	}
+	return out, nil
 }
 
 func intersect(a, b []Status) []Status {

@@ -128,6 +128,9 @@ type ReportStore interface {
 	// Queue returns reports matching f in queue order (urgent first, then
 	// by NextDue, then by ID), after f.After, at most f.Limit.
 	Queue(ctx context.Context, f QueueFilter) ([]Report, error)
+	// QueueCounts returns how many reports match f in each status (absent
+	// when none), ignoring f.Statuses, f.After and f.Limit.
+	QueueCounts(ctx context.Context, f QueueFilter) (map[Status]int, error)
 	// Feed returns public reports matching f, newest first, and the cursor
 	// of the next page ("" at the end). Returns EINVALID for a cursor it did
 	// not make.

@@ -466,14 +466,24 @@ func (s *ReportService) AddSupport(ctx context.Context, p identity.Principal, id
 	return r, added, err
 }
 
+// RerouteInput is a coordinator's correction of a report's routing.
+type RerouteInput struct {
+	AgencyCode string
+	Note       string
+	// ExpectedVersion, when set (not 0), must be the report's stored
+	// version, as with TransitionInput.ExpectedVersion.
+	ExpectedVersion int64
+}
+
 // Reroute sends a report to another agency without changing its status: a
 // coordinator's correction of the routing. It is recorded in the history as
-// a transfer, and the new agency's clock starts.
-func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, agencyCode, note string) (*Report, error) {
+// a transfer, and the new agency's clock starts. A stale ExpectedVersion is
+// ErrStaleForm.
+func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id string, in RerouteInput) (*Report, error) {
 	if err := p.Require(identity.PermReportsAll); err != nil {
 		return nil, err
 	}
-	note = clean(note)
+	note, agencyCode := clean(in.Note), in.AgencyCode
 	var fs []apperr.FieldError
 	if n := utf8.RuneCountInString(note); n < 3 || n > 500 {
 		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
@@ -491,6 +501,9 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id, a
 	}
 	r, _, err := s.Get(ctx, p, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(r, in.ExpectedVersion); err != nil {
 		return nil, err
 	}
 	if !r.IsOpen() {

@@ -25,6 +25,7 @@ const (
 	ActTransfer         Action = "transfer"
 	ActRequestExtension Action = "request_extension"
 	ActApproveExtension Action = "approve_extension"
+	ActRefuseExtension  Action = "refuse_extension"
 	ActReopen           Action = "reopen"
 	ActClose            Action = "close"
 )
@@ -62,6 +63,7 @@ var workflow = map[Action]step{
 	ActTransfer:         {from: []Status{StatusDispatched, StatusAccepted, StatusInProgress}, to: StatusDispatched, who: byAgency | byCoordinator, needs: []string{"note", "to_agency_code"}},
 	ActRequestExtension: {from: []Status{StatusAccepted, StatusInProgress}, who: byAgency, needs: []string{"note", "due_at"}},
 	ActApproveExtension: {from: []Status{StatusAccepted, StatusInProgress}, who: byCoordinator},
+	ActRefuseExtension:  {from: []Status{StatusAccepted, StatusInProgress}, who: byCoordinator, needs: []string{"note"}},
 	ActReopen:           {from: []Status{StatusResolved}, to: StatusInProgress, who: byReporter, needs: []string{"note"}},
 	ActClose:            {from: []Status{StatusResolved}, to: StatusClosed, who: bySystem | byCoordinator},
 }
@@ -73,6 +75,11 @@ type TransitionInput struct {
 	ToAgencyCode string
 	DueAt        *time.Time
 	DuplicateOf  string
+	// ExpectedVersion is the report's version the caller's form was built
+	// from; when set (not 0) and the report has moved on since, the action
+	// is refused with ErrStaleForm instead of applied to a state the
+	// caller never saw.
+	ExpectedVersion int64
 }
 
 // Event is one entry of a report's history.
@@ -147,12 +154,36 @@ func allowed(p identity.Principal, r *Report, a Action, now time.Time) error {
 	switch {
 	case !in:
 		return errNotNow
-	case a == ActApproveExtension && r.Extension == nil:
+	case (a == ActApproveExtension || a == ActRefuseExtension) && r.Extension == nil:
 		return errNotNow
 	case a == ActRequestExtension && r.Extension != nil:
 		return errNotNow
 	case a == ActReopen && (r.ResolvedAt == nil || now.Sub(*r.ResolvedAt) > ReopenWindow):
 		return errNotNow
+	}
+	return nil
+}
+
+// ErrStaleForm is the ECONFLICT of an action sent from a form built on an
+// older version of the report than the stored one; its field
+// expected_version names the current version.
+func ErrStaleForm(current int64) error {
+	e := apperr.Conflict(i18n.T("Phản ánh đã được người khác cập nhật; hãy tải lại trang",
+		"the report was changed by someone else since you opened it; reload it"))
+	e.Fields = []apperr.FieldError{fieldErr("expected_version", fmt.Sprintf("Phiên bản hiện tại là %d", current),
+		fmt.Sprintf("the report is now at version %d", current))}
+	return e
+}
+
+// checkVersion refuses a change made from a stale form (expected is 0 when
+// the caller does not check).
+func checkVersion(r *Report, expected int64) error {
+	switch {
+	case expected < 0:
+		return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"),
+			fieldErr("expected_version", "Phiên bản phải là số dương", "must be a positive version"))
+	case expected != 0 && expected != r.Version:
+		return ErrStaleForm(r.Version)
 	}
 	return nil
 }
@@ -171,6 +202,9 @@ type Extension struct {
 // modified. agencies resolves a transfer's target; calendar and category
 // recompute deadlines when a new agency's clock starts.
 func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, ref *Reference) (*Report, Event, error) {
+	if err := checkVersion(r, in.ExpectedVersion); err != nil {
+		return nil, Event{}, err
+	}
 	if err := allowed(p, r, in.Action, now); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT || apperr.CodeOf(err) == apperr.EFORBIDDEN {
 			return nil, Event{}, notAllowed(p, r, in.Action, now)
@@ -214,7 +248,9 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 			next.RespondedAt = ptr(now.UTC())
 		}
 	case ActResolve:
-		next.Answer, next.ResolvedAt = note, ptr(now.UTC())
+		// A request for more time is moot once resolved; a reopened
+		// report must not bring it back.
+		next.Answer, next.ResolvedAt, next.Extension = note, ptr(now.UTC()), nil
 	case ActReopen:
 		next.ResolvedAt = nil
 	case ActReject:
@@ -256,6 +292,9 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 		}
 	case ActApproveExtension:
 		next.Deadlines.ResolutionDue, ev.DueAt = r.Extension.DueAt, ptr(r.Extension.DueAt)
+		next.Extension = nil
+	case ActRefuseExtension:
+		// The deadline stands; the agency may ask again.
 		next.Extension = nil
 	}
 	if len(fs) > 0 {

@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -130,10 +131,99 @@ func TestWorkflow_Reject(t *testing.T) {
 	}
 }
 
+func TestWorkflow_RefuseExtension(t *testing.T) {
+	ref, _ := DefaultReference()
+	coord := identity.Principal{UserID: "c1", Role: identity.RoleCoordinator}
+	water := identity.Principal{UserID: "o1", Role: identity.RoleOfficer, AgencyCode: "cap-nuoc-ca-mau"}
+	now := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	due := now.Add(48 * time.Hour)
+	r := &Report{ID: "r1", ReporterID: "u1", AgencyCode: "cap-nuoc-ca-mau", Status: StatusInProgress, Version: 4,
+		Deadlines: Deadlines{ResolutionDue: due}}
+	refuse := TransitionInput{Action: ActRefuseExtension, Note: "chưa đủ căn cứ gia hạn"}
+
+	if _, _, err := Apply(coord, r, refuse, now, ref); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("refuse with nothing pending: got %v, want ECONFLICT", err)
+	}
+	r.Extension = &Extension{DueAt: due.Add(72 * time.Hour), Reason: "chờ vật tư", RequestedAt: now.Add(-time.Hour)}
+	if _, _, err := Apply(water, r, refuse, now, ref); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("the agency refusing its own request: got %v, want ECONFLICT", err)
+	}
+	if _, _, err := Apply(coord, r, TransitionInput{Action: ActRefuseExtension}, now, ref); apperr.CodeOf(err) != apperr.EINVALID {
+		t.Fatalf("refuse without a reason: got %v, want EINVALID", err)
+	}
+	if got := strings.Join(actionNames(AllowedActions(coord, r, now)), ","); !strings.Contains(got, "refuse_extension") {
+		t.Fatalf("coordinator with a pending request may: %s, want refuse_extension among them", got)
+	}
+	next, ev, err := Apply(coord, r, refuse, now, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Extension != nil || next.Status != StatusInProgress || !next.Deadlines.ResolutionDue.Equal(due) || next.Version != 5 {
+		t.Fatalf("after refusal: extension %+v, status %s, resolution due %v, v%d; want none, in_progress, %v, v5",
+			next.Extension, next.Status, next.Deadlines.ResolutionDue, next.Version, due)
+	}
+	if ev.Action != ActRefuseExtension || ev.Note != refuse.Note || ev.FromStatus != StatusInProgress || ev.ToStatus != StatusInProgress {
+		t.Fatalf("event %+v", ev)
+	}
+	if r.Extension == nil {
+		t.Fatal("Apply modified the report it was given")
+	}
+	// The agency may ask again.
+	later := due.Add(24 * time.Hour)
+	asked, _, err := Apply(water, next, TransitionInput{Action: ActRequestExtension, Note: "chờ vật tư", DueAt: &later}, now, ref)
+	if err != nil {
+		t.Fatalf("a new request after refusal: %v", err)
+	}
+	// Resolving drops a request nobody answered: it is no longer pending.
+	done, _, err := Apply(water, asked, TransitionInput{Action: ActResolve, Note: "Đã thay bóng đèn."}, now, ref)
+	if err != nil || done.Extension != nil {
+		t.Fatalf("resolved with a request pending: extension %+v, %v; want none", done.Extension, err)
+	}
+}
+
+func TestWorkflow_ExpectedVersion(t *testing.T) {
+	ref, _ := DefaultReference()
+	coord := identity.Principal{UserID: "c1", Role: identity.RoleCoordinator}
+	r := &Report{ID: "r1", ReporterID: "u1", AgencyCode: "cap-nuoc-ca-mau", Status: StatusSubmitted, Version: 3}
+	now := time.Now()
+	_, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: 2}, now, ref)
+	if apperr.CodeOf(err) != apperr.ECONFLICT || !strings.Contains(err.Error(), "reload") {
+		t.Fatalf("a stale form: got %v, want ECONFLICT asking to reload", err)
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "expected_version" {
+		t.Fatalf("a stale form's fields: %+v, want expected_version", e)
+	}
+	if _, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: -1}, now, ref); apperr.CodeOf(err) != apperr.EINVALID {
+		t.Fatalf("a negative version: got %v, want EINVALID", err)
+	}
+	for _, v := range []int64{0, 3} {
+		if next, _, err := Apply(coord, r, TransitionInput{Action: ActDispatch, ExpectedVersion: v}, now, ref); err != nil || next.Version != 4 {
+			t.Fatalf("expected version %d: %v", v, err)
+		}
+	}
+}
+
 func actionNames(list []Action) []string {
 	out := make([]string, len(list))
 	for i, a := range list {
 		out[i] = string(a)
 	}
 	return out
+}
+
+func TestAsTrackingCode(t *testing.T) {
+	for q, want := range map[string]string{"CM-7KQ4-X9TP": "CM-7KQ4-X9TP", " cm-7kq4-x9tp ": "CM-7KQ4-X9TP"} {
+		if got, ok := AsTrackingCode(q); !ok || got != want {
+			t.Errorf("AsTrackingCode(%q) = %q, %v; want %q, true", q, got, ok, want)
+		}
+	}
+	for _, q := range []string{"", "ngập nước", "CM-7KQ4", "CM-7KQ4-X9TP-1", "XX-7KQ4-X9TP"} {
+		if _, ok := AsTrackingCode(q); ok {
+			t.Errorf("AsTrackingCode(%q) took it for a tracking code", q)
+		}
+	}
+	if code, ok := AsTrackingCode(NewTrackingCode()); !ok {
+		t.Errorf("a new tracking code %q is not recognised", code)
+	}
 }

@@ -391,16 +391,7 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 	for _, x := range f.Statuses {
 		st = append(st, string(x))
 	}
-	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}
-	if f.AgencyCode != "" {
-		filter = append(filter, bson.E{Key: "agency_code", Value: f.AgencyCode})
-	}
-	if f.CategoryCode != "" {
-		filter = append(filter, bson.E{Key: "category_code", Value: f.CategoryCode})
-	}
-	if f.DueBefore != nil {
-		filter = append(filter, bson.E{Key: "next_due", Value: bson.D{{Key: "$lt", Value: f.DueBefore.UTC()}}})
-	}
+	filter := append(bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}, queueFilter(f)...)
 	if c := f.After; c != nil {
 		due := c.NextDue.UTC()
 		var sameUrgent bson.A
@@ -412,6 +403,67 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		filter = append(filter, bson.E{Key: "$or", Value: sameUrgent})
 	}
 	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "next_due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
+}
+
+// queueFilter is the part of a queue's filter that Queue and QueueCounts
+// share: everything but statuses and the page.
+func queueFilter(f feedback.QueueFilter) bson.D {
+	var filter bson.D
+	if f.AgencyCode != "" {
+		filter = append(filter, bson.E{Key: "agency_code", Value: f.AgencyCode})
+	}
+	if f.CategoryCode != "" {
+		filter = append(filter, bson.E{Key: "category_code", Value: f.CategoryCode})
+	}
+	if f.TrackingCode != "" {
+		filter = append(filter, bson.E{Key: "tracking_code", Value: f.TrackingCode})
+	}
+	if f.ExtensionPending {
+		filter = append(filter, bson.E{Key: "extension", Value: bson.D{{Key: "$exists", Value: true}}})
+	}
+	if f.DueBefore != nil {
+		filter = append(filter, bson.E{Key: "next_due", Value: bson.D{{Key: "$lt", Value: f.DueBefore.UTC()}}})
+	}
+	return append(filter, termsFilter(f.Terms)...)
+}
+
+// termsFilter makes each search term start a word of the folded text (a
+// regex: FerretDB has no text index).
+func termsFilter(terms []string) bson.D {
+	var filter bson.D
+	for _, t := range terms {
+		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
+	}
+	return filter
+}
+
+// QueueCounts counts a queue's reports per status in one $match and
+// $group, on the (agency_code, status, …) index.
+func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (map[feedback.Status]int, error) {
+	match := queueFilter(f)
+	if match == nil {
+		match = bson.D{}
+	}
+	cur, err := s.reports().Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: match}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$status"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer cur.Close(ctx)
+	out := map[feedback.Status]int{}
+	for cur.Next(ctx) {
+		var g struct {
+			Status string `bson:"_id"`
+			N      int    `bson:"n"`
+		}
+		if err := cur.Decode(&g); err != nil {
+			return nil, internal(err)
+		}
+		out[feedback.Status(g.Status)] = g.N
+	}
+	return out, internal(cur.Err())
 }
 
 // Feed returns public reports, newest first. Each search term must start a
@@ -434,9 +486,7 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if f.Since != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: bson.D{{Key: "$gte", Value: f.Since.UTC()}}})
 	}
-	for _, t := range f.Terms {
-		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
-	}
+	filter = append(filter, termsFilter(f.Terms)...)
 	if f.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
 		if err != nil || !strings.HasPrefix(string(b), "m") {

@@ -246,9 +246,14 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		return []feedback.Report{}, nil
 	}
 	from := `reports`
-	if onlyOpen(f.Statuses) {
+	if f.ExtensionPending {
+		// The few pending requests, already in queue order per agency.
+		from += ` INDEXED BY reports_extension_pending`
+	} else if onlyOpen(f.Statuses) && f.TrackingCode == "" && len(f.Terms) == 0 {
 		// Name the index whose order is the queue's order: the planner
-		// otherwise sometimes sorts every open report of the agency.
+		// otherwise sometimes sorts every open report of the agency. (A
+		// tracking code or search terms are left to the planner: the
+		// tracking code's unique index, or the search's matches.)
 		switch {
 		case f.AgencyCode != "" && f.CategoryCode != "":
 			from += ` INDEXED BY reports_queue_category`
@@ -268,18 +273,9 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		// (agency, urgent, next_due, id) index give the queue's order.
 		q += ` AND next_due <> ''`
 	}
-	if f.AgencyCode != "" {
-		q += ` AND agency_code = ?`
-		args = append(args, f.AgencyCode)
-	}
-	if f.CategoryCode != "" {
-		q += ` AND category_code = ?`
-		args = append(args, f.CategoryCode)
-	}
-	if f.DueBefore != nil {
-		q += ` AND next_due <> '' AND next_due < ?`
-		args = append(args, dueKey(*f.DueBefore))
-	}
+	cond, more := queueConditions(f)
+	q += cond
+	args = append(args, more...)
 	if c := f.After; c != nil {
 		due := dueKey(c.NextDue)
 		q += ` AND (urgent < ? OR (urgent = ? AND (next_due > ? OR (next_due = ? AND id > ?))))`
@@ -288,6 +284,74 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 	q += ` ORDER BY urgent DESC, next_due, id LIMIT ?`
 	args = append(args, f.Limit)
 	return s.list(ctx, q, args...)
+}
+
+// queueConditions is the part of a queue's WHERE clause that Queue and
+// QueueCounts share: everything but statuses and the page.
+func queueConditions(f feedback.QueueFilter) (string, []any) {
+	var q string
+	var args []any
+	if f.AgencyCode != "" {
+		q += ` AND agency_code = ?`
+		args = append(args, f.AgencyCode)
+	}
+	if f.CategoryCode != "" {
+		q += ` AND category_code = ?`
+		args = append(args, f.CategoryCode)
+	}
+	if f.TrackingCode != "" {
+		q += ` AND tracking_code = ?`
+		args = append(args, f.TrackingCode)
+	}
+	if f.ExtensionPending {
+		q += ` AND extension IS NOT NULL`
+	}
+	if f.DueBefore != nil {
+		q += ` AND next_due <> '' AND next_due < ?`
+		args = append(args, dueKey(*f.DueBefore))
+	}
+	if len(f.Terms) > 0 {
+		q += ` AND rowid IN (SELECT rowid FROM reports_search WHERE reports_search MATCH ?)`
+		args = append(args, matchQuery(f.Terms))
+	}
+	return q, args
+}
+
+// matchQuery is an FTS5 query that every term prefixes a word: the terms
+// go in quoted, so no query syntax reaches it.
+func matchQuery(terms []string) string {
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"*`
+	}
+	return strings.Join(quoted, " AND ")
+}
+
+// QueueCounts counts a queue's reports per status, from an index that
+// holds agency, status, category and next deadline (or, for pending
+// extensions, from their partial index).
+func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (map[feedback.Status]int, error) {
+	from := `reports`
+	if f.ExtensionPending {
+		// Otherwise the planner may walk every report to find the few.
+		from += ` INDEXED BY reports_extension_pending`
+	}
+	cond, args := queueConditions(f)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM `+from+` WHERE 1 = 1`+cond+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	out := map[feedback.Status]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		out[feedback.Status(st)] = n
+	}
+	return out, apperr.InternalOrNil(rows.Err())
 }
 
 func nullTS(s sql.NullString) *time.Time {
@@ -440,12 +504,8 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	var q string
 	var args []any
 	if len(f.Terms) > 0 {
-		quoted := make([]string, len(f.Terms))
-		for i, t := range f.Terms {
-			quoted[i] = `"` + t + `"*`
-		}
 		q = `SELECT r.rowid, ` + cols + ` FROM reports_search s JOIN reports r ON r.rowid = s.rowid WHERE reports_search MATCH ? AND s.rowid < ?`
-		args = append(args, strings.Join(quoted, " AND "), before)
+		args = append(args, matchQuery(f.Terms), before)
 	} else {
 		from := `reports r`
 		if f.CategoryCode == "" && f.AreaCode == "" && f.AgencyCode == "" {

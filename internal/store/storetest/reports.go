@@ -26,6 +26,8 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Facts", func(t *testing.T) { testFacts(t, newStores(t)) })
 	t.Run("Ratings", func(t *testing.T) { testRatings(t, newStores(t).Ratings) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStores(t).Reports) })
+	t.Run("QueueFilters", func(t *testing.T) { testQueueFilters(t, newStores(t).Reports) })
+	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
@@ -392,5 +394,143 @@ func testQueue(t *testing.T, s feedback.ReportStore) {
 	all, _ := s.Queue(ctx, feedback.QueueFilter{Statuses: feedback.OpenStatuses, DueBefore: &now, Limit: 10})
 	if len(all) != 2 {
 		t.Fatalf("overdue everywhere: %d, want 2", len(all))
+	}
+}
+
+// queueFixture stores reports for the queue filters: in agency "a" two
+// lights (one urgent, one with a pending extension), a flood, a resolved
+// light; in agency "b" a light. Deadlines are base plus dueIn.
+type queueFixture struct {
+	base                                            time.Time
+	lightUrgent, lightExt, flood, lightDone, lightB *feedback.Report
+}
+
+func newQueueFixture(t *testing.T, s feedback.ReportStore) queueFixture {
+	t.Helper()
+	ctx := context.Background()
+	base := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	mk := func(agency string, status feedback.Status, urgent bool, dueIn time.Duration, title, desc string, ext bool) *feedback.Report {
+		r := newReport("u1", camauCenter, "dien-chieu-sang", status)
+		r.AgencyCode, r.Urgent, r.Title, r.Description = agency, urgent, title, desc
+		d := base.Add(dueIn)
+		r.Deadlines = feedback.Deadlines{DispatchDue: d, ResponseDue: d, ResolutionDue: d}
+		if ext {
+			r.Extension = &feedback.Extension{DueAt: d.Add(72 * time.Hour), Reason: "chờ vật tư", RequestedAt: base}
+		}
+		if err := s.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	return queueFixture{base: base,
+		lightUrgent: mk("a", feedback.StatusDispatched, true, 3*time.Hour, "Đèn đường hỏng", "Cả dãy đèn đường Lý Thường Kiệt không sáng", false),
+		lightExt:    mk("a", feedback.StatusInProgress, false, -time.Hour, "Đèn chiếu sáng chập chờn", "Đèn nhấp nháy cả đêm ở hẻm 12", true),
+		flood:       mk("a", feedback.StatusAccepted, false, time.Hour, "Ngập nước", "Đường Phan Ngọc Hiển ngập sâu 40 cm", false),
+		lightDone:   mk("a", feedback.StatusResolved, false, -5*time.Hour, "Đèn đường tắt", "Đèn trước chợ tắt", false),
+		lightB:      mk("b", feedback.StatusSubmitted, false, 2*time.Hour, "Đèn đường hỏng", "Đèn ở phường khác", false),
+	}
+}
+
+func queueIDs(t *testing.T, s feedback.ReportStore, f feedback.QueueFilter) []string {
+	t.Helper()
+	if f.Limit == 0 {
+		f.Limit = 10
+	}
+	if f.Statuses == nil {
+		f.Statuses = feedback.OpenStatuses
+	}
+	list, err := s.Queue(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, r := range list {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func testQueueFilters(t *testing.T, s feedback.ReportStore) {
+	fx := newQueueFixture(t, s)
+	t.Run("TrackingCode", func(t *testing.T) {
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", TrackingCode: fx.flood.TrackingCode}), []string{fx.flood.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{TrackingCode: fx.lightB.TrackingCode}), []string{fx.lightB.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", TrackingCode: fx.lightB.TrackingCode}), []string{})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{TrackingCode: "CM-2222-2222"}), []string{})
+	})
+	t.Run("Terms", func(t *testing.T) {
+		// Folded prefixes of words, every term; the resolved one is not open.
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", Terms: feedback.SearchTerms("đèn")}), []string{fx.lightUrgent.ID, fx.lightExt.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", Terms: feedback.SearchTerms("DEN duo")}), []string{fx.lightUrgent.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{Terms: feedback.SearchTerms("den duong")}), []string{fx.lightUrgent.ID, fx.lightB.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", Terms: feedback.SearchTerms("uong")}), []string{})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", Terms: feedback.SearchTerms("den"),
+			Statuses: []feedback.Status{feedback.StatusResolved}}), []string{fx.lightDone.ID})
+	})
+	t.Run("ExtensionPending", func(t *testing.T) {
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "a", ExtensionPending: true}), []string{fx.lightExt.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{ExtensionPending: true}), []string{fx.lightExt.ID})
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{AgencyCode: "b", ExtensionPending: true}), []string{})
+		now := fx.base
+		sameJSON(t, queueIDs(t, s, feedback.QueueFilter{ExtensionPending: true, DueBefore: &now}), []string{fx.lightExt.ID})
+	})
+	t.Run("Paging", func(t *testing.T) {
+		// Keyset pages, one report at a time, with search and without an agency.
+		var got []string
+		var after *feedback.QueueCursor
+		for page := 0; page < 5; page++ {
+			list, err := s.Queue(context.Background(), feedback.QueueFilter{Statuses: feedback.OpenStatuses, Terms: []string{"den"}, After: after, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range list {
+				got = append(got, r.ID)
+			}
+			if len(list) < 1 {
+				break
+			}
+			after = &feedback.QueueCursor{Urgent: list[0].Urgent, NextDue: list[0].NextDue(), ID: list[0].ID}
+		}
+		sameJSON(t, got, []string{fx.lightUrgent.ID, fx.lightExt.ID, fx.lightB.ID})
+	})
+}
+
+func testQueueCounts(t *testing.T, s feedback.ReportStore) {
+	fx := newQueueFixture(t, s)
+	ctx := context.Background()
+	count := func(f feedback.QueueFilter) map[feedback.Status]int {
+		t.Helper()
+		got, err := s.QueueCounts(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for st, n := range got {
+			if n == 0 {
+				delete(got, st)
+			}
+		}
+		return got
+	}
+	now := fx.base
+	for _, c := range []struct {
+		name string
+		f    feedback.QueueFilter
+		want map[feedback.Status]int
+	}{
+		{"Agency", feedback.QueueFilter{AgencyCode: "a"},
+			map[feedback.Status]int{feedback.StatusDispatched: 1, feedback.StatusInProgress: 1, feedback.StatusAccepted: 1, feedback.StatusResolved: 1}},
+		{"All", feedback.QueueFilter{},
+			map[feedback.Status]int{feedback.StatusSubmitted: 1, feedback.StatusDispatched: 1, feedback.StatusInProgress: 1, feedback.StatusAccepted: 1, feedback.StatusResolved: 1}},
+		{"IgnoresStatusesAndPage", feedback.QueueFilter{AgencyCode: "a", Statuses: []feedback.Status{feedback.StatusSubmitted}, Limit: 1,
+			After: &feedback.QueueCursor{Urgent: false, NextDue: fx.base.Add(100 * time.Hour), ID: fx.flood.ID}},
+			map[feedback.Status]int{feedback.StatusDispatched: 1, feedback.StatusInProgress: 1, feedback.StatusAccepted: 1, feedback.StatusResolved: 1}},
+		{"Category", feedback.QueueFilter{AgencyCode: "a", CategoryCode: "cap-thoat-nuoc"}, map[feedback.Status]int{}},
+		{"Terms", feedback.QueueFilter{AgencyCode: "a", Terms: []string{"den"}},
+			map[feedback.Status]int{feedback.StatusDispatched: 1, feedback.StatusInProgress: 1, feedback.StatusResolved: 1}},
+		{"TrackingCode", feedback.QueueFilter{TrackingCode: fx.lightDone.TrackingCode}, map[feedback.Status]int{feedback.StatusResolved: 1}},
+		{"ExtensionPending", feedback.QueueFilter{ExtensionPending: true}, map[feedback.Status]int{feedback.StatusInProgress: 1}},
+		{"DueBefore", feedback.QueueFilter{DueBefore: &now}, map[feedback.Status]int{feedback.StatusInProgress: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) { sameJSON(t, count(c.f), c.want) })
 	}
 }
