@@ -147,6 +147,9 @@ func (s *ReportService) Queue(ctx context.Context, p identity.Principal, in Queu
 	switch Status(in.Status) {
 	case "":
 		f.Statuses = OpenStatuses
+		if f.TrackingCode != "" {
+			f.Statuses = AllStatuses // a code names one report: found whatever its status
+		}
 	case StatusSubmitted, StatusDispatched, StatusAccepted, StatusInProgress, StatusResolved, StatusClosed, StatusRejected:
 		f.Statuses = []Status{Status(in.Status)}
 	default:
