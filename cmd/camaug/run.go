@@ -23,6 +23,7 @@ import (
 	"camaug/internal/notify"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
+	"camaug/internal/web"
 	"camaug/survey"
 )
 
@@ -36,7 +37,7 @@ const usage = `Usage:
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
-CAMAUG_TRUSTED_PROXIES, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
+CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
 `
 
 // config is the service's configuration, from the environment and flags.
@@ -54,6 +55,7 @@ type config struct {
 	TrustedProxies    []string
 	WebhookURL        string
 	WebhookSecret     string
+	TileURL           string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -75,6 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		KeySecret:         getenv("CAMAUG_KEY_SECRET"),
 		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
 		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
+		TileURL:           or("CAMAUG_TILE_URL", web.DefaultTileURL),
 	}
 	for _, p := range strings.Split(getenv("CAMAUG_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -97,6 +100,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if len(cfg.WebhookSecret) < 16 {
 			return cfg, fmt.Errorf("CAMAUG_WEBHOOK_SECRET: the webhook needs a signing secret of at least 16 characters")
 		}
+	}
+	if u, err := url.Parse(cfg.TileURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		!strings.Contains(cfg.TileURL, "{z}") || !strings.Contains(cfg.TileURL, "{x}") || !strings.Contains(cfg.TileURL, "{y}") {
+		return cfg, fmt.Errorf("CAMAUG_TILE_URL: want an http(s) tile template with {z}, {x} and {y}, got %q", cfg.TileURL)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
@@ -240,11 +247,14 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, TileURL: cfg.TileURL, Logger: log}); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
 	jobs, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		closeResolvedEvery(jobs, 10*time.Minute, reports, log)
+		closeResolvedEvery(jobs, 10*time.Minute, reports, ids, log)
 	}()
 	var sender feedback.Sender = feedback.LogSender{Logger: log}
 	if cfg.WebhookURL != "" {
@@ -263,7 +273,8 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.yaml")
+	log.Info("listening", "addr", ln.Addr().String(), "console", "http://"+ln.Addr().String()+"/console/",
+		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml")
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 
@@ -362,7 +373,7 @@ func describe(err error) string {
 // closeResolvedEvery closes reports resolved long enough ago, at start and
 // then every interval, until ctx ends. Several instances may run it: the
 // workflow's compare-and-swap lets one close each report.
-func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *feedback.ReportService, log *slog.Logger) {
+func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *feedback.ReportService, ids *identity.Service, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -370,6 +381,10 @@ func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *fe
 			log.Warn("closing resolved reports", "error", err)
 		} else if n > 0 {
 			log.Info("closed resolved reports", "count", n)
+		}
+		// Ended console sessions are refused on read; this only frees space.
+		if _, err := ids.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("removing expired console sessions", "error", err)
 		}
 		select {
 		case <-ctx.Done():
