@@ -476,3 +476,11 @@ func TestConsole_ExtensionsAndReroute(t *testing.T) {
 		t.Errorf("the first agency's officer still opens the re-routed report: %d", res.StatusCode)
 	}
 }
+
+func TestConsole_HeadFollowsGet(t *testing.T) {
+	e := newEnv(t)
+	res, _ := e.client(t).do("HEAD", "/console/queue", nil, nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/login") {
+		t.Fatalf("HEAD without a session: %d %q, want the sign-in redirect", res.StatusCode, res.Header.Get("Location"))
+	}
+}

@@ -129,7 +129,7 @@ func (w *Console) signedIn(c *fiber.Ctx) error {
 	if _, ok := userOf(c); ok {
 		return c.Next()
 	}
-	if c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" {
+	if (c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead) || c.Get("HX-Request") != "" {
 		if c.Get("HX-Request") != "" {
 			c.Set("HX-Redirect", "/console/login")
 		}
