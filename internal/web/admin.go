@@ -39,7 +39,7 @@ type refView struct {
 	Agencies   []option
 	Areas      []option
 	Categories []option
-	Kinds2     []option // agency kinds or area levels
+	Choices    []option // agency kinds or area levels
 }
 
 func (w *Console) refBase(c *fiber.Ctx, kind string) refView {
@@ -152,11 +152,11 @@ func (w *Console) refFormView(c *fiber.Ctx, kind string) (refView, error) {
 	switch kind {
 	case "agencies":
 		for _, k := range []feedback.AgencyKind{feedback.AgencyDepartment, feedback.AgencyCommune, feedback.AgencyUtility, feedback.AgencyCoordinator} {
-			v.Kinds2 = append(v.Kinds2, option{Value: string(k), Label: string(k)})
+			v.Choices = append(v.Choices, option{Value: string(k), Label: string(k)})
 		}
 	case "areas":
 		for _, l := range []feedback.AreaLevel{feedback.LevelProvince, feedback.LevelCommune, feedback.LevelWard, feedback.LevelSpecialZone} {
-			v.Kinds2 = append(v.Kinds2, option{Value: string(l), Label: string(l)})
+			v.Choices = append(v.Choices, option{Value: string(l), Label: string(l)})
 		}
 	}
 	return v, nil

@@ -77,6 +77,16 @@ func TestConsole_SignIn(t *testing.T) {
 			t.Fatalf("cookie behind a TLS proxy: %+v", c)
 		}
 	})
+	t.Run("X-Forwarded-Proto from an untrusted client is ignored", func(t *testing.T) {
+		e := newEnvTrusting(t, []string{"10.0.0.1"})
+		b := e.client(t)
+		_, page := b.get("/console/login")
+		res, _ := b.do("POST", "/console/login", url.Values{"_csrf": {hidden(page, "_csrf")}, "login": {officerEmail}, "password": {staffPassword}},
+			map[string]string{"X-Forwarded-Proto": "https"})
+		if c := sessionCookie(res); c == nil || c.Secure {
+			t.Fatalf("cookie when a client claims TLS itself: %+v", c)
+		}
+	})
 	t.Run("citizens are refused", func(t *testing.T) {
 		_, phone := e.citizenWithPhone(t)
 		res, body := e.client(t).signIn(phone, "mat-khau-dan-2026")

@@ -51,6 +51,13 @@ const (
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvTrusting(t, []string{"127.0.0.1"})
+}
+
+// newEnvTrusting starts the service believing X-Forwarded-* headers only
+// from the given proxies (the tests connect from 127.0.0.1).
+func newEnvTrusting(t *testing.T, proxies []string) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "camaug.db"))
 	if err != nil {
@@ -75,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	e.reports = feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), e.ref, clock)
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
-		TrustedProxies: []string{"127.0.0.1"}, BodyLimit: 11 << 20})
+		TrustedProxies: proxies, BodyLimit: 11 << 20})
 	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref,
 		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second}); err != nil {
 		t.Fatal(err)

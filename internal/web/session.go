@@ -35,19 +35,18 @@ const (
 
 // page is what every view model embeds: the layout's needs.
 type page struct {
-	Lang       i18n.Lang
-	Title      string
-	CSRF       string
-	Flash      string
-	User       identity.Principal
-	SignedIn   bool
-	Nav        string // the active menu entry
-	CanTriage  bool
-	CanStaff   bool
-	CanRef     bool
-	CanQueue   bool
-	Path       string // this page's path and query, for the language switch
-	ErrorTitle string
+	Lang      i18n.Lang
+	Title     string
+	CSRF      string
+	Flash     string
+	User      identity.Principal
+	SignedIn  bool
+	Nav       string // the active menu entry
+	CanTriage bool
+	CanStaff  bool
+	CanRef    bool
+	CanQueue  bool
+	Path      string // this page's path, for the language switch
 }
 
 // securityHeaders sets the console's browser protections on every response
