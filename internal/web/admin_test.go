@@ -196,3 +196,25 @@ func formValues(page, id string) url.Values {
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&#43;", "+", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
 }
+
+// An admin moves an officer to another agency; the officer then works that
+// agency's queue.
+func TestConsole_AdminAssignsRoleAndAgency(t *testing.T) {
+	e := newEnv(t)
+	admin := e.client(t)
+	admin.signIn(adminEmail, staffPassword)
+	_, page := admin.get("/console/staff")
+	id := userID(t, page, officerEmail)
+	res, _ := admin.do("POST", "/console/staff/"+id, url.Values{"_csrf": {admin.csrf()}, "op": {"assign"}, "role": {"officer"}, "agency_code": {otherAg}}, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign: %d", res.StatusCode)
+	}
+	u, err := e.store.Identity().GetUser(context.Background(), id)
+	if err != nil || u.AgencyCode != otherAg {
+		t.Fatalf("after the change the officer belongs to %q (%v), want %s", u.AgencyCode, err, otherAg)
+	}
+	res, body := admin.do("POST", "/console/staff/"+id, url.Values{"_csrf": {admin.csrf()}, "op": {"assign"}, "role": {"coordinator"}, "agency_code": {otherAg}}, nil)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "error-message") {
+		t.Fatalf("a coordinator with an agency: got %d, want 422 with the reason", res.StatusCode)
+	}
+}

@@ -104,6 +104,7 @@ var messages = map[string]i18n.Text{
 	"staff.enable":     i18n.T("Mở khóa", "Enable"),
 	"staff.reset":      i18n.T("Đặt lại mật khẩu", "Reset password"),
 	"staff.temp":       i18n.T("Mật khẩu tạm thời (chỉ hiện một lần, hãy chuyển cho người dùng qua kênh an toàn)", "Temporary password (shown once; hand it over through a safe channel)"),
+	"staff.assign":     i18n.T("Đổi vai trò / cơ quan", "Change role / agency"),
 	"staff.more":       i18n.T("Trang sau", "Next page"),
 	"ref.title":        i18n.T("Dữ liệu danh mục", "Reference data"),
 	"ref.categories":   i18n.T("Lĩnh vực", "Categories"),

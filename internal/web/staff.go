@@ -11,6 +11,7 @@ import (
 // staffRow is one account in the staff list.
 type staffRow struct {
 	ID, Name, Email, Agency string
+	AgencyCode              string
 	Role                    identity.Role
 	Disabled                bool
 }
@@ -23,6 +24,7 @@ type staffView struct {
 	Roles      []option
 	Agencies   []option
 	FixAgency  string // an agency admin adds officers of their own agency only
+	CanAssign  bool   // admins change roles and agencies
 	Input      map[string]string
 	Errors     map[string]string
 	Message    string
@@ -58,7 +60,8 @@ func (w *Console) staffView(c *fiber.Ctx) (staffView, error) {
 		if !x.Role.IsStaff() || x.Erased {
 			continue // the console manages staff; citizens manage themselves
 		}
-		v.Rows = append(v.Rows, staffRow{ID: x.ID, Name: x.Name, Email: x.Email, Agency: n.agencies[x.AgencyCode], Role: x.Role, Disabled: x.Disabled})
+		v.Rows = append(v.Rows, staffRow{ID: x.ID, Name: x.Name, Email: x.Email, Agency: n.agencies[x.AgencyCode],
+			AgencyCode: x.AgencyCode, Role: x.Role, Disabled: x.Disabled})
 	}
 	if len(list) == 100 {
 		v.NextCursor = identity.EncodeCursor(list[len(list)-1].ID)
@@ -68,6 +71,7 @@ func (w *Console) staffView(c *fiber.Ctx) (staffView, error) {
 			v.Roles = append(v.Roles, option{Value: string(r), Label: roleLabel(lang, r)})
 		}
 		v.Agencies = append([]option{{Value: "", Label: tr(lang, "ref.none")}}, agencyOptions(ref, lang, "", false)...)
+		v.CanAssign = true
 	} else {
 		v.Roles = []option{{Value: string(identity.RoleOfficer), Label: roleLabel(lang, identity.RoleOfficer), Selected: true}}
 		v.FixAgency = n.agencies[u.AgencyCode]
@@ -106,18 +110,21 @@ func (w *Console) staffCreate(c *fiber.Ctx) error {
 }
 
 // staffUpdate enables or disables an account (disabling ends its sessions
-// and tokens at once).
+// and tokens at once), or, for admins, changes its role and agency.
 func (w *Console) staffUpdate(c *fiber.Ctx) error {
 	u, _ := userOf(c)
-	var disabled bool
+	var in identity.StaffUpdate
 	switch c.FormValue("op") {
-	case "disable":
-		disabled = true
-	case "enable":
+	case "disable", "enable":
+		disabled := c.FormValue("op") == "disable"
+		in.Disabled = &disabled
+	case "assign":
+		role, agency := identity.Role(c.FormValue("role")), c.FormValue("agency_code")
+		in.Role, in.AgencyCode = &role, &agency
 	default:
 		return w.fail(c, fiber.StatusBadRequest, "error")
 	}
-	if _, err := w.cfg.Identity.UpdateStaff(c.UserContext(), u, string([]byte(c.Params("id"))), identity.StaffUpdate{Disabled: &disabled}); err != nil {
+	if _, err := w.cfg.Identity.UpdateStaff(c.UserContext(), u, string([]byte(c.Params("id"))), in); err != nil {
 		return w.failErr(c, err)
 	}
 	return w.redirect(c, "/console/staff", "done")
