@@ -18,7 +18,9 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/ids"
 	"camaug/internal/store/sqlite"
 	"camaug/internal/web"
 	"camaug/survey"
@@ -95,21 +97,27 @@ func newEnvTrusting(t *testing.T, proxies []string) *env {
 	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
 	e.base = "http://" + ln.Addr().String()
 
-	if _, err := e.ids.EnsureAdmin(ctx, adminEmail, staffPassword); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []identity.StaffInput{
+	// The staff accounts are stored directly with one precomputed hash:
+	// argon2id under the race detector is the slowest part of these tests.
+	hashOnce.Do(func() { staffHash = identity.HashPassword(staffPassword) })
+	for _, u := range []identity.User{
+		{Role: identity.RoleAdmin, Email: adminEmail, Name: "Quản trị viên"},
 		{Role: identity.RoleCoordinator, Email: coordEmail, Name: "Điều phối viên"},
 		{Role: identity.RoleOfficer, Email: officerEmail, Name: "Lê Văn Cường", AgencyCode: officerAg},
 		{Role: identity.RoleOfficer, Email: otherEmail, Name: "Trần Thị Nga", AgencyCode: otherAg},
 	} {
-		s.Password = staffPassword
-		if _, err := e.ids.AddStaff(ctx, s); err != nil {
+		u.ID, u.PasswordHash, u.Locale, u.CreatedAt, u.UpdatedAt = ids.New(), staffHash, i18n.VI, e.now, e.now
+		if err := db.Identity().CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return e
 }
+
+var (
+	hashOnce  sync.Once
+	staffHash string
+)
 
 // advance moves the services' clock.
 func (e *env) advance(d time.Duration) {
