@@ -494,3 +494,40 @@ func TestConsole_HeadFollowsGet(t *testing.T) {
 		t.Fatalf("HEAD without a session: %d %q, want the sign-in redirect", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// The console on the MongoDB store: sign in, queue with counts and search,
+// a workflow action through the form, the staff page and the change log.
+func TestConsole_OnMongo(t *testing.T) {
+	e := newMongoEnv(t)
+	r := e.submit(t, e.citizen(t), "ha-tang-do-thi", "Đường Phan Bội Châu ngập sâu sau triều cường", nil)
+	e.dispatch(t, r.ID, officerAg)
+	b := e.client(t)
+	if res, _ := b.signIn(officerEmail, staffPassword); sessionCookie(res) == nil {
+		t.Fatalf("sign-in on MongoDB: %d", res.StatusCode)
+	}
+	_, page := b.get("/console/queue?q=" + url.QueryEscape("trieu cuong"))
+	if !strings.Contains(page, r.TrackingCode) || !strings.Contains(page, `Đã chuyển xử lý <span class="count">1</span>`) {
+		t.Fatal("queue search and counts on MongoDB")
+	}
+	res, _ := b.do("POST", "/console/reports/"+r.ID+"/act", url.Values{"_csrf": {b.csrf()}, "action": {"accept"}, "expected_version": {"2"}}, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept on MongoDB: %d", res.StatusCode)
+	}
+	_, page = b.get("/console/reports/" + r.ID)
+	if !strings.Contains(page, `id="report-status">Đã tiếp nhận`) {
+		t.Fatal("the accepted report does not show as accepted")
+	}
+	admin := e.client(t)
+	admin.signIn(adminEmail, staffPassword)
+	res, _ = admin.do("POST", "/console/admin/categories", url.Values{"_csrf": {admin.csrf()}, "code": {"cay-xanh"}, "name_vi": {"Cây xanh"}, "sort_order": {"20"}}, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add a category on MongoDB: %d", res.StatusCode)
+	}
+	if _, page := admin.get("/console/admin/audit"); !strings.Contains(page, "cay-xanh") {
+		t.Fatal("the change log on MongoDB does not list the new category")
+	}
+	b.do("POST", "/console/logout", url.Values{"_csrf": {b.csrf()}}, nil)
+	if res, _ := b.get("/console/queue"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after sign-out on MongoDB: %d", res.StatusCode)
+	}
+}

@@ -21,6 +21,8 @@ import (
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/ids"
+	"camaug/internal/store/mongo"
+	"camaug/internal/store/mongo/mongotest"
 	"camaug/internal/store/sqlite"
 	"camaug/internal/web"
 	"camaug/survey"
@@ -30,7 +32,7 @@ import (
 // SQLite file.
 type env struct {
 	base    string
-	store   *sqlite.DB
+	store   testStore
 	ids     *identity.Service
 	reports *feedback.ReportService
 	ref     *feedback.ReferenceService
@@ -56,15 +58,44 @@ func newEnv(t *testing.T) *env {
 	return newEnvTrusting(t, []string{"127.0.0.1"})
 }
 
+// testStore is what the console tests need of either store.
+type testStore interface {
+	Reference() feedback.ReferenceStore
+	Identity() identity.Store
+	Reports() feedback.ReportStore
+	Media() feedback.MediaStore
+	Ratings() feedback.RatingStore
+	Surveys() survey.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
 // newEnvTrusting starts the service believing X-Forwarded-* headers only
 // from the given proxies (the tests connect from 127.0.0.1).
 func newEnvTrusting(t *testing.T, proxies []string) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "camaug.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "camaug.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return start(t, db, proxies)
+}
+
+// newMongoEnv is the same service on the MongoDB store (an embedded
+// FerretDB, or MONGODB_TEST_URI).
+func newMongoEnv(t *testing.T) *env {
+	t.Helper()
+	srv := mongotest.Start(t)
+	db, err := mongo.Open(context.Background(), srv.URI, mongo.Options{Database: srv.Database})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, db, []string{"127.0.0.1"})
+}
+
+func start(t *testing.T, db testStore, proxies []string) *env {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
 	e := &env{store: db, now: time.Now()}
 	clock := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
