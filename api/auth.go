@@ -255,19 +255,17 @@ type userPage struct {
 
 func listUsers(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		after, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
+		q := readQuery(c)
+		roles := make([]string, len(identity.Roles))
+		for i, r := range identity.Roles {
+			roles[i] = string(r)
+		}
+		after, limit, role := q.Cursor(identity.DecodeCursor), q.Int("limit", 50, 1, 200), identity.Role(q.Enum("role", roles...))
+		agency := q.String("agency_code", 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		limit, err := pageLimit(c, 50, 200)
-		if err != nil {
-			return err
-		}
-		role := identity.Role(c.Query("role"))
-		if role != "" && !validRole(role) {
-			return invalidQuery("role", "Vai trò không tồn tại", "is not a role")
-		}
-		users, err := svc.ListUsers(c.UserContext(), principal(c), identity.UserFilter{Role: role, AgencyCode: c.Query("agency_code"), After: after, Limit: limit})
+		users, err := svc.ListUsers(c.UserContext(), principal(c), identity.UserFilter{Role: role, AgencyCode: agency, After: after, Limit: limit})
 		if err != nil {
 			return err
 		}
@@ -281,15 +279,6 @@ func listUsers(svc *identity.Service) fiber.Handler {
 		}
 		return c.JSON(out)
 	}
-}
-
-func validRole(r identity.Role) bool {
-	for _, x := range identity.Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 type createUserIn struct {

@@ -155,12 +155,3 @@ func ruleMessage(fe validator.FieldError) i18n.Text {
 func invalidQuery(field, vi, en string) error {
 	return apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), apperr.FieldError{Field: field, Message: i18n.T(vi, en)})
 }
-
-// pageLimit reads the limit query parameter: def when absent, 1 to max.
-func pageLimit(c *fiber.Ctx, def, max int) (int, error) {
-	limit := c.QueryInt("limit", def)
-	if limit < 1 || limit > max {
-		return 0, invalidQuery("limit", fmt.Sprintf("Phải từ 1 đến %d", max), fmt.Sprintf("must be between 1 and %d", max))
-	}
-	return limit, nil
-}

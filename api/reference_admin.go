@@ -105,11 +105,12 @@ type auditPage struct {
 
 func auditLog(ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit, err := pageLimit(c, 50, 200)
-		if err != nil {
+		q := readQuery(c)
+		cursor, limit := q.String("cursor", 200), q.Int("limit", 50, 1, 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		entries, next, err := ref.AuditLog(c.UserContext(), principal(c), c.Query("cursor"), limit)
+		entries, next, err := ref.AuditLog(c.UserContext(), principal(c), cursor, limit)
 		if err != nil {
 			return err
 		}

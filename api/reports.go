@@ -212,12 +212,9 @@ type reportPage struct {
 
 func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		before, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
-			return err
-		}
-		limit, err := pageLimit(c, 20, 100)
-		if err != nil {
+		q := readQuery(c)
+		before, limit := q.Cursor(identity.DecodeCursor), q.Int("limit", 20, 1, 100)
+		if err := q.Err(); err != nil {
 			return err
 		}
 		list, err := svc.Mine(c.UserContext(), principal(c), before, limit)
@@ -247,39 +244,18 @@ type nearbyOut struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-func floatQuery(c *fiber.Ctx, name string, def float64) (float64, error) {
-	v := c.Query(name)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, invalidQuery(name, "Phải là một số", "must be a number")
-	}
-	return f, nil
-}
-
 // nearbyReports lists open reports close to a point so the app can offer
 // "already reported: add your voice". Public, so it shows no personal data
 // and no free text a moderator has not seen (titles only once dispatched).
 func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if c.Query("lat") == "" || c.Query("lng") == "" {
-			return invalidQuery("lat", "Cần lat và lng", "lat and lng are required")
-		}
-		lat, err := floatQuery(c, "lat", 0)
-		if err != nil {
+		q := readQuery(c)
+		lat, lng := q.Float("lat", true, 0, -90, 90), q.Float("lng", true, 0, -180, 180)
+		radius, category := q.Float("radius_m", false, 150, 1, 2000), q.String("category_code", 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		lng, err := floatQuery(c, "lng", 0)
-		if err != nil {
-			return err
-		}
-		radius, err := floatQuery(c, "radius_m", 150)
-		if err != nil {
-			return err
-		}
-		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, c.Query("category_code"), radius)
+		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, category, radius)
 		if err != nil {
 			return err
 		}
@@ -407,31 +383,27 @@ type publicPage struct {
 // publicFeed is GET /v1/reports: anyone may read it.
 func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit, err := pageLimit(c, 20, 100)
-		if err != nil {
-			return err
-		}
-		in := feedback.FeedInput{Status: c.Query("status"), CategoryCode: c.Query("category_code"), AreaCode: c.Query("area_code"),
-			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit}
+		q := readQuery(c)
+		in := feedback.FeedInput{Status: q.Enum("status", statusNames(feedback.PublicStatuses)...), CategoryCode: q.String("category_code", 200),
+			AreaCode: q.String("area_code", 200), AgencyCode: q.String("agency_code", 200), Query: q.String("q", 200),
+			Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since")}
 		if v := c.Query("bbox"); v != "" {
 			parts := strings.Split(v, ",")
 			var b [4]float64
-			if len(parts) != 4 {
-				return invalidQuery("bbox", "bbox = kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be min_lng,min_lat,max_lng,max_lat")
+			ok := len(parts) == 4
+			for i := 0; ok && i < 4; i++ {
+				var err error
+				b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+				ok = err == nil
 			}
-			for i, p := range parts {
-				if b[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
-					return invalidQuery("bbox", "bbox phải gồm 4 số", "must be four numbers")
-				}
+			if ok {
+				in.BBox = &b
+			} else {
+				q.fail("bbox", "bbox = 4 số: kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be four numbers: min_lng,min_lat,max_lng,max_lat")
 			}
-			in.BBox = &b
 		}
-		if v := c.Query("since"); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return invalidQuery("since", "Thời điểm theo RFC 3339", "must be an RFC 3339 time")
-			}
-			in.Since = &t
+		if err := q.Err(); err != nil {
+			return err
 		}
 		list, next, err := svc.Feed(c.UserContext(), in)
 		if err != nil {
