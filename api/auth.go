@@ -82,9 +82,23 @@ var zone = func() *time.Location {
 	return loc
 }()
 
+// lastShownTime is the latest time JSON can carry (a four-digit year) in
+// the service's zone.
+var lastShownTime = time.Date(9999, 12, 31, 23, 59, 59, 0, zone)
+
+// local shows a stored time in the service's zone. Stored data may hold a
+// time no JSON can carry (a deadline in year 9999 is year 10000 at +07:00);
+// such a time shows as the last one that can, so no answer fails on it.
+func local(t time.Time) time.Time {
+	if t.After(lastShownTime) {
+		return lastShownTime
+	}
+	return t.In(zone)
+}
+
 func toUser(u *identity.User) userOut {
 	return userOut{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, AgencyCode: u.AgencyCode,
-		Locale: string(u.Locale), Disabled: u.Disabled, CreatedAt: u.CreatedAt.In(zone)}
+		Locale: string(u.Locale), Disabled: u.Disabled, CreatedAt: local(u.CreatedAt)}
 }
 
 type registerIn struct {

@@ -116,7 +116,7 @@ func auditLog(ref *feedback.ReferenceService) fiber.Handler {
 		}
 		out := auditPage{Items: make([]auditEntryOut, 0, len(entries))}
 		for _, e := range entries {
-			out.Items = append(out.Items, auditEntryOut{ID: e.ID, At: e.At.In(zone), ActorID: e.ActorID, ActorRole: string(e.ActorRole),
+			out.Items = append(out.Items, auditEntryOut{ID: e.ID, At: local(e.At), ActorID: e.ActorID, ActorRole: string(e.ActorRole),
 				Kind: e.Kind, Code: e.Code, Action: e.Action, Before: e.Before, After: e.After})
 		}
 		if next != "" {

@@ -91,8 +91,8 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 	out := reportOut{ID: r.ID, TrackingCode: r.TrackingCode, Status: string(r.Status),
 		Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)}, Agency: codeName{r.AgencyCode, n.agencies[r.AgencyCode].In(lang)},
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
-		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
-		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
+		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: local(r.CreatedAt),
+		Deadlines: deadlinesOut{local(r.Deadlines.DispatchDue), local(r.Deadlines.ResponseDue), local(r.Deadlines.ResolutionDue)},
 		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime(), Version: r.Version}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
@@ -101,10 +101,10 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 		out.ContactPhone = r.ContactPhone
 	}
 	if e := r.Extension; e != nil && view == feedback.ViewStaff {
-		out.Extension = &extensionOut{DueAt: e.DueAt.In(zone), Reason: e.Reason, RequestedAt: e.RequestedAt.In(zone)}
+		out.Extension = &extensionOut{DueAt: local(e.DueAt), Reason: e.Reason, RequestedAt: local(e.RequestedAt)}
 	}
 	if r.ClientCreatedAt != nil {
-		t := r.ClientCreatedAt.In(zone)
+		t := local(*r.ClientCreatedAt)
 		out.ClientCreatedAt = &t
 	}
 	return out
@@ -268,7 +268,7 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		for _, nb := range list {
 			item := nearbyOut{ID: nb.Report.ID, Category: codeName{nb.Report.CategoryCode, n.cats[nb.Report.CategoryCode].In(lang)},
 				Status: string(nb.Report.Status), DistanceM: float64(int(nb.Distance*10)) / 10, SupportCount: nb.Report.SupportCount,
-				CreatedAt: nb.Report.CreatedAt.In(zone)}
+				CreatedAt: local(nb.Report.CreatedAt)}
 			if nb.Report.Status != feedback.StatusSubmitted {
 				item.Title = nb.Report.Title
 			}
@@ -308,7 +308,7 @@ type photoOut struct {
 
 func toPhoto(m feedback.Media) photoOut {
 	return photoOut{ID: m.ID, URL: "/v1/media/" + m.ID, ThumbURL: "/v1/media/" + m.ID + "/thumb", ContentType: m.ContentType,
-		Width: m.Width, Height: m.Height, CreatedAt: m.CreatedAt.In(zone)}
+		Width: m.Width, Height: m.Height, CreatedAt: local(m.CreatedAt)}
 }
 
 // uploadPhoto takes a multipart upload (field "file"). The client's

@@ -72,7 +72,7 @@ type surveyOut struct {
 
 func toSurveySummary(s *survey.Survey) surveySummaryOut {
 	return surveySummaryOut{ID: s.ID, Kind: s.Kind, Template: s.Template, Title: s.Title, Period: s.Period.Days(), Status: s.Status,
-		Version: s.Version, PublishedVersion: s.PublishedVersion, CreatedAt: s.CreatedAt.In(zone), UpdatedAt: s.UpdatedAt.In(zone)}
+		Version: s.Version, PublishedVersion: s.PublishedVersion, CreatedAt: local(s.CreatedAt), UpdatedAt: local(s.UpdatedAt)}
 }
 
 func toSurvey(s *survey.Survey) surveyOut {

@@ -73,7 +73,7 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		out := list0[eventOut]()
 		for _, e := range events {
 			item := eventOut{Version: e.Version, Action: string(e.Action), FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
-				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: e.At.In(zone)}
+				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: local(e.At)}
 			switch {
 			case e.ActorID == feedback.SystemActorID:
 				item.ActorRole = "system" // not an administrator's doing
@@ -87,7 +87,7 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 				item.ToAgency = &codeName{e.ToAgency, n.agencies[e.ToAgency].In(lang)}
 			}
 			if e.DueAt != nil {
-				d := e.DueAt.In(zone)
+				d := local(*e.DueAt)
 				item.DueAt = &d
 			}
 			out.Items = append(out.Items, item)
@@ -120,7 +120,7 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: r.CreatedAt.In(zone), UpdatedAt: r.UpdatedAt.In(zone)})
+		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: local(r.CreatedAt), UpdatedAt: local(r.UpdatedAt)})
 	}
 }
 
