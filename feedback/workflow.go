@@ -277,7 +277,10 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 			fs = append(fs, fieldErr("to_agency_code", "Phản ánh đã thuộc cơ quan này", "the report is already with this agency"))
 		default:
 			next.AgencyCode, next.RoutingRule, ev.ToAgency = ag.Code, "", ag.Code
-			next.RoutingReason = i18n.T(fmt.Sprintf("chuyển đến %s: %s", ag.Name.Vi, note), fmt.Sprintf("transferred to %s: %s", ag.Name.In(i18n.EN), note))
+			next.RoutingReason = i18n.T("chuyển đến "+ag.Name.Vi, "transferred to "+ag.Name.In(i18n.EN))
+			if note != "" {
+				next.RoutingReason = i18n.T(fmt.Sprintf("chuyển đến %s: %s", ag.Name.Vi, note), fmt.Sprintf("transferred to %s: %s", ag.Name.In(i18n.EN), note))
+			}
 			if in.Action == ActTransfer {
 				// The new agency's clock starts now.
 				if cat, ok := categoryOf(ref, r.CategoryCode); ok {
