@@ -118,7 +118,7 @@ func register(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in registerIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckRegistration(identity.RegisterInput(in)))
 		}
 		u, tokens, err := svc.Register(c.UserContext(), principal(c), identity.RegisterInput(in))
 		if err != nil {

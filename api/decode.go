@@ -155,3 +155,24 @@ func ruleMessage(fe validator.FieldError) i18n.Text {
 func invalidQuery(field, vi, en string) error {
 	return apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), apperr.FieldError{Field: field, Message: i18n.T(vi, en)})
 }
+
+// alsoInvalid adds the domain's own findings to a 422 from the validate
+// tags, so one answer lists every bad field (a field the tags already
+// named keeps their message). Any other error is returned as it is.
+func alsoInvalid(err error, domain []apperr.FieldError) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.EINVALID {
+		return err
+	}
+	named := map[string]bool{}
+	for _, f := range ae.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range domain {
+		if !named[f.Field] {
+			ae.Fields = append(ae.Fields, f)
+			named[f.Field] = true
+		}
+	}
+	return ae
+}
