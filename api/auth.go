@@ -82,9 +82,23 @@ var zone = func() *time.Location {
 	return loc
 }()
 
+// lastShownTime is the latest time JSON can carry (a four-digit year) in
+// the service's zone.
+var lastShownTime = time.Date(9999, 12, 31, 23, 59, 59, 0, zone)
+
+// local shows a stored time in the service's zone. Stored data may hold a
+// time no JSON can carry (a deadline in year 9999 is year 10000 at +07:00);
+// such a time shows as the last one that can, so no answer fails on it.
+func local(t time.Time) time.Time {
+	if t.After(lastShownTime) {
+		return lastShownTime
+	}
+	return t.In(zone)
+}
+
 func toUser(u *identity.User) userOut {
 	return userOut{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, AgencyCode: u.AgencyCode,
-		Locale: string(u.Locale), Disabled: u.Disabled, CreatedAt: u.CreatedAt.In(zone)}
+		Locale: string(u.Locale), Disabled: u.Disabled, CreatedAt: local(u.CreatedAt)}
 }
 
 type registerIn struct {
@@ -104,7 +118,7 @@ func register(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in registerIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckRegistration(identity.RegisterInput(in)))
 		}
 		u, tokens, err := svc.Register(c.UserContext(), principal(c), identity.RegisterInput(in))
 		if err != nil {
@@ -255,19 +269,17 @@ type userPage struct {
 
 func listUsers(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		after, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
+		q := readQuery(c)
+		roles := make([]string, len(identity.Roles))
+		for i, r := range identity.Roles {
+			roles[i] = string(r)
+		}
+		after, limit, role := q.Cursor(identity.DecodeCursor), q.Int("limit", 50, 1, 200), identity.Role(q.Enum("role", roles...))
+		agency := q.String("agency_code", 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		limit, err := pageLimit(c, 50, 200)
-		if err != nil {
-			return err
-		}
-		role := identity.Role(c.Query("role"))
-		if role != "" && !validRole(role) {
-			return invalidQuery("role", "Vai trò không tồn tại", "is not a role")
-		}
-		users, err := svc.ListUsers(c.UserContext(), principal(c), identity.UserFilter{Role: role, AgencyCode: c.Query("agency_code"), After: after, Limit: limit})
+		users, err := svc.ListUsers(c.UserContext(), principal(c), identity.UserFilter{Role: role, AgencyCode: agency, After: after, Limit: limit})
 		if err != nil {
 			return err
 		}
@@ -281,15 +293,6 @@ func listUsers(svc *identity.Service) fiber.Handler {
 		}
 		return c.JSON(out)
 	}
-}
-
-func validRole(r identity.Role) bool {
-	for _, x := range identity.Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 type createUserIn struct {

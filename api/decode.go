@@ -156,11 +156,23 @@ func invalidQuery(field, vi, en string) error {
 	return apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), apperr.FieldError{Field: field, Message: i18n.T(vi, en)})
 }
 
-// pageLimit reads the limit query parameter: def when absent, 1 to max.
-func pageLimit(c *fiber.Ctx, def, max int) (int, error) {
-	limit := c.QueryInt("limit", def)
-	if limit < 1 || limit > max {
-		return 0, invalidQuery("limit", fmt.Sprintf("Phải từ 1 đến %d", max), fmt.Sprintf("must be between 1 and %d", max))
+// alsoInvalid adds the domain's own findings to a 422 from the validate
+// tags, so one answer lists every bad field (a field the tags already
+// named keeps their message). Any other error is returned as it is.
+func alsoInvalid(err error, domain []apperr.FieldError) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.EINVALID {
+		return err
 	}
-	return limit, nil
+	named := map[string]bool{}
+	for _, f := range ae.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range domain {
+		if !named[f.Field] {
+			ae.Fields = append(ae.Fields, f)
+			named[f.Field] = true
+		}
+	}
+	return ae
 }

@@ -189,3 +189,27 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatal(fmt.Sprint("no routes found"))
 	}
 }
+
+// TestHeadOnEveryGet: HEAD answers wherever GET does, with GET's status
+// and headers but no body, as the Allow header promises.
+func TestHeadOnEveryGet(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	param := regexp.MustCompile(`:[A-Za-z0-9_]+`)
+	n := 0
+	for _, r := range env.app.GetRoutes(true) {
+		if r.Method != fiber.MethodGet || r.Path == "/" {
+			continue
+		}
+		path := param.ReplaceAllString(r.Path, "x")
+		g := send(t, env.app, httptest.NewRequest(http.MethodGet, path, nil))
+		h := send(t, env.app, httptest.NewRequest(http.MethodHead, path, nil))
+		if h.StatusCode != g.StatusCode || len(h.body) != 0 || h.Header.Get("Content-Type") != g.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: got %d, %d bytes, %q; want GET's %d, no body, %q", path, h.StatusCode, len(h.body),
+				h.Header.Get("Content-Type"), g.StatusCode, g.Header.Get("Content-Type"))
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("checked %d GET routes, want every one", n)
+	}
+}

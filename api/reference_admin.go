@@ -105,17 +105,18 @@ type auditPage struct {
 
 func auditLog(ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit, err := pageLimit(c, 50, 200)
-		if err != nil {
+		q := readQuery(c)
+		cursor, limit := q.String("cursor", 200), q.Int("limit", 50, 1, 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		entries, next, err := ref.AuditLog(c.UserContext(), principal(c), c.Query("cursor"), limit)
+		entries, next, err := ref.AuditLog(c.UserContext(), principal(c), cursor, limit)
 		if err != nil {
 			return err
 		}
 		out := auditPage{Items: make([]auditEntryOut, 0, len(entries))}
 		for _, e := range entries {
-			out.Items = append(out.Items, auditEntryOut{ID: e.ID, At: e.At.In(zone), ActorID: e.ActorID, ActorRole: string(e.ActorRole),
+			out.Items = append(out.Items, auditEntryOut{ID: e.ID, At: local(e.At), ActorID: e.ActorID, ActorRole: string(e.ActorRole),
 				Kind: e.Kind, Code: e.Code, Action: e.Action, Before: e.Before, After: e.After})
 		}
 		if next != "" {

@@ -91,8 +91,8 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 	out := reportOut{ID: r.ID, TrackingCode: r.TrackingCode, Status: string(r.Status),
 		Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)}, Agency: codeName{r.AgencyCode, n.agencies[r.AgencyCode].In(lang)},
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
-		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: r.CreatedAt.In(zone),
-		Deadlines: deadlinesOut{r.Deadlines.DispatchDue.In(zone), r.Deadlines.ResponseDue.In(zone), r.Deadlines.ResolutionDue.In(zone)},
+		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: local(r.CreatedAt),
+		Deadlines: deadlinesOut{local(r.Deadlines.DispatchDue), local(r.Deadlines.ResponseDue), local(r.Deadlines.ResolutionDue)},
 		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime(), Version: r.Version}
 	if r.AreaCode != "" {
 		out.Area = &codeName{r.AreaCode, n.areas[r.AreaCode].In(lang)}
@@ -101,10 +101,10 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 		out.ContactPhone = r.ContactPhone
 	}
 	if e := r.Extension; e != nil && view == feedback.ViewStaff {
-		out.Extension = &extensionOut{DueAt: e.DueAt.In(zone), Reason: e.Reason, RequestedAt: e.RequestedAt.In(zone)}
+		out.Extension = &extensionOut{DueAt: local(e.DueAt), Reason: e.Reason, RequestedAt: local(e.RequestedAt)}
 	}
 	if r.ClientCreatedAt != nil {
-		t := r.ClientCreatedAt.In(zone)
+		t := local(*r.ClientCreatedAt)
 		out.ClientCreatedAt = &t
 	}
 	return out
@@ -212,12 +212,9 @@ type reportPage struct {
 
 func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		before, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
-			return err
-		}
-		limit, err := pageLimit(c, 20, 100)
-		if err != nil {
+		q := readQuery(c)
+		before, limit := q.Cursor(identity.DecodeCursor), q.Int("limit", 20, 1, 100)
+		if err := q.Err(); err != nil {
 			return err
 		}
 		list, err := svc.Mine(c.UserContext(), principal(c), before, limit)
@@ -247,39 +244,18 @@ type nearbyOut struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-func floatQuery(c *fiber.Ctx, name string, def float64) (float64, error) {
-	v := c.Query(name)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, invalidQuery(name, "Phải là một số", "must be a number")
-	}
-	return f, nil
-}
-
 // nearbyReports lists open reports close to a point so the app can offer
 // "already reported: add your voice". Public, so it shows no personal data
 // and no free text a moderator has not seen (titles only once dispatched).
 func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if c.Query("lat") == "" || c.Query("lng") == "" {
-			return invalidQuery("lat", "Cần lat và lng", "lat and lng are required")
-		}
-		lat, err := floatQuery(c, "lat", 0)
-		if err != nil {
+		q := readQuery(c)
+		lat, lng := q.Float("lat", true, 0, -90, 90), q.Float("lng", true, 0, -180, 180)
+		radius, category := q.Float("radius_m", false, 150, 1, 2000), q.String("category_code", 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		lng, err := floatQuery(c, "lng", 0)
-		if err != nil {
-			return err
-		}
-		radius, err := floatQuery(c, "radius_m", 150)
-		if err != nil {
-			return err
-		}
-		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, c.Query("category_code"), radius)
+		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, category, radius)
 		if err != nil {
 			return err
 		}
@@ -292,7 +268,7 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		for _, nb := range list {
 			item := nearbyOut{ID: nb.Report.ID, Category: codeName{nb.Report.CategoryCode, n.cats[nb.Report.CategoryCode].In(lang)},
 				Status: string(nb.Report.Status), DistanceM: float64(int(nb.Distance*10)) / 10, SupportCount: nb.Report.SupportCount,
-				CreatedAt: nb.Report.CreatedAt.In(zone)}
+				CreatedAt: local(nb.Report.CreatedAt)}
 			if nb.Report.Status != feedback.StatusSubmitted {
 				item.Title = nb.Report.Title
 			}
@@ -332,7 +308,7 @@ type photoOut struct {
 
 func toPhoto(m feedback.Media) photoOut {
 	return photoOut{ID: m.ID, URL: "/v1/media/" + m.ID, ThumbURL: "/v1/media/" + m.ID + "/thumb", ContentType: m.ContentType,
-		Width: m.Width, Height: m.Height, CreatedAt: m.CreatedAt.In(zone)}
+		Width: m.Width, Height: m.Height, CreatedAt: local(m.CreatedAt)}
 }
 
 // uploadPhoto takes a multipart upload (field "file"). The client's
@@ -407,31 +383,27 @@ type publicPage struct {
 // publicFeed is GET /v1/reports: anyone may read it.
 func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit, err := pageLimit(c, 20, 100)
-		if err != nil {
-			return err
-		}
-		in := feedback.FeedInput{Status: c.Query("status"), CategoryCode: c.Query("category_code"), AreaCode: c.Query("area_code"),
-			AgencyCode: c.Query("agency_code"), Query: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit}
+		q := readQuery(c)
+		in := feedback.FeedInput{Status: q.Enum("status", statusNames(feedback.PublicStatuses)...), CategoryCode: q.String("category_code", 200),
+			AreaCode: q.String("area_code", 200), AgencyCode: q.String("agency_code", 200), Query: q.String("q", 200),
+			Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since")}
 		if v := c.Query("bbox"); v != "" {
 			parts := strings.Split(v, ",")
 			var b [4]float64
-			if len(parts) != 4 {
-				return invalidQuery("bbox", "bbox = kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be min_lng,min_lat,max_lng,max_lat")
+			ok := len(parts) == 4
+			for i := 0; ok && i < 4; i++ {
+				var err error
+				b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+				ok = err == nil
 			}
-			for i, p := range parts {
-				if b[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
-					return invalidQuery("bbox", "bbox phải gồm 4 số", "must be four numbers")
-				}
+			if ok {
+				in.BBox = &b
+			} else {
+				q.fail("bbox", "bbox = 4 số: kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be four numbers: min_lng,min_lat,max_lng,max_lat")
 			}
-			in.BBox = &b
 		}
-		if v := c.Query("since"); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return invalidQuery("since", "Thời điểm theo RFC 3339", "must be an RFC 3339 time")
-			}
-			in.Since = &t
+		if err := q.Err(); err != nil {
+			return err
 		}
 		list, next, err := svc.Feed(c.UserContext(), in)
 		if err != nil {

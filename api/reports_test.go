@@ -176,6 +176,7 @@ func TestSubmitReport_Idempotent(t *testing.T) {
 		var wg sync.WaitGroup
 		results := make([]reportResp, n)
 		codes := make([]int, n)
+		replayed := make([]string, n)
 		for i := 0; i < n; i++ {
 			wg.Add(1)
 			go func(i int) {
@@ -185,7 +186,7 @@ func TestSubmitReport_Idempotent(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				codes[i] = resp.StatusCode
+				codes[i], replayed[i] = resp.StatusCode, resp.Header.Get("Idempotent-Replayed")
 				var body bytes.Buffer
 				body.ReadFrom(resp.Body)
 				jsonUnmarshal(body.Bytes(), &results[i])
@@ -197,6 +198,24 @@ func TestSubmitReport_Idempotent(t *testing.T) {
 				t.Fatalf("retry %d: %d %s %s, want 201 with report %s", i, codes[i], results[i].ID, results[i].TrackingCode, results[0].ID)
 			}
 		}
+		// The one that created the report says nothing; every retry says it replays.
+		first := 0
+		for i := range replayed {
+			switch replayed[i] {
+			case "":
+				first++
+			case "true":
+			default:
+				t.Fatalf("retry %d: Idempotent-Replayed %q, want true or absent", i, replayed[i])
+			}
+		}
+		if first != 1 {
+			t.Fatalf("%d answers without Idempotent-Replayed, want exactly 1 (the creation)", first)
+		}
+		r := do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport(), "Idempotency-Key", "phone-retry-42"))
+		if wantStatus(t, r, http.StatusCreated); r.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("a later retry: Idempotent-Replayed %q, want true", r.Header.Get("Idempotent-Replayed"))
+		}
 		mine, _ := env.store.Reports().ListByReporter(context.Background(), results[0].ID[:0]+mustMe(t, env, cit.AccessToken), "", 100)
 		if len(mine) != 1 {
 			t.Fatalf("%d concurrent retries created %d reports, want 1", n, len(mine))
@@ -205,8 +224,11 @@ func TestSubmitReport_Idempotent(t *testing.T) {
 		changed := validReport()
 		changed["description"] = "Một nội dung khác hẳn, đủ dài để hợp lệ."
 		wantProblem(t, do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, changed, "Idempotency-Key", "phone-retry-42")), http.StatusConflict)
-		r := do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport(), "Idempotency-Key", "phone-retry-43"))
+		r = do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport(), "Idempotency-Key", "phone-retry-43"))
 		wantStatus(t, r, http.StatusCreated)
+		if got := r.Header.Get("Idempotent-Replayed"); got != "" {
+			t.Fatalf("a new key: Idempotent-Replayed %q, want absent", got)
+		}
 		// Keys are per user: another person's same key is theirs.
 		other := registerCitizen(t, env, "0987654321", "nguoi-khac-2026")
 		r = do(t, env.app, req("POST", "/v1/reports", other.AccessToken, validReport(), "Idempotency-Key", "phone-retry-42"))

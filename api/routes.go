@@ -18,6 +18,9 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r := func(method, path string, h ...fiber.Handler) {
 		routes.add(method, path)
 		app.Add(method, path, h...)
+		if method == fiber.MethodGet { // app.Add, unlike app.Get, does not serve HEAD
+			app.Add(fiber.MethodHead, path, h...)
+		}
 	}
 	id := cfg.Identity
 	self := require(identity.PermSelf)

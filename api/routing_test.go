@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -89,4 +90,21 @@ func TestReroute(t *testing.T) {
 		wantProblem(t, do(t, env.app, req("GET", "/v1/reports/"+rep.ID, water.AccessToken, nil)), http.StatusNotFound)
 		wantStatus(t, do(t, env.app, req("GET", "/v1/reports/"+rep.ID, build.AccessToken, nil)), http.StatusOK)
 	})
+}
+
+// TestDispatchToAgency_Reason: a dispatch naming the agency, without a
+// note, explains the routing without a dangling colon.
+func TestDispatchToAgency_Reason(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+	coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	var rep reportResp
+	do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+	r := do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", coord.AccessToken,
+		map[string]string{"action": "dispatch", "to_agency_code": "so-xay-dung"}, "Accept-Language", "en"))
+	wantStatus(t, r, http.StatusOK)
+	r.json(t, &rep)
+	if rep.Agency.Code != "so-xay-dung" || strings.HasSuffix(strings.TrimSpace(rep.RoutingReason), ":") || !strings.HasPrefix(rep.RoutingReason, "transferred to ") {
+		t.Fatalf("routing reason %q (agency %s), want \"transferred to …\" with no dangling colon", rep.RoutingReason, rep.Agency.Code)
+	}
 }

@@ -72,7 +72,7 @@ type surveyOut struct {
 
 func toSurveySummary(s *survey.Survey) surveySummaryOut {
 	return surveySummaryOut{ID: s.ID, Kind: s.Kind, Template: s.Template, Title: s.Title, Period: s.Period.Days(), Status: s.Status,
-		Version: s.Version, PublishedVersion: s.PublishedVersion, CreatedAt: s.CreatedAt.In(zone), UpdatedAt: s.UpdatedAt.In(zone)}
+		Version: s.Version, PublishedVersion: s.PublishedVersion, CreatedAt: local(s.CreatedAt), UpdatedAt: local(s.UpdatedAt)}
 }
 
 func toSurvey(s *survey.Survey) surveyOut {
@@ -97,12 +97,9 @@ func createSurvey(svc *survey.Service) fiber.Handler {
 
 func listSurveys(svc *survey.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		before, err := identity.DecodeCursor(c.Query("cursor"))
-		if err != nil {
-			return err
-		}
-		limit, err := pageLimit(c, 50, 200)
-		if err != nil {
+		q := readQuery(c)
+		before, limit := q.Cursor(identity.DecodeCursor), q.Int("limit", 50, 1, 200)
+		if err := q.Err(); err != nil {
 			return err
 		}
 		page, err := svc.List(c.UserContext(), principal(c), before, limit)
@@ -229,15 +226,10 @@ func submitSurveyResponse(svc *survey.Service) fiber.Handler {
 }
 
 func indicatorQuery(c *fiber.Ctx, lang i18n.Lang) (survey.IndicatorQuery, error) {
-	q := survey.IndicatorQuery{SurveyID: c.Query("survey_id"), From: c.Query("from"), To: c.Query("to"), GroupBy: c.Query("group_by"), Lang: lang}
-	switch c.Query("compare") {
-	case "", "false":
-	case "true":
-		q.Compare = true
-	default:
-		return q, invalidQuery("compare", "Chỉ nhận true hoặc false", "must be true or false")
-	}
-	return q, nil
+	p := readQuery(c)
+	q := survey.IndicatorQuery{SurveyID: p.String("survey_id", 200), From: p.String("from", 40), To: p.String("to", 40),
+		GroupBy: p.String("group_by", 40), Compare: p.Bool("compare"), Lang: lang}
+	return q, p.Err()
 }
 
 // indicators serves one of the indicator readings from its query.

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -75,7 +73,7 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		out := list0[eventOut]()
 		for _, e := range events {
 			item := eventOut{Version: e.Version, Action: string(e.Action), FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
-				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: e.At.In(zone)}
+				ActorRole: string(e.ActorRole), Note: e.Note, DuplicateOf: e.DuplicateOf, At: local(e.At)}
 			switch {
 			case e.ActorID == feedback.SystemActorID:
 				item.ActorRole = "system" // not an administrator's doing
@@ -89,7 +87,7 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 				item.ToAgency = &codeName{e.ToAgency, n.agencies[e.ToAgency].In(lang)}
 			}
 			if e.DueAt != nil {
-				d := e.DueAt.In(zone)
+				d := local(*e.DueAt)
 				item.DueAt = &d
 			}
 			out.Items = append(out.Items, item)
@@ -122,7 +120,7 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: r.CreatedAt.In(zone), UpdatedAt: r.UpdatedAt.In(zone)})
+		return c.JSON(ratingOut{ReportID: r.ReportID, Score: r.Score, Comment: r.Comment, CreatedAt: local(r.CreatedAt), UpdatedAt: local(r.UpdatedAt)})
 	}
 }
 
@@ -130,15 +128,12 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 // deadline; officers see their own agency's, coordinators everyone's.
 func agencyQueue(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		limit, err := pageLimit(c, 20, 100)
-		if err != nil {
+		q := readQuery(c)
+		in := queueQuery(q)
+		in.Status, in.Cursor, in.Limit = q.Enum("status", statusNames(feedback.AllStatuses)...), q.String("cursor", 1000), q.Int("limit", 20, 1, 100)
+		if err := q.Err(); err != nil {
 			return err
 		}
-		in, err := queueQuery(c)
-		if err != nil {
-			return err
-		}
-		in.Status, in.Cursor, in.Limit = c.Query("status"), c.Query("cursor"), limit
 		list, next, err := svc.Queue(c.UserContext(), principal(c), in)
 		if err != nil {
 			return err
@@ -165,8 +160,9 @@ type queueCountsOut struct {
 // queue's filters but not its status or page: the console's tabs.
 func agencyQueueCounts(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		in, err := queueQuery(c)
-		if err != nil {
+		q := readQuery(c)
+		in := queueQuery(q)
+		if err := q.Err(); err != nil {
 			return err
 		}
 		counts, err := svc.QueueCounts(c.UserContext(), principal(c), in)
@@ -178,30 +174,7 @@ func agencyQueueCounts(svc *feedback.ReportService) fiber.Handler {
 }
 
 // queueQuery reads the filters the queue and its counts share.
-func queueQuery(c *fiber.Ctx) (feedback.QueueInput, error) {
-	overdue, err := boolQuery(c, "overdue")
-	if err != nil {
-		return feedback.QueueInput{}, err
-	}
-	pending, err := boolQuery(c, "extension_pending")
-	if err != nil {
-		return feedback.QueueInput{}, err
-	}
-	q := strings.Clone(c.Query("q"))
-	if utf8.RuneCountInString(q) > 200 {
-		return feedback.QueueInput{}, invalidQuery("q", "Tối đa 200 ký tự", "must be at most 200 characters")
-	}
-	return feedback.QueueInput{AgencyCode: c.Query("agency_code"), CategoryCode: c.Query("category_code"), Q: q,
-		OverdueOnly: overdue, ExtensionPending: pending}, nil
-}
-
-// boolQuery reads an optional true/false query parameter.
-func boolQuery(c *fiber.Ctx, name string) (bool, error) {
-	switch c.Query(name) {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	return false, invalidQuery(name, "Phải là true hoặc false", "must be true or false")
+func queueQuery(q *queryParams) feedback.QueueInput {
+	return feedback.QueueInput{AgencyCode: q.String("agency_code", 200), CategoryCode: q.String("category_code", 200), Q: q.String("q", 200),
+		OverdueOnly: q.Bool("overdue"), ExtensionPending: q.Bool("extension_pending")}
 }

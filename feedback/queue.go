@@ -59,7 +59,11 @@ func (c QueueCursor) Encode() string {
 	if c.Urgent {
 		u = "1"
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(u + "|" + strconv.FormatInt(c.NextDue.UnixNano(), 10) + "|" + c.ID))
+	due := "" // handled reports wait for nothing; the zero time has no UnixNano
+	if !c.NextDue.IsZero() {
+		due = strconv.FormatInt(c.NextDue.UnixNano(), 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(u + "|" + due + "|" + c.ID))
 }
 
 // DecodeQueueCursor reads a cursor made by Encode.
@@ -76,11 +80,15 @@ func DecodeQueueCursor(s string) (*QueueCursor, error) {
 	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") || !ids.Valid(parts[2]) {
 		return nil, bad
 	}
-	ns, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return nil, bad
+	out := &QueueCursor{Urgent: parts[0] == "1", ID: parts[2]}
+	if parts[1] != "" {
+		ns, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			return nil, bad
+		}
+		out.NextDue = time.Unix(0, ns).UTC()
 	}
-	return &QueueCursor{Urgent: parts[0] == "1", NextDue: time.Unix(0, ns).UTC(), ID: parts[2]}, nil
+	return out, nil
 }
 
 // QueueInput is a queue request.

@@ -104,7 +104,9 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 			break
 		}
 		if existing, gerr := s.store.GetReport(ctx, r.ID); gerr == nil {
-			return existing, true, nil // a concurrent retry stored it first
+			// A concurrent retry stored it first; this request is still the
+			// key's first use when it made the claim (replayed false).
+			return existing, replayed, nil
 		}
 		if attempt == 3 {
 			break

@@ -68,6 +68,10 @@ var workflow = map[Action]step{
 	ActClose:            {from: []Status{StatusResolved}, to: StatusClosed, who: bySystem | byCoordinator},
 }
 
+// MaxExtensionYears bounds how far ahead an extension may set the
+// resolution deadline: further is a typing mistake, not a plan.
+const MaxExtensionYears = 5
+
 // TransitionInput is what a caller sends with an action.
 type TransitionInput struct {
 	Action       Action
@@ -273,7 +277,10 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 			fs = append(fs, fieldErr("to_agency_code", "Phản ánh đã thuộc cơ quan này", "the report is already with this agency"))
 		default:
 			next.AgencyCode, next.RoutingRule, ev.ToAgency = ag.Code, "", ag.Code
-			next.RoutingReason = i18n.T(fmt.Sprintf("chuyển đến %s: %s", ag.Name.Vi, note), fmt.Sprintf("transferred to %s: %s", ag.Name.In(i18n.EN), note))
+			next.RoutingReason = i18n.T("chuyển đến "+ag.Name.Vi, "transferred to "+ag.Name.In(i18n.EN))
+			if note != "" {
+				next.RoutingReason = i18n.T(fmt.Sprintf("chuyển đến %s: %s", ag.Name.Vi, note), fmt.Sprintf("transferred to %s: %s", ag.Name.In(i18n.EN), note))
+			}
 			if in.Action == ActTransfer {
 				// The new agency's clock starts now.
 				if cat, ok := categoryOf(ref, r.CategoryCode); ok {
@@ -284,8 +291,13 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 			}
 		}
 	case ActRequestExtension:
-		if in.DueAt != nil && !in.DueAt.After(r.Deadlines.ResolutionDue) {
+		switch {
+		case in.DueAt == nil:
+		case !in.DueAt.After(r.Deadlines.ResolutionDue):
 			fs = append(fs, fieldErr("due_at", "Thời hạn mới phải sau thời hạn hiện tại", "must be after the current resolution deadline"))
+		case in.DueAt.After(now.AddDate(MaxExtensionYears, 0, 0)):
+			fs = append(fs, fieldErr("due_at", fmt.Sprintf("Thời hạn mới phải trong vòng %d năm tới", MaxExtensionYears),
+				fmt.Sprintf("must be within %d years from now", MaxExtensionYears)))
 		}
 		if in.DueAt != nil {
 			next.Extension, ev.DueAt = &Extension{DueAt: in.DueAt.UTC(), Reason: note, RequestedAt: now.UTC()}, ptr(in.DueAt.UTC())

@@ -413,6 +413,9 @@ func Rank(groups []Group, previous []Group) []RankItem {
 	}
 	items := make([]RankItem, 0, len(groups))
 	for _, g := range groups {
+		if g.Key == "" { // answers given for no agency: nothing to rank
+			continue
+		}
 		it := RankItem{AgencyCode: g.Key, AgencyName: g.Label, Overall: copyFigure(g.Overall)}
 		if p, ok := prev[g.Key]; ok {
 			it.Previous = &p

@@ -411,6 +411,7 @@ func TestRank(t *testing.T) {
 		{Key: "B", Breakdown: Breakdown{Overall: f(70)}},
 		{Key: "E", Breakdown: Breakdown{Overall: f(95)}},
 		{Key: "F", Breakdown: Breakdown{Overall: Figure{}}},
+		{Key: "", Breakdown: Breakdown{Overall: Figure{N: 4, Suppressed: true}}}, // answers for no agency: not ranked
 	}
 	previous := []Group{
 		{Key: "D", Breakdown: Breakdown{Overall: f(75.5)}},

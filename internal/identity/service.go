@@ -155,28 +155,7 @@ type RegisterInput struct {
 // it. Returns EINVALID listing every bad field and ECONFLICT when the phone
 // or email is taken.
 func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInput) (*User, Tokens, error) {
-	var fs []apperr.FieldError
-	u := &User{Role: RoleCitizen}
-	if in.Phone == "" && in.Email == "" {
-		fs = append(fs, field("phone", "Cần số điện thoại hoặc email", "a phone number or an email is required"))
-	}
-	if in.Phone != "" {
-		var ok bool
-		if u.Phone, ok = NormalizePhone(in.Phone); !ok {
-			fs = append(fs, field("phone", "Số di động Việt Nam không hợp lệ", "is not a valid Vietnamese mobile number"))
-		}
-	}
-	if in.Email != "" {
-		var ok bool
-		if u.Email, ok = NormalizeEmail(in.Email); !ok {
-			fs = append(fs, field("email", "Email không hợp lệ", "is not a valid email address"))
-		}
-	}
-	if fe := checkPassword("password", in.Password, u.Email, u.Phone, in.Email, in.Phone); fe != nil {
-		fs = append(fs, *fe)
-	}
-	u.Name = cleanName("name", in.Name, &fs)
-	u.Locale = parseLocale(in.Locale, &fs)
+	u, fs := newCitizen(in)
 	if len(fs) > 0 {
 		return nil, Tokens{}, invalid(fs...)
 	}
@@ -207,6 +186,40 @@ func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInp
 	}
 	tokens, err := s.issue(ctx, u, "")
 	return u, tokens, err
+}
+
+// newCitizen is the account in describes, and every rule in breaks.
+func newCitizen(in RegisterInput) (*User, []apperr.FieldError) {
+	var fs []apperr.FieldError
+	u := &User{Role: RoleCitizen}
+	if in.Phone == "" && in.Email == "" {
+		fs = append(fs, field("phone", "Cần số điện thoại hoặc email", "a phone number or an email is required"))
+	}
+	if in.Phone != "" {
+		var ok bool
+		if u.Phone, ok = NormalizePhone(in.Phone); !ok {
+			fs = append(fs, field("phone", "Số di động Việt Nam không hợp lệ", "is not a valid Vietnamese mobile number"))
+		}
+	}
+	if in.Email != "" {
+		var ok bool
+		if u.Email, ok = NormalizeEmail(in.Email); !ok {
+			fs = append(fs, field("email", "Email không hợp lệ", "is not a valid email address"))
+		}
+	}
+	if fe := checkPassword("password", in.Password, u.Email, u.Phone, in.Email, in.Phone); fe != nil {
+		fs = append(fs, *fe)
+	}
+	u.Name = cleanName("name", in.Name, &fs)
+	u.Locale = parseLocale(in.Locale, &fs)
+	return u, fs
+}
+
+// CheckRegistration lists every rule in breaks, writing nothing: what
+// Register would refuse it for.
+func CheckRegistration(in RegisterInput) []apperr.FieldError {
+	_, fs := newCitizen(in)
+	return fs
 }
 
 func (s *Service) loginTaken(err error) error {

@@ -393,9 +393,15 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 	}
 	filter := append(bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: st}}}}, queueFilter(f)...)
 	if c := f.After; c != nil {
-		due := c.NextDue.UTC()
+		// Handled reports have a null next_due, which sorts before every
+		// time: after one of them come the other nulls with a greater ID,
+		// then every report with a time.
+		var due, later any = c.NextDue.UTC(), bson.D{{Key: "$gt", Value: c.NextDue.UTC()}}
+		if c.NextDue.IsZero() {
+			due, later = nil, bson.D{{Key: "$ne", Value: nil}}
+		}
 		var sameUrgent bson.A
-		sameUrgent = append(sameUrgent, bson.D{{Key: "urgent", Value: c.Urgent}, {Key: "next_due", Value: bson.D{{Key: "$gt", Value: due}}}},
+		sameUrgent = append(sameUrgent, bson.D{{Key: "urgent", Value: c.Urgent}, {Key: "next_due", Value: later}},
 			bson.D{{Key: "urgent", Value: c.Urgent}, {Key: "next_due", Value: due}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: c.ID}}}})
 		if c.Urgent {
 			sameUrgent = append(sameUrgent, bson.D{{Key: "urgent", Value: false}})

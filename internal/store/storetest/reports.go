@@ -27,6 +27,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Ratings", func(t *testing.T) { testRatings(t, newStores(t).Ratings) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStores(t).Reports) })
 	t.Run("QueueFilters", func(t *testing.T) { testQueueFilters(t, newStores(t).Reports) })
+	t.Run("QueueHandledPages", func(t *testing.T) { testQueueHandledPages(t, newStores(t).Reports) })
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
 }
 
@@ -394,6 +395,49 @@ func testQueue(t *testing.T, s feedback.ReportStore) {
 	all, _ := s.Queue(ctx, feedback.QueueFilter{Statuses: feedback.OpenStatuses, DueBefore: &now, Limit: 10})
 	if len(all) != 2 {
 		t.Fatalf("overdue everywhere: %d, want 2", len(all))
+	}
+}
+
+// testQueueHandledPages pages one report at a time through queues whose
+// reports wait for nothing (no next deadline), alone and mixed with open
+// ones: every report comes once, in the order of one large page.
+func testQueueHandledPages(t *testing.T, s feedback.ReportStore) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i, st := range []feedback.Status{feedback.StatusClosed, feedback.StatusClosed, feedback.StatusResolved, feedback.StatusDispatched,
+		feedback.StatusClosed, feedback.StatusRejected, feedback.StatusAccepted} {
+		r := newReport("u1", camauCenter, "cap-thoat-nuoc", st)
+		r.AgencyCode, r.Urgent = "a", i%3 == 0
+		d := base.Add(time.Duration(i) * time.Hour)
+		r.Deadlines = feedback.Deadlines{DispatchDue: d, ResponseDue: d, ResolutionDue: d}
+		if err := s.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, statuses := range map[string][]feedback.Status{"closed": {feedback.StatusClosed}, "all": feedback.AllStatuses} {
+		t.Run(name, func(t *testing.T) {
+			whole, err := s.Queue(ctx, feedback.QueueFilter{AgencyCode: "a", Statuses: statuses, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got []string
+			for _, r := range whole {
+				want = append(want, r.ID)
+			}
+			var after *feedback.QueueCursor
+			for page := 0; page <= len(whole); page++ {
+				list, err := s.Queue(ctx, feedback.QueueFilter{AgencyCode: "a", Statuses: statuses, After: after, Limit: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list) == 0 {
+					break
+				}
+				got = append(got, list[0].ID)
+				after = &feedback.QueueCursor{Urgent: list[0].Urgent, NextDue: list[0].NextDue(), ID: list[0].ID}
+			}
+			sameJSON(t, got, want)
+		})
 	}
 }
 
