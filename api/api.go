@@ -67,6 +67,7 @@ func New(cfg Config) *fiber.App {
 		EnableIPValidation:      true,
 	})
 	app.Use(withRequestID)
+	app.Use(noStore)
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,

@@ -190,7 +190,6 @@ func inviteSurvey(svc *survey.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"tokens": tokens, "agency_code": in.AgencyCode, "area_code": in.AreaCode})
 	}
 }
@@ -258,7 +257,6 @@ func indicators[T any](read func(context.Context, identity.Principal, survey.Ind
 func attachment(c *fiber.Ctx, contentType, name string, body []byte) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Send(body)
 }
