@@ -318,6 +318,12 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	console := "http://" + ln.Addr().String() + "/console/"
 	log.Info("listening", "addr", ln.Addr().String(), "console", console,
 		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml", "metrics", metricsURL)
+	if n, err := st.Identity().CountActiveAdmins(ctx); err == nil && n == 0 {
+		log.Warn("no admin account yet: to sign in at "+console+", restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD (or run camaug user add --role admin)",
+			"console", console)
+	} else {
+		log.Info("staff sign in at "+console, "console", console)
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 

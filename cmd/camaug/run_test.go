@@ -234,6 +234,35 @@ func TestRun_MetricsOffThePublicListener(t *testing.T) {
 	}
 }
 
+// TestRun_StartLogSaysWhereToSignIn: the start log gives the console's
+// sign-in address, and how to make the first admin when there is none.
+func TestRun_StartLogSaysWhereToSignIn(t *testing.T) {
+	waitLog := func(logs *logBuffer, want *regexp.Regexp) bool {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if want.MatchString(logs.String()) {
+				return true
+			}
+		}
+		return false
+	}
+	dir := t.TempDir()
+	logs := &logBuffer{}
+	base, stop := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir), logs)
+	noAdmin := regexp.MustCompile(`level=WARN msg="no admin account yet: to sign in at ` + regexp.QuoteMeta(base+"/console/") + `, restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD`)
+	if !waitLog(logs, noAdmin) {
+		t.Errorf("without an admin, the start log should say how to make one:\n%s", logs)
+	}
+	stop()
+
+	logs = &logBuffer{}
+	base, _ = startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir,
+		"CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD", "Admin-Bootstrap-Secret-42"), logs)
+	signIn := regexp.MustCompile(`level=INFO msg="staff sign in at ` + regexp.QuoteMeta(base+"/console/") + `"`)
+	if !waitLog(logs, signIn) {
+		t.Errorf("the start log should say where to sign in:\n%s", logs)
+	}
+}
+
 func TestRun_ServesSameDataOnMongo(t *testing.T) {
 	srv := mongotest.Start(t)
 	sqliteBase, _ := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir()))
