@@ -28,7 +28,6 @@ var everyone = []string{"guest", "citizen", "officer", "agency_admin", "coordina
 var accessTable = []accessRule{
 	{method: "GET", path: "/healthz", public: true},
 	{method: "GET", path: "/readyz", public: true},
-	{method: "GET", path: "/metrics", public: true},
 	{method: "GET", path: "/openapi.yaml", public: true},
 	{method: "GET", path: "/.well-known/jwks.json", public: true},
 	{method: "GET", path: "/v1/categories", public: true},

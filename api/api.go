@@ -34,7 +34,8 @@ type Config struct {
 	// Logger receives one line per request; nil discards.
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics; nil makes a fresh one with the
-	// Go and process collectors.
+	// Go and process collectors. The app does not serve it: /metrics
+	// belongs on a listener of its own (cmd/camaug), not the public one.
 	Registry *prometheus.Registry
 	// BodyLimit caps request bodies in bytes (1 MiB when zero).
 	BodyLimit int
@@ -67,6 +68,7 @@ func New(cfg Config) *fiber.App {
 		EnableIPValidation:      true,
 	})
 	app.Use(withRequestID)
+	app.Use(noStore)
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,

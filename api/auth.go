@@ -368,7 +368,6 @@ func resetPassword(svc *identity.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(temporaryPasswordOut{TemporaryPassword: password})
 	}
 }

@@ -47,6 +47,16 @@ func requestID(c *fiber.Ctx) string {
 	return id
 }
 
+// noStore marks every response Cache-Control: no-store unless its handler
+// says otherwise: tokens, accounts, reports read by their reporter or staff,
+// exports and errors stay out of browser and proxy caches. Handlers whose
+// answer may be shared (JWKS, published figures, media, console assets) set
+// their own Cache-Control, which replaces this one.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
 // langOf is the caller's language from Accept-Language.
 func langOf(c *fiber.Ctx) i18n.Lang { return i18n.Negotiate(c.Get(fiber.HeaderAcceptLanguage)) }
 

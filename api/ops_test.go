@@ -13,6 +13,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pb33f/libopenapi"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"camaug/api"
 	"camaug/feedback"
@@ -120,12 +123,16 @@ func TestRequestID(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	do(t, env.app, get("/v1/categories"))
-	do(t, env.app, get("/v1/categories"))
-	send(t, env.app, get("/v1/random-path-1"))
-	send(t, env.app, get("/v1/random-path-2"))
-	r := do(t, env.app, get("/metrics"))
-	body := string(r.body)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector())
+	app := api.New(api.Config{Reference: feedback.NewReferenceService(env.store.Reference()), Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, Registry: reg})
+	do(t, app, get("/v1/categories"))
+	do(t, app, get("/v1/categories"))
+	send(t, app, get("/v1/random-path-1"))
+	send(t, app, get("/v1/random-path-2"))
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
 	for _, want := range []string{
 		`camaug_http_requests_total{method="GET",route="/v1/categories",status="200"} 2`,
 		`camaug_http_requests_total{method="GET",route="unmatched",status="404"} 2`,
@@ -138,6 +145,11 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "random-path") {
 		t.Error("unmatched paths leaked into metric labels")
+	}
+	// The app itself does not serve the metrics (the program does, on a
+	// listener of its own).
+	if r := send(t, app, get("/metrics")); r.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the API: got %d, want 404", r.StatusCode)
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"camaug/feedback"
 	"camaug/internal/identity"
@@ -32,10 +30,10 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 		return require(identity.PermOfficersManage)(c)
 	}
 
-	// Operations.
+	// Operations. (/metrics is not here: the program serves cfg.Registry on
+	// a listener of its own, off the public one.)
 	r(fiber.MethodGet, "/healthz", healthz)
 	r(fiber.MethodGet, "/readyz", readyz(cfg.Ready))
-	r(fiber.MethodGet, "/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
 	r(fiber.MethodGet, "/openapi.yaml", openapiDoc)
 
 	// Reference data, public.

@@ -187,7 +187,6 @@ func inviteSurvey(svc *survey.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"tokens": tokens, "agency_code": in.AgencyCode, "area_code": in.AreaCode})
 	}
 }
@@ -250,7 +249,6 @@ func indicators[T any](read func(context.Context, identity.Principal, survey.Ind
 func attachment(c *fiber.Ctx, contentType, name string, body []byte) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Send(body)
 }

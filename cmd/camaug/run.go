@@ -8,11 +8,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"camaug/api"
 	"camaug/feedback"
@@ -37,12 +42,18 @@ const usage = `Usage:
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
-CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT.
+CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT,
+CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none).
 `
+
+// defaultMetricsAddr serves /metrics on the loopback interface only, for a
+// Prometheus on the same host (or a proxy that adds its own access control).
+const defaultMetricsAddr = "127.0.0.1:9090"
 
 // config is the service's configuration, from the environment and flags.
 type config struct {
 	Addr              string
+	MetricsAddr       string // "" when off
 	DataDir           string
 	MongoURI          string
 	MongoDatabase     string
@@ -67,6 +78,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	cfg := config{
 		Addr:              or("CAMAUG_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:       or("CAMAUG_METRICS_ADDR", defaultMetricsAddr),
 		DataDir:           or("CAMAUG_DATA_DIR", "./data"),
 		MongoURI:          getenv("MONGODB_URI"),
 		MongoDatabase:     or("CAMAUG_MONGODB_DATABASE", "camaug"),
@@ -83,6 +95,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if p = strings.TrimSpace(p); p != "" {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
+	}
+	if cfg.MetricsAddr == "off" {
+		cfg.MetricsAddr = ""
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, fmt.Errorf("CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD go together: set both or neither")
@@ -245,8 +260,10 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		}
 	}
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20})
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20, Registry: registry})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
@@ -269,12 +286,44 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	defer func() { stopJobs(); <-notifyDone }()
 	defer func() { stopJobs(); <-jobsDone }() // before the store closes
 
+	// /metrics is on a listener of its own, never the public one.
+	metricsURL := "off"
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics listener (CAMAUG_METRICS_ADDR, or \"off\" for none): %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+		metricsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+		metricsURL = "http://" + mln.Addr().String() + "/metrics"
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			if err := metricsSrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "error", err)
+			}
+		}()
+		defer func() {
+			metricsSrv.Close()
+			<-metricsDone
+		}()
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "console", "http://"+ln.Addr().String()+"/console/",
-		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml")
+	console := "http://" + ln.Addr().String() + "/console/"
+	log.Info("listening", "addr", ln.Addr().String(), "console", console,
+		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml", "metrics", metricsURL)
+	if n, err := st.Identity().CountActiveAdmins(ctx); err == nil && n == 0 {
+		log.Warn("no admin account yet: to sign in at "+console+", restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD (or run camaug user add --role admin)",
+			"console", console)
+	} else {
+		log.Info("staff sign in at "+console, "console", console)
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 

@@ -95,9 +95,20 @@ func waitAddr(t *testing.T, logs io.Reader, keep ...*logBuffer) string {
 }
 
 // startServer runs run() in-process; the returned stop cancels it (as
-// SIGTERM would) and returns run's result.
+// SIGTERM would) and returns run's result. Unless getenv says otherwise,
+// the metrics listener takes a free port, so servers never collide on the
+// default one.
 func startServer(t *testing.T, getenv func(string) string, keep ...*logBuffer) (base string, stop func() error) {
 	t.Helper()
+	if getenv("CAMAUG_METRICS_ADDR") == "" {
+		given := getenv
+		getenv = func(k string) string {
+			if k == "CAMAUG_METRICS_ADDR" {
+				return "127.0.0.1:0"
+			}
+			return given(k)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -170,6 +181,85 @@ func TestRun_ServesDefaultDataOnSQLite(t *testing.T) {
 	// Stopped means stopped: the port no longer answers.
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("the server still answers after shutdown")
+	}
+}
+
+// TestRun_MetricsOffThePublicListener: /metrics is 404 on the public
+// address and served on CAMAUG_METRICS_ADDR; "off" serves it nowhere.
+func TestRun_MetricsOffThePublicListener(t *testing.T) {
+	status := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	metricsURL := regexp.MustCompile(`msg=listening .* metrics=(\S+)`)
+
+	logs := &logBuffer{}
+	base, stop := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir(),
+		"CAMAUG_METRICS_ADDR", "127.0.0.1:0"), logs)
+	m := metricsURL.FindStringSubmatch(logs.String())
+	if m == nil || !strings.HasPrefix(m[1], "http://127.0.0.1:") || strings.HasPrefix(m[1], base) {
+		t.Fatalf("the start log does not give a metrics URL of its own:\n%s", logs)
+	}
+	if code, _ := status(base + "/v1/categories"); code != http.StatusOK {
+		t.Fatalf("categories: got %d", code)
+	}
+	if code, _ := status(base + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener: got %d, want 404", code)
+	}
+	code, body := status(m[1])
+	if code != http.StatusOK || !strings.Contains(body, `camaug_http_requests_total{method="GET",route="/v1/categories",status="200"} 1`) ||
+		!strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics listener: got %d\n%.500s", code, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(m[1]); err == nil {
+		t.Error("the metrics listener still answers after shutdown")
+	}
+
+	logs = &logBuffer{}
+	base, _ = startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir(), "CAMAUG_METRICS_ADDR", "off"), logs)
+	if m := metricsURL.FindStringSubmatch(logs.String()); m == nil || m[1] != "off" {
+		t.Errorf("CAMAUG_METRICS_ADDR=off: the start log should say metrics=off:\n%s", logs)
+	}
+	if code, _ := status(base + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics with CAMAUG_METRICS_ADDR=off: got %d, want 404", code)
+	}
+}
+
+// TestRun_StartLogSaysWhereToSignIn: the start log gives the console's
+// sign-in address, and how to make the first admin when there is none.
+func TestRun_StartLogSaysWhereToSignIn(t *testing.T) {
+	waitLog := func(logs *logBuffer, want *regexp.Regexp) bool {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if want.MatchString(logs.String()) {
+				return true
+			}
+		}
+		return false
+	}
+	dir := t.TempDir()
+	logs := &logBuffer{}
+	base, stop := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir), logs)
+	noAdmin := regexp.MustCompile(`level=WARN msg="no admin account yet: to sign in at ` + regexp.QuoteMeta(base+"/console/") + `, restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD`)
+	if !waitLog(logs, noAdmin) {
+		t.Errorf("without an admin, the start log should say how to make one:\n%s", logs)
+	}
+	stop()
+
+	logs = &logBuffer{}
+	base, _ = startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir,
+		"CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD", "Admin-Bootstrap-Secret-42"), logs)
+	signIn := regexp.MustCompile(`level=INFO msg="staff sign in at ` + regexp.QuoteMeta(base+"/console/") + `"`)
+	if !waitLog(logs, signIn) {
+		t.Errorf("the start log should say where to sign in:\n%s", logs)
 	}
 }
 
@@ -282,7 +372,7 @@ func TestImport_SurvivesKill9(t *testing.T) {
 	dir := t.TempDir()
 	start := func() (string, *exec.Cmd) {
 		cmd := exec.Command(os.Args[0], "serve")
-		cmd.Env = append(os.Environ(), "CAMAUG_TEST_RUN_MAIN=1", "CAMAUG_ADDR=127.0.0.1:0", "CAMAUG_DATA_DIR="+dir)
+		cmd.Env = append(os.Environ(), "CAMAUG_TEST_RUN_MAIN=1", "CAMAUG_ADDR=127.0.0.1:0", "CAMAUG_METRICS_ADDR=off", "CAMAUG_DATA_DIR="+dir)
 		logs, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -328,6 +418,12 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "./data" || cfg.MongoDatabase != "camaug" || cfg.MongoURI != "" {
 		t.Errorf("defaults: got %+v", cfg)
+	}
+	if cfg.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("metrics address: got %q, want 127.0.0.1:9090 (loopback, off the public listener)", cfg.MetricsAddr)
+	}
+	if cfg, _ := loadConfig(env("CAMAUG_METRICS_ADDR", "off")); cfg.MetricsAddr != "" {
+		t.Errorf("CAMAUG_METRICS_ADDR=off: got %q, want no metrics listener", cfg.MetricsAddr)
 	}
 	if _, err := loadConfig(env("CAMAUG_SHUTDOWN_TIMEOUT", "soon")); err == nil {
 		t.Error("bad shutdown timeout: got nil, want an error")
