@@ -54,19 +54,22 @@ func New(cfg Config) *fiber.App {
 	}
 	routes := &routeTable{}
 	app := fiber.New(fiber.Config{
-		AppName:                 "camaug",
-		DisableStartupMessage:   true,
-		ErrorHandler:            errorHandler(cfg.Logger, routes),
-		BodyLimit:               cfg.BodyLimit,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		ProxyHeader:             fiber.HeaderXForwardedFor,
+		AppName:               "camaug",
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(cfg.Logger, routes),
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		// X-Forwarded-Proto and -Host are believed from trusted proxies
+		// only. No ProxyHeader: Fiber's c.IP() would believe the left-most
+		// X-Forwarded-For value, which the client writes; ClientAddr is
+		// the client's address.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
-		EnableIPValidation:      true,
 	})
 	app.Use(withRequestID)
+	app.Use(withClientAddr(parseProxies(cfg.TrustedProxies)))
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,

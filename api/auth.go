@@ -146,7 +146,7 @@ func login(svc *identity.Service) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		tokens, err := svc.Login(c.UserContext(), in.Login, in.Password, c.IP())
+		tokens, err := svc.Login(c.UserContext(), in.Login, in.Password, ClientAddr(c))
 		if err != nil {
 			return err
 		}
