@@ -38,6 +38,27 @@ type Config struct {
 	Registry *prometheus.Registry
 	// BodyLimit caps request bodies in bytes (1 MiB when zero).
 	BodyLimit int
+	// Limits caps the actions a script could repeat; zero fields take
+	// the defaults.
+	Limits Limits
+}
+
+// Limits are per-window caps on actions, counted in the store so every
+// instance shares them.
+type Limits struct {
+	// SupportsPerAccount caps "me too" supports per account in
+	// SupportWindow: 30 an hour.
+	SupportsPerAccount int
+	SupportWindow      time.Duration
+}
+
+func (l *Limits) defaults() {
+	if l.SupportsPerAccount == 0 {
+		l.SupportsPerAccount = 30
+	}
+	if l.SupportWindow == 0 {
+		l.SupportWindow = time.Hour
+	}
 }
 
 // New builds the Fiber app with every route of the service.
@@ -49,6 +70,7 @@ func New(cfg Config) *fiber.App {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	cfg.Limits.defaults()
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 1 << 20
 	}

@@ -310,8 +310,15 @@ type supportOut struct {
 	Added        bool   `json:"added"`
 }
 
-func supportReport(svc *feedback.ReportService) fiber.Handler {
+// supportReport adds the caller's support, at most lim.SupportsPerAccount
+// a window per account (so a script cannot inflate counts).
+func supportReport(svc *feedback.ReportService, ids *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if p := principal(c); !p.IsAnonymous() {
+			if err := ids.Limit(c.UserContext(), "support:"+p.UserID, lim.SupportsPerAccount, lim.SupportWindow); err != nil {
+				return err
+			}
+		}
 		r, added, err := svc.AddSupport(c.UserContext(), principal(c), string([]byte(c.Params("id"))))
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/reports.geojson", publicGeoJSON(reports, ref))
 	r(fiber.MethodGet, "/v1/reports/nearby", nearbyReports(reports, ref)) // before /v1/reports/:id
 	r(fiber.MethodGet, "/v1/reports/:id", getReport(reports, ref))
-	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports))
+	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports, id, cfg.Limits))
 	r(fiber.MethodPost, "/v1/reports/:id/media", reporter, uploadPhoto(reports))
 	r(fiber.MethodGet, "/v1/media/:id", servePhoto(reports, false))
 	r(fiber.MethodGet, "/v1/media/:id/thumb", servePhoto(reports, true))
