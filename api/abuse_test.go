@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -42,5 +44,86 @@ func TestSupportRules(t *testing.T) {
 		}
 		// Another account is not affected.
 		wantStatus(t, do(t, app, req("POST", "/v1/reports/"+waiting+"/support", cit.AccessToken, nil)), http.StatusOK)
+	})
+}
+
+// TestNearbyHidesUnpublishedPlaces: a report awaiting review shows to
+// others only as a duplicate hint whose distance depends on a ~110 m grid
+// cell, never on its exact place; its reporter sees it in full, and once
+// dispatched everyone does.
+func TestNearbyHidesUnpublishedPlaces(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		type item struct {
+			ID           string          `json:"id"`
+			Title        string          `json:"title"`
+			Location     *map[string]any `json:"location"`
+			DistanceM    float64         `json:"distance_m"`
+			Approximate  bool            `json:"approximate"`
+			SupportCount *int            `json:"support_count"`
+		}
+		nearby := func(token string, lat, lng float64, radius int) []item {
+			t.Helper()
+			var out struct{ Items []item }
+			r := do(t, env.app, req("GET", fmt.Sprintf("/v1/reports/nearby?lat=%f&lng=%f&radius_m=%d", lat, lng, radius), token, nil))
+			wantStatus(t, r, http.StatusOK)
+			if bytes.Contains(r.body, []byte("ngập sâu")) {
+				t.Fatalf("nearby shows a description: %s", r.body)
+			}
+			r.json(t, &out)
+			return out.Items
+		}
+		a := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		b := registerCitizen(t, env, "0987654321", "nguoi-khac-2026")
+		stranger := registerCitizen(t, env, "0901234567", "nguoi-la-2026")
+		// Two reports at different exact places in one grid cell
+		// ([9.176, 9.177) × [105.152, 105.153)).
+		ra, rb := validReport(), validReport()
+		ra["location"] = map[string]float64{"lat": 9.1769, "lng": 105.1524}
+		rb["location"] = map[string]float64{"lat": 9.1762, "lng": 105.1528}
+		var repA, repB reportResp
+		do(t, env.app, req("POST", "/v1/reports", a.AccessToken, ra)).json(t, &repA)
+		do(t, env.app, req("POST", "/v1/reports", b.AccessToken, rb)).json(t, &repB)
+
+		for _, from := range [][2]float64{{9.1769, 105.1524}, {9.1762, 105.1528}, {9.1775, 105.1519}, {9.1755, 105.1535}} {
+			for _, radius := range []int{150, 300, 2000} {
+				items := nearby(stranger.AccessToken, from[0], from[1], radius)
+				if len(items) == 1 || (len(items) == 0 && radius == 2000) {
+					t.Fatalf("from %v radius %d: %d items, want both hints or neither (same cell, same answer)", from, radius, len(items))
+				}
+				for _, it := range items {
+					if !it.Approximate || it.Title != "" || it.Location != nil || it.SupportCount != nil || int(it.DistanceM)%100 != 0 {
+						t.Fatalf("a hint tells too much: %+v", it)
+					}
+				}
+				if len(items) == 2 && items[0].DistanceM != items[1].DistanceM {
+					t.Fatalf("from %v: hints in one cell at different distances %v and %v", from, items[0].DistanceM, items[1].DistanceM)
+				}
+			}
+		}
+		// Anonymous callers get hints too.
+		if items := nearby("", 9.1769, 105.1524, 150); len(items) != 2 || !items[0].Approximate {
+			t.Fatalf("anonymous: %+v", items)
+		}
+		// The reporter sees their own in full, the other as a hint.
+		for _, it := range nearby(a.AccessToken, 9.1769+40/111320.0, 105.1524, 150) {
+			switch it.ID {
+			case repA.ID:
+				if it.Approximate || it.Location == nil || it.DistanceM < 35 || it.DistanceM > 45 {
+					t.Fatalf("the reporter's own report: %+v", it)
+				}
+			case repB.ID:
+				if !it.Approximate {
+					t.Fatalf("another's unpublished report in full: %+v", it)
+				}
+			}
+		}
+		// Dispatched: published, everyone sees it as the feed does.
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+repA.ID+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+		for _, it := range nearby("", 9.1769+40/111320.0, 105.1524, 150) {
+			if it.ID == repA.ID && (it.Approximate || it.Location == nil || it.Title == "" || it.SupportCount == nil || it.DistanceM < 35 || it.DistanceM > 45) {
+				t.Fatalf("a published report: %+v", it)
+			}
+		}
 	})
 }

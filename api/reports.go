@@ -238,13 +238,15 @@ func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 }
 
 type nearbyOut struct {
-	ID           string    `json:"id"`
-	Category     codeName  `json:"category"`
-	Status       string    `json:"status"`
-	Title        string    `json:"title,omitempty"`
-	DistanceM    float64   `json:"distance_m"`
-	SupportCount int       `json:"support_count"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string          `json:"id"`
+	Category     codeName        `json:"category"`
+	Status       string          `json:"status"`
+	Title        string          `json:"title,omitempty"`
+	Location     *feedback.Point `json:"location,omitempty"`
+	DistanceM    float64         `json:"distance_m"`
+	Approximate  bool            `json:"approximate"`
+	SupportCount *int            `json:"support_count,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
 }
 
 func floatQuery(c *fiber.Ctx, name string, def float64) (float64, error) {
@@ -279,7 +281,7 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		if err != nil {
 			return err
 		}
-		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, c.Query("category_code"), radius)
+		list, err := svc.PublicNearby(c.UserContext(), principal(c), feedback.Point{Lat: lat, Lng: lng}, c.Query("category_code"), radius)
 		if err != nil {
 			return err
 		}
@@ -290,11 +292,15 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		lang := localized(c)
 		out := list0[nearbyOut]()
 		for _, nb := range list {
-			item := nearbyOut{ID: nb.Report.ID, Category: codeName{nb.Report.CategoryCode, n.cats[nb.Report.CategoryCode].In(lang)},
-				Status: string(nb.Report.Status), DistanceM: float64(int(nb.Distance*10)) / 10, SupportCount: nb.Report.SupportCount,
-				CreatedAt: nb.Report.CreatedAt.In(zone)}
-			if nb.Report.Status != feedback.StatusSubmitted {
-				item.Title = nb.Report.Title
+			r := nb.Report
+			item := nearbyOut{ID: r.ID, Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)},
+				Status: string(r.Status), DistanceM: float64(int(nb.Distance*10)) / 10, Approximate: nb.Hint, CreatedAt: r.CreatedAt.In(zone)}
+			if !nb.Hint { // published, or the caller's own
+				count, loc := r.SupportCount, r.Location
+				item.SupportCount, item.Location = &count, &loc
+				if r.Status != feedback.StatusSubmitted {
+					item.Title = r.Title
+				}
 			}
 			out.Items = append(out.Items, item)
 		}
