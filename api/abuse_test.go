@@ -127,3 +127,31 @@ func TestNearbyHidesUnpublishedPlaces(t *testing.T) {
 		}
 	})
 }
+
+// TestHostileTextCleaned: control characters and bidi overrides never
+// reach the store; Vietnamese letters stay as typed.
+func TestHostileTextCleaned(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		body := validReport()
+		body["title"] = "Ngập \u202Enước\u202C đường"
+		body["description"] = "Đường ngập sâu\x00 khoảng 40 cm\x1b[31m\r\nsau mưa \u2066lớn\u2069, xe máy chết máy hàng loạt."
+		var rep struct {
+			ID          string `json:"id"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
+		}
+		r := do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, body))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &rep)
+		do(t, env.app, req("GET", "/v1/reports/"+rep.ID, cit.AccessToken, nil)).json(t, &rep)
+		if rep.Title != "Ngập nước đường" || rep.Description != "Đường ngập sâu khoảng 40 cm[31m\nsau mưa lớn, xe máy chết máy hàng loạt." {
+			t.Fatalf("stored %q / %q", rep.Title, rep.Description)
+		}
+		var me struct{ Name string }
+		do(t, env.app, req("PATCH", "/v1/me", cit.AccessToken, map[string]string{"name": "Trần \u202EVăn\u202C Bảo\a"})).json(t, &me)
+		if me.Name != "Trần Văn Bảo" {
+			t.Fatalf("name stored as %q", me.Name)
+		}
+	})
+}

@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
@@ -58,7 +56,7 @@ func fieldErr(name, vi, en string) apperr.FieldError {
 }
 
 // clean trims and NFC-normalizes user text.
-func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+func clean(s string) string { return i18n.CleanText(s) }
 
 // Submit validates a report, places it (area from the GPS point where
 // boundaries are loaded), routes it, sets its deadlines on the working

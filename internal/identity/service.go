@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/ids"
@@ -124,7 +122,7 @@ func field(name, vi, en string) apperr.FieldError {
 
 // cleanName trims and NFC-normalizes a person's name and checks its length.
 func cleanName(fieldName, name string, fs *[]apperr.FieldError) string {
-	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
+	name = strings.Join(strings.Fields(i18n.CleanText(name)), " ")
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		*fs = append(*fs, field(fieldName, "Bắt buộc nhập họ tên", "is required"))
