@@ -155,3 +155,20 @@ func TestHostileTextCleaned(t *testing.T) {
 		}
 	})
 }
+
+// TestWeakPasswordsRefused: under 10 characters or a common password is
+// refused at registration and at a password change.
+func TestWeakPasswordsRefused(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		for _, pw := range []string{"chin-ky-t", "1234567890", "MatKhau123"} {
+			p := wantProblem(t, do(t, env.app, req("POST", "/v1/auth/register", "", map[string]string{"phone": "0912345678", "password": pw, "name": "Lê Văn An"})),
+				http.StatusUnprocessableEntity)
+			if len(p.Errors) != 1 || p.Errors[0].Field != "password" {
+				t.Fatalf("%q: %+v", pw, p)
+			}
+		}
+		cit := registerCitizen(t, env, "0912345678", "muoi-ky-tu")
+		wantProblem(t, do(t, env.app, req("POST", "/v1/me/password", cit.AccessToken,
+			map[string]string{"current_password": "muoi-ky-tu", "new_password": "qwertyuiop"})), http.StatusUnprocessableEntity)
+	})
+}
