@@ -172,3 +172,34 @@ func TestWeakPasswordsRefused(t *testing.T) {
 			map[string]string{"current_password": "muoi-ky-tu", "new_password": "qwertyuiop"})), http.StatusUnprocessableEntity)
 	})
 }
+
+// TestRegistrationLimitedPerAddress: registration attempts, a 409 for a
+// taken phone included, are counted per client address; another address
+// is unaffected. Guest sign-ins are limited the same way.
+func TestRegistrationLimitedPerAddress(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		app := api.New(api.Config{Reference: feedback.NewReferenceService(env.store.Reference()), Identity: env.ids, Reports: env.reports,
+			Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"0.0.0.0"},
+			Limits: api.Limits{RegistrationsPerAddress: 3, GuestsPerAddress: 2}})
+		register := func(phone, from string) response {
+			return do(t, app, req("POST", "/v1/auth/register", "", map[string]string{"phone": phone, "password": "bao-cao-2026", "name": "Lê Văn An"},
+				"X-Forwarded-For", from))
+		}
+		wantStatus(t, register("0912345678", "198.51.100.1"), http.StatusCreated)
+		wantProblem(t, register("0912345678", "198.51.100.1"), http.StatusConflict) // probing a known phone
+		wantStatus(t, register("0912345679", "198.51.100.1"), http.StatusCreated)
+		r := register("0912345670", "198.51.100.1")
+		wantProblem(t, r, http.StatusTooManyRequests)
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+		wantStatus(t, register("0912345670", "198.51.100.2"), http.StatusCreated)
+
+		guest := func(device, from string) response {
+			return do(t, app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": device}, "X-Forwarded-For", from))
+		}
+		wantStatus(t, guest("thiet-bi-0001", "198.51.100.3"), http.StatusCreated)
+		wantStatus(t, guest("thiet-bi-0002", "198.51.100.3"), http.StatusCreated)
+		wantProblem(t, guest("thiet-bi-0003", "198.51.100.3"), http.StatusTooManyRequests)
+	})
+}

@@ -50,9 +50,26 @@ type Limits struct {
 	// SupportWindow: 30 an hour.
 	SupportsPerAccount int
 	SupportWindow      time.Duration
+	// RegistrationsPerAddress caps registration attempts (successful or
+	// not, a 409 included) per client address in AddressWindow, as
+	// tightly as failed logins: 20 in 15 minutes. GuestsPerAddress caps
+	// guest sign-ins the same way, looser because many phones share a
+	// carrier's address: 100 in 15 minutes.
+	RegistrationsPerAddress int
+	GuestsPerAddress        int
+	AddressWindow           time.Duration
 }
 
 func (l *Limits) defaults() {
+	if l.RegistrationsPerAddress == 0 {
+		l.RegistrationsPerAddress = 20
+	}
+	if l.GuestsPerAddress == 0 {
+		l.GuestsPerAddress = 100
+	}
+	if l.AddressWindow == 0 {
+		l.AddressWindow = 15 * time.Minute
+	}
 	if l.SupportsPerAccount == 0 {
 		l.SupportsPerAccount = 30
 	}

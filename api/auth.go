@@ -100,8 +100,14 @@ type registeredOut struct {
 	tokensOut
 }
 
-func register(svc *identity.Service) fiber.Handler {
+// register creates a citizen account. Attempts are limited per client
+// address, counted before anything is checked: the 409 for a taken phone
+// or email must not let a script enumerate them.
+func register(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := svc.Limit(c.UserContext(), "register:"+ClientAddr(c), lim.RegistrationsPerAddress, lim.AddressWindow); err != nil {
+			return err
+		}
 		var in registerIn
 		if err := decodeJSON(c, &in); err != nil {
 			return err
@@ -120,8 +126,13 @@ type guestIn struct {
 	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
 }
 
-func guest(svc *identity.Service) fiber.Handler {
+// guest signs a device in, at most lim.GuestsPerAddress times a window
+// per client address.
+func guest(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := svc.Limit(c.UserContext(), "guest:"+ClientAddr(c), lim.GuestsPerAddress, lim.AddressWindow); err != nil {
+			return err
+		}
 		var in guestIn
 		if err := decodeJSON(c, &in); err != nil {
 			return err

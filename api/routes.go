@@ -42,8 +42,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 
 	// Identity.
 	r(fiber.MethodGet, "/.well-known/jwks.json", jwks(id))
-	r(fiber.MethodPost, "/v1/auth/register", register(id)) // a guest's token, if sent, turns that guest into the account
-	r(fiber.MethodPost, "/v1/auth/guest", guest(id))
+	r(fiber.MethodPost, "/v1/auth/register", register(id, cfg.Limits)) // a guest's token, if sent, turns that guest into the account
+	r(fiber.MethodPost, "/v1/auth/guest", guest(id, cfg.Limits))
 	r(fiber.MethodPost, "/v1/auth/login", login(id))
 	r(fiber.MethodPost, "/v1/auth/refresh", refresh(id))
 	r(fiber.MethodPost, "/v1/auth/logout", logout(id))
