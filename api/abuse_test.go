@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 
 	"camaug/api"
@@ -201,5 +202,43 @@ func TestRegistrationLimitedPerAddress(t *testing.T) {
 		wantStatus(t, guest("thiet-bi-0001", "198.51.100.3"), http.StatusCreated)
 		wantStatus(t, guest("thiet-bi-0002", "198.51.100.3"), http.StatusCreated)
 		wantProblem(t, guest("thiet-bi-0003", "198.51.100.3"), http.StatusTooManyRequests)
+	})
+}
+
+// TestLoginLimitUnderParallelGuesses: 40 wrong guesses sent at once from
+// one address get at most the limit (5) through to the password check;
+// the right password from another address still works.
+func TestLoginLimitUnderParallelGuesses(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		app := api.New(api.Config{Reference: feedback.NewReferenceService(env.store.Reference()), Identity: env.ids, Reports: env.reports,
+			Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"0.0.0.0"}})
+		registerCitizen(t, env, "0911111111", "mat-khau-dung")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r, err := app.Test(req("POST", "/v1/auth/login", "", map[string]string{"login": "0911111111", "password": "sai-" + strconv.Itoa(i)},
+					"X-Forwarded-For", "198.51.100.9"), -1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				r.Body.Close()
+				mu.Lock()
+				statuses[r.StatusCode]++
+				mu.Unlock()
+			}(i)
+		}
+		wg.Wait()
+		if statuses[http.StatusUnauthorized] > 5 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 40 {
+			t.Fatalf("statuses %v: want at most 5 checked (401), the rest 429", statuses)
+		}
+		r := do(t, app, req("POST", "/v1/auth/login", "", map[string]string{"login": "0911111111", "password": "mat-khau-dung"}, "X-Forwarded-For", "198.51.100.9"))
+		wantProblem(t, r, http.StatusTooManyRequests)
+		r = do(t, app, req("POST", "/v1/auth/login", "", map[string]string{"login": "0911111111", "password": "mat-khau-dung"}, "X-Forwarded-For", "203.0.113.50"))
+		wantStatus(t, r, http.StatusOK)
 	})
 }

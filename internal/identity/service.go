@@ -20,8 +20,9 @@ type Config struct {
 	Audience   string        // "camaug-api"
 	AccessTTL  time.Duration // 15 minutes
 	RefreshTTL time.Duration // 30 days
-	// Failed logins allowed per account and per client address in one
-	// window before 429.
+	// Sign-in attempts allowed per (account, client address) and per
+	// client address in one window before 429; a success clears the
+	// account's count for that address.
 	MaxFailuresPerAccount int           // 5
 	MaxFailuresPerAddress int           // 20
 	FailureWindow         time.Duration // 15 minutes
@@ -280,19 +281,25 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	now := s.now()
 	window := now.Truncate(s.cfg.FailureWindow)
 	l, ok := ParseLogin(login)
-	acctKey, addrKey := "acct:"+l.String(), "addr:"+addr
+	acct := l.String()
 	if !ok {
-		acctKey = "acct:invalid"
+		acct = "invalid"
 	}
+	// Count the attempt first, atomically in the store, then judge by the
+	// count it returns: parallel guesses cannot all read a count below the
+	// limit before any of them is recorded. The limits are per (account,
+	// address), so failing on purpose from one address does not lock the
+	// account for everyone else, and per address, over every account.
+	pairKey, addrKey := "acct:"+acct+"|addr:"+addr, "addr:"+addr
 	for _, lim := range []struct {
 		key string
 		max int
-	}{{acctKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
-		n, err := s.store.AttemptCount(ctx, lim.key, window)
+	}{{pairKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
+		n, err := s.store.HitAttempt(ctx, lim.key, window)
 		if err != nil {
 			return nil, err
 		}
-		if n >= lim.max {
+		if n > lim.max {
 			retry := window.Add(s.cfg.FailureWindow).Sub(now)
 			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
 			e.RetryAfter = retry
@@ -313,17 +320,11 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	}
 	match := VerifyPassword(hash, password)
 	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
-		if !match || u == nil {
-			if _, err := s.store.HitAttempt(ctx, acctKey, window); err != nil {
-				return nil, err
-			}
-			if _, err := s.store.HitAttempt(ctx, addrKey, window); err != nil {
-				return nil, err
-			}
-		}
 		return nil, errBadLogin()
 	}
-	if err := s.store.ClearAttempts(ctx, acctKey); err != nil {
+	// A success forgets the pair's failures (the address count stays: it
+	// counts attempts over every account).
+	if err := s.store.ClearAttempts(ctx, pairKey); err != nil {
 		return nil, err
 	}
 	return u, nil
