@@ -242,3 +242,34 @@ func TestLoginLimitUnderParallelGuesses(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 	})
 }
+
+// TestCurrentPasswordGuessesLimited: wrong current passwords on a password
+// change are limited like logins, even sent at once.
+func TestCurrentPasswordGuessesLimited(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		cit := registerCitizen(t, env, "0911111111", "mat-khau-dung")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r, err := env.app.Test(req("POST", "/v1/me/password", cit.AccessToken,
+					map[string]string{"current_password": "sai-" + strconv.Itoa(i), "new_password": "mat-khau-moi-2026"}), -1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				r.Body.Close()
+				mu.Lock()
+				statuses[r.StatusCode]++
+				mu.Unlock()
+			}(i)
+		}
+		wg.Wait()
+		if statuses[http.StatusUnprocessableEntity] > 5 || statuses[http.StatusTooManyRequests] < 15 {
+			t.Fatalf("statuses %v: want at most 5 checked (422), the rest 429", statuses)
+		}
+	})
+}

@@ -447,8 +447,17 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if u.PasswordHash == "" {
 		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 	}
+	// The current password is guessed like a login: count the attempt
+	// first, and refuse past the per-account limit without checking.
+	key := "password-change:" + u.ID
+	if err := s.Limit(ctx, key, s.cfg.MaxFailuresPerAccount, s.cfg.FailureWindow); err != nil {
+		return err
+	}
 	if !VerifyPassword(u.PasswordHash, current) {
 		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
+	}
+	if err := s.store.ClearAttempts(ctx, "rate:"+key); err != nil {
+		return err
 	}
 	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
 		return invalid(*fe)
