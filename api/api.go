@@ -39,6 +39,44 @@ type Config struct {
 	Registry *prometheus.Registry
 	// BodyLimit caps request bodies in bytes (1 MiB when zero).
 	BodyLimit int
+	// Limits caps the actions a script could repeat; zero fields take
+	// the defaults.
+	Limits Limits
+}
+
+// Limits are per-window caps on actions, counted in the store so every
+// instance shares them.
+type Limits struct {
+	// SupportsPerAccount caps "me too" supports per account in
+	// SupportWindow: 30 an hour.
+	SupportsPerAccount int
+	SupportWindow      time.Duration
+	// RegistrationsPerAddress caps registration attempts (successful or
+	// not, a 409 included) per client address in AddressWindow, as
+	// tightly as failed logins: 20 in 15 minutes. GuestsPerAddress caps
+	// guest sign-ins the same way, looser because many phones share a
+	// carrier's address: 100 in 15 minutes.
+	RegistrationsPerAddress int
+	GuestsPerAddress        int
+	AddressWindow           time.Duration
+}
+
+func (l *Limits) defaults() {
+	if l.RegistrationsPerAddress == 0 {
+		l.RegistrationsPerAddress = 20
+	}
+	if l.GuestsPerAddress == 0 {
+		l.GuestsPerAddress = 100
+	}
+	if l.AddressWindow == 0 {
+		l.AddressWindow = 15 * time.Minute
+	}
+	if l.SupportsPerAccount == 0 {
+		l.SupportsPerAccount = 30
+	}
+	if l.SupportWindow == 0 {
+		l.SupportWindow = time.Hour
+	}
 }
 
 // New builds the Fiber app with every route of the service.
@@ -50,25 +88,29 @@ func New(cfg Config) *fiber.App {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	cfg.Limits.defaults()
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 1 << 20
 	}
 	routes := &routeTable{}
 	app := fiber.New(fiber.Config{
-		AppName:                 "camaug",
-		DisableStartupMessage:   true,
-		ErrorHandler:            errorHandler(cfg.Logger, routes),
-		BodyLimit:               cfg.BodyLimit,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		ProxyHeader:             fiber.HeaderXForwardedFor,
+		AppName:               "camaug",
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(cfg.Logger, routes),
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		// X-Forwarded-Proto and -Host are believed from trusted proxies
+		// only. No ProxyHeader: Fiber's c.IP() would believe the left-most
+		// X-Forwarded-For value, which the client writes; ClientAddr is
+		// the client's address.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
-		EnableIPValidation:      true,
 	})
 	app.Use(withRequestID)
 	app.Use(noStore)
+	app.Use(withClientAddr(parseProxies(cfg.TrustedProxies)))
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,

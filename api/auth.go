@@ -114,8 +114,14 @@ type registeredOut struct {
 	tokensOut
 }
 
-func register(svc *identity.Service) fiber.Handler {
+// register creates a citizen account. Attempts are limited per client
+// address, counted before anything is checked: the 409 for a taken phone
+// or email must not let a script enumerate them.
+func register(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := svc.Limit(c.UserContext(), "register:"+ClientAddr(c), lim.RegistrationsPerAddress, lim.AddressWindow); err != nil {
+			return err
+		}
 		var in registerIn
 		if err := decodeJSON(c, &in); err != nil {
 			return alsoInvalid(err, identity.CheckRegistration(identity.RegisterInput(in)))
@@ -134,8 +140,13 @@ type guestIn struct {
 	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
 }
 
-func guest(svc *identity.Service) fiber.Handler {
+// guest signs a device in, at most lim.GuestsPerAddress times a window
+// per client address.
+func guest(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := svc.Limit(c.UserContext(), "guest:"+ClientAddr(c), lim.GuestsPerAddress, lim.AddressWindow); err != nil {
+			return err
+		}
 		var in guestIn
 		if err := decodeJSON(c, &in); err != nil {
 			return err
@@ -160,7 +171,7 @@ func login(svc *identity.Service) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		tokens, err := svc.Login(c.UserContext(), in.Login, in.Password, c.IP())
+		tokens, err := svc.Login(c.UserContext(), in.Login, in.Password, ClientAddr(c))
 		if err != nil {
 			return err
 		}

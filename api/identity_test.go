@@ -438,6 +438,15 @@ func TestLoginRateLimit_PerAddress(t *testing.T) {
 			"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i)))
 		wantProblem(t, r, http.StatusUnauthorized)
 	}
+	// A client that writes its own left-most X-Forwarded-For value is still
+	// counted under the address the proxy saw (the right-most one).
+	for i := 0; i < 20; i++ {
+		r := do(t, trusted, req("POST", "/v1/auth/login", "", map[string]string{"login": fmt.Sprintf("w%d@example.vn", i), "password": "khong-dung-1"},
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d, 192.0.2.77", i)))
+		wantProblem(t, r, http.StatusUnauthorized)
+	}
+	wantProblem(t, do(t, trusted, req("POST", "/v1/auth/login", "", map[string]string{"login": "x@example.vn", "password": "khong-dung-1"},
+		"X-Forwarded-For", "203.0.113.200, 192.0.2.77")), http.StatusTooManyRequests)
 }
 
 // TestTokenAttacks: every forged or stale token gets 401.

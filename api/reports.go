@@ -235,13 +235,15 @@ func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fibe
 }
 
 type nearbyOut struct {
-	ID           string    `json:"id"`
-	Category     codeName  `json:"category"`
-	Status       string    `json:"status"`
-	Title        string    `json:"title,omitempty"`
-	DistanceM    float64   `json:"distance_m"`
-	SupportCount int       `json:"support_count"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string          `json:"id"`
+	Category     codeName        `json:"category"`
+	Status       string          `json:"status"`
+	Title        string          `json:"title,omitempty"`
+	Location     *feedback.Point `json:"location,omitempty"`
+	DistanceM    float64         `json:"distance_m"`
+	Approximate  bool            `json:"approximate"`
+	SupportCount *int            `json:"support_count,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
 }
 
 // nearbyReports lists open reports close to a point so the app can offer
@@ -255,7 +257,7 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		if err := q.Err(); err != nil {
 			return err
 		}
-		list, err := svc.FindNearby(c.UserContext(), feedback.Point{Lat: lat, Lng: lng}, category, radius)
+		list, err := svc.PublicNearby(c.UserContext(), principal(c), feedback.Point{Lat: lat, Lng: lng}, category, radius)
 		if err != nil {
 			return err
 		}
@@ -266,11 +268,15 @@ func nearbyReports(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 		lang := localized(c)
 		out := list0[nearbyOut]()
 		for _, nb := range list {
-			item := nearbyOut{ID: nb.Report.ID, Category: codeName{nb.Report.CategoryCode, n.cats[nb.Report.CategoryCode].In(lang)},
-				Status: string(nb.Report.Status), DistanceM: float64(int(nb.Distance*10)) / 10, SupportCount: nb.Report.SupportCount,
-				CreatedAt: local(nb.Report.CreatedAt)}
-			if nb.Report.Status != feedback.StatusSubmitted {
-				item.Title = nb.Report.Title
+			r := nb.Report
+			item := nearbyOut{ID: r.ID, Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)},
+				Status: string(r.Status), DistanceM: float64(int(nb.Distance*10)) / 10, Approximate: nb.Hint, CreatedAt: local(r.CreatedAt)}
+			if !nb.Hint { // published, or the caller's own
+				count, loc := r.SupportCount, r.Location
+				item.SupportCount, item.Location = &count, &loc
+				if r.Status != feedback.StatusSubmitted {
+					item.Title = r.Title
+				}
 			}
 			out.Items = append(out.Items, item)
 		}
@@ -286,8 +292,15 @@ type supportOut struct {
 	Added        bool   `json:"added"`
 }
 
-func supportReport(svc *feedback.ReportService) fiber.Handler {
+// supportReport adds the caller's support, at most lim.SupportsPerAccount
+// a window per account (so a script cannot inflate counts).
+func supportReport(svc *feedback.ReportService, ids *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if p := principal(c); !p.IsAnonymous() {
+			if err := ids.Limit(c.UserContext(), "support:"+p.UserID, lim.SupportsPerAccount, lim.SupportWindow); err != nil {
+				return err
+			}
+		}
 		r, added, err := svc.AddSupport(c.UserContext(), principal(c), string([]byte(c.Params("id"))))
 		if err != nil {
 			return err

@@ -261,7 +261,7 @@ func TestNearbyAndSupport(t *testing.T) {
 				Title     string  `json:"title"`
 			} `json:"items"`
 		}
-		do(t, env.app, get(fmt.Sprintf("/v1/reports/nearby?lat=%f&lng=%f&category_code=cap-thoat-nuoc", 9.1769+40/111320.0, 105.1524))).json(t, &near)
+		do(t, env.app, req("GET", fmt.Sprintf("/v1/reports/nearby?lat=%f&lng=%f&category_code=cap-thoat-nuoc", 9.1769+40/111320.0, 105.1524), cit.AccessToken, nil)).json(t, &near)
 		if len(near.Items) != 1 || near.Items[0].ID != first.ID || near.Items[0].DistanceM < 35 || near.Items[0].DistanceM > 45 {
 			t.Fatalf("from 40 m: got %+v", near.Items)
 		}

@@ -43,8 +43,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 
 	// Identity.
 	r(fiber.MethodGet, "/.well-known/jwks.json", jwks(id))
-	r(fiber.MethodPost, "/v1/auth/register", register(id)) // a guest's token, if sent, turns that guest into the account
-	r(fiber.MethodPost, "/v1/auth/guest", guest(id))
+	r(fiber.MethodPost, "/v1/auth/register", register(id, cfg.Limits)) // a guest's token, if sent, turns that guest into the account
+	r(fiber.MethodPost, "/v1/auth/guest", guest(id, cfg.Limits))
 	r(fiber.MethodPost, "/v1/auth/login", login(id))
 	r(fiber.MethodPost, "/v1/auth/refresh", refresh(id))
 	r(fiber.MethodPost, "/v1/auth/logout", logout(id))
@@ -65,7 +65,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/reports.geojson", publicGeoJSON(reports, ref))
 	r(fiber.MethodGet, "/v1/reports/nearby", nearbyReports(reports, ref)) // before /v1/reports/:id
 	r(fiber.MethodGet, "/v1/reports/:id", getReport(reports, ref))
-	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports))
+	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports, id, cfg.Limits))
 	r(fiber.MethodPost, "/v1/reports/:id/media", reporter, uploadPhoto(reports))
 	r(fiber.MethodGet, "/v1/media/:id", servePhoto(reports, false))
 	r(fiber.MethodGet, "/v1/media/:id/thumb", servePhoto(reports, true))

@@ -56,7 +56,9 @@ type eventOut struct {
 }
 
 // reportHistory lists every change. Citizens see the role and agency that
-// acted, never which staff account; staff also see the account ID.
+// acted, never which staff account; staff also see the account ID of staff
+// actors, never of the reporter (a citizen or guest actor is always the
+// reporter, who may be anonymous).
 func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p := principal(c)
@@ -77,7 +79,7 @@ func reportHistory(svc *feedback.ReportService, ref *feedback.ReferenceService) 
 			switch {
 			case e.ActorID == feedback.SystemActorID:
 				item.ActorRole = "system" // not an administrator's doing
-			case staffView:
+			case staffView && e.ActorRole.IsStaff():
 				item.ActorID = e.ActorID
 			}
 			if e.AgencyCode != "" {

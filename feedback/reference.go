@@ -205,6 +205,9 @@ func checkName(prefix string, name i18n.Text) []apperr.FieldError {
 	if strings.TrimSpace(name.Vi) == "" {
 		return []apperr.FieldError{{Field: prefix + "name.vi", Message: i18n.T("Thiếu tên tiếng Việt", "the Vietnamese name is required")}}
 	}
+	if name.Hostile() {
+		return []apperr.FieldError{{Field: prefix + "name", Message: i18n.T("Tên chứa ký tự điều khiển", "must not contain control or bidi override characters")}}
+	}
 	return nil
 }
 

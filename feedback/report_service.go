@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
@@ -58,7 +56,7 @@ func fieldErr(name, vi, en string) apperr.FieldError {
 }
 
 // clean trims and NFC-normalizes user text.
-func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+func clean(s string) string { return i18n.CleanText(s) }
 
 // Submit validates a report, places it (area from the GPS point where
 // boundaries are loaded), routes it, sets its deadlines on the working
@@ -369,11 +367,25 @@ func (s *ReportService) Mine(ctx context.Context, p identity.Principal, before s
 type Nearby struct {
 	Report   Report
 	Distance float64 // meters
+	// Hint marks an unpublished report shown only as a duplicate hint
+	// (see PublicNearby): Report holds only its ID, category, status and
+	// received time, and Distance is approximate.
+	Hint bool
 }
 
 // FindNearby returns open reports within radius meters (150 by default, at
 // most 2000) of p, nearest first, at most 20, optionally of one category.
 func (s *ReportService) FindNearby(ctx context.Context, p Point, category string, radius float64) ([]Nearby, error) {
+	radius, err := checkNearby(p, radius)
+	if err != nil {
+		return nil, err
+	}
+	return s.nearby(ctx, p, category, radius, 20)
+}
+
+// checkNearby validates a nearby search and returns its radius (150 m by
+// default).
+func checkNearby(p Point, radius float64) (float64, error) {
 	var fs []apperr.FieldError
 	if math.IsNaN(p.Lat) || math.IsNaN(p.Lng) || math.Abs(p.Lat) > 90 || math.Abs(p.Lng) > 180 {
 		fs = append(fs, fieldErr("lat", "Tọa độ không hợp lệ", "is not a valid latitude/longitude"))
@@ -385,12 +397,18 @@ func (s *ReportService) FindNearby(ctx context.Context, p Point, category string
 		fs = append(fs, fieldErr("radius_m", "Bán kính từ 1 đến 2000 mét", "must be 1 to 2000 meters"))
 	}
 	if len(fs) > 0 {
-		return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), fs...)
+		return 0, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"), fs...)
 	}
+	return radius, nil
+}
+
+// nearby returns at most want open reports within radius of p, nearest
+// first.
+func (s *ReportService) nearby(ctx context.Context, p Point, category string, radius float64, want int) ([]Nearby, error) {
 	// Visit cells nearest first, a batch at a time, and stop once the
-	// next cell is farther than the 20th hit: in a dense ward the answer is
-	// found in the first batch whatever the radius.
-	const want, batch = 20, 32
+	// next cell is farther than the last wanted hit: in a dense ward the
+	// answer is found in the first batch whatever the radius.
+	const batch = 32
 	cells := NearestCells(p, radius)
 	var hits []nearbyHit
 	for i := 0; i < len(cells); i += batch {

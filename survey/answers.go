@@ -7,10 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
@@ -191,7 +188,7 @@ func (qu *Question) normalize(msg json.RawMessage) (v any, vi, en string) {
 		if !ok {
 			return nil, "Phải là văn bản", "must be text"
 		}
-		s = strings.TrimSpace(norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD")))
+		s = i18n.CleanText(s)
 		if utf8.RuneCountInString(s) > MaxTextAnswer {
 			return nil, fmt.Sprintf("Tối đa %d ký tự", MaxTextAnswer), fmt.Sprintf("must be at most %d characters", MaxTextAnswer)
 		}

@@ -180,7 +180,7 @@ func prefixed(err error, prefix string) error {
 	return &out
 }
 
-func clean(s string) string { return strings.TrimSpace(s) }
+func clean(s string) string { return i18n.CleanText(s) }
 
 // Get returns a survey to its admins and analysts.
 func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (*Survey, error) {

@@ -83,6 +83,9 @@ func (c *checker) text(field string, t i18n.Text) {
 	if strings.TrimSpace(t.Vi) == "" {
 		c.add(field+".vi", "Thiếu nội dung tiếng Việt", "the Vietnamese text is required")
 	}
+	if t.Hostile() {
+		c.add(field, "Chứa ký tự điều khiển", "must not contain control or bidi override characters")
+	}
 }
 
 // Validate checks q as a questionnaire of kind and lists every problem in

@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/ids"
@@ -22,8 +20,9 @@ type Config struct {
 	Audience   string        // "camaug-api"
 	AccessTTL  time.Duration // 15 minutes
 	RefreshTTL time.Duration // 30 days
-	// Failed logins allowed per account and per client address in one
-	// window before 429.
+	// Sign-in attempts allowed per (account, client address) and per
+	// client address in one window before 429; a success clears the
+	// account's count for that address.
 	MaxFailuresPerAccount int           // 5
 	MaxFailuresPerAddress int           // 20
 	FailureWindow         time.Duration // 15 minutes
@@ -124,7 +123,7 @@ func field(name, vi, en string) apperr.FieldError {
 
 // cleanName trims and NFC-normalizes a person's name and checks its length.
 func cleanName(fieldName, name string, fs *[]apperr.FieldError) string {
-	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
+	name = strings.Join(strings.Fields(i18n.CleanText(name)), " ")
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		*fs = append(*fs, field(fieldName, "Bắt buộc nhập họ tên", "is required"))
@@ -295,19 +294,25 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	now := s.now()
 	window := now.Truncate(s.cfg.FailureWindow)
 	l, ok := ParseLogin(login)
-	acctKey, addrKey := "acct:"+l.String(), "addr:"+addr
+	acct := l.String()
 	if !ok {
-		acctKey = "acct:invalid"
+		acct = "invalid"
 	}
+	// Count the attempt first, atomically in the store, then judge by the
+	// count it returns: parallel guesses cannot all read a count below the
+	// limit before any of them is recorded. The limits are per (account,
+	// address), so failing on purpose from one address does not lock the
+	// account for everyone else, and per address, over every account.
+	pairKey, addrKey := "acct:"+acct+"|addr:"+addr, "addr:"+addr
 	for _, lim := range []struct {
 		key string
 		max int
-	}{{acctKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
-		n, err := s.store.AttemptCount(ctx, lim.key, window)
+	}{{pairKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
+		n, err := s.store.HitAttempt(ctx, lim.key, window)
 		if err != nil {
 			return nil, err
 		}
-		if n >= lim.max {
+		if n > lim.max {
 			retry := window.Add(s.cfg.FailureWindow).Sub(now)
 			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
 			e.RetryAfter = retry
@@ -328,17 +333,11 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	}
 	match := VerifyPassword(hash, password)
 	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
-		if !match || u == nil {
-			if _, err := s.store.HitAttempt(ctx, acctKey, window); err != nil {
-				return nil, err
-			}
-			if _, err := s.store.HitAttempt(ctx, addrKey, window); err != nil {
-				return nil, err
-			}
-		}
 		return nil, errBadLogin()
 	}
-	if err := s.store.ClearAttempts(ctx, acctKey); err != nil {
+	// A success forgets the pair's failures (the address count stays: it
+	// counts attempts over every account).
+	if err := s.store.ClearAttempts(ctx, pairKey); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -461,8 +460,17 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if u.PasswordHash == "" {
 		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 	}
+	// The current password is guessed like a login: count the attempt
+	// first, and refuse past the per-account limit without checking.
+	key := "password-change:" + u.ID
+	if err := s.Limit(ctx, key, s.cfg.MaxFailuresPerAccount, s.cfg.FailureWindow); err != nil {
+		return err
+	}
 	if !VerifyPassword(u.PasswordHash, current) {
 		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
+	}
+	if err := s.store.ClearAttempts(ctx, "rate:"+key); err != nil {
+		return err
 	}
 	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
 		return invalid(*fe)

@@ -151,8 +151,11 @@ func TestStartSession(t *testing.T) {
 		if err.(*apperr.Error).RetryAfter <= 0 {
 			t.Fatal("ETOOMANY without RetryAfter")
 		}
-		_, err = env.svc.Login(ctx, "canbo@camau.gov.vn", staffPassword, "10.0.0.8")
-		wantCode(t, err, apperr.ETOOMANY)
+		// Failing on purpose from one address does not lock the account:
+		// the right password from another address still works.
+		if _, err = env.svc.Login(ctx, "canbo@camau.gov.vn", staffPassword, "10.0.0.8"); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
 		env.now = env.now.Add(16 * time.Minute)
 		env.signIn(t, "canbo@camau.gov.vn")
 	})

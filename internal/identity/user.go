@@ -4,6 +4,7 @@
 package identity
 
 import (
+	_ "embed"
 	"net/mail"
 	"strings"
 	"time"
@@ -142,8 +143,8 @@ func (l Login) String() string {
 // 256, and not the login itself.
 func checkPassword(field, password string, logins ...string) *apperr.FieldError {
 	n := len([]rune(password))
-	if n < 8 {
-		return &apperr.FieldError{Field: field, Message: i18n.T("Mật khẩu phải có ít nhất 8 ký tự", "must be at least 8 characters")}
+	if n < MinPasswordLength {
+		return &apperr.FieldError{Field: field, Message: i18n.T("Mật khẩu phải có ít nhất 10 ký tự", "must be at least 10 characters")}
 	}
 	if n > 256 {
 		return &apperr.FieldError{Field: field, Message: i18n.T("Mật khẩu tối đa 256 ký tự", "must be at most 256 characters")}
@@ -154,5 +155,26 @@ func checkPassword(field, password string, logins ...string) *apperr.FieldError 
 			return &apperr.FieldError{Field: field, Message: i18n.T("Mật khẩu không được trùng tên đăng nhập", "must not be the same as the login")}
 		}
 	}
+	if commonPasswords[strings.ToLower(password)] {
+		return &apperr.FieldError{Field: field, Message: i18n.T("Mật khẩu này quá phổ biến, dễ bị đoán", "is too common; it would be guessed")}
+	}
 	return nil
 }
+
+// MinPasswordLength is the fewest characters a password may have.
+const MinPasswordLength = 10
+
+//go:embed common-passwords.txt
+var commonPasswordList string
+
+// commonPasswords are the passwords refused for being the first guesses,
+// lowercased.
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordList, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+}()

@@ -97,7 +97,7 @@ var messages = map[string]i18n.Text{
 	"staff.email":      i18n.T("Email", "Email"),
 	"staff.role":       i18n.T("Vai trò", "Role"),
 	"staff.agency":     i18n.T("Cơ quan", "Agency"),
-	"staff.password":   i18n.T("Mật khẩu ban đầu (ít nhất 8 ký tự)", "Initial password (at least 8 characters)"),
+	"staff.password":   i18n.T("Mật khẩu ban đầu (ít nhất 10 ký tự)", "Initial password (at least 10 characters)"),
 	"staff.disabled":   i18n.T("Đã khóa", "Disabled"),
 	"staff.active":     i18n.T("Đang hoạt động", "Active"),
 	"staff.disable":    i18n.T("Khóa tài khoản", "Disable"),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"camaug/api"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
@@ -312,7 +313,7 @@ func (w *Console) signIn(c *fiber.Ctx) error {
 		return w.fail(c, fiber.StatusForbidden, "csrf")
 	}
 	form.CSRF = pre
-	token, sess, _, err := w.cfg.Identity.StartSession(c.UserContext(), c.FormValue("login"), c.FormValue("password"), c.IP())
+	token, sess, _, err := w.cfg.Identity.StartSession(c.UserContext(), c.FormValue("login"), c.FormValue("password"), api.ClientAddr(c))
 	if err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.EUNAUTHORIZED, apperr.EFORBIDDEN, apperr.ETOOMANY, apperr.EINVALID:
