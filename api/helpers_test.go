@@ -85,7 +85,8 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	now := time.Now()
 	env.now = &now
 	env.ids = identity.NewService(env.store.Identity(), keys, identity.Config{
-		Now: func() time.Time { return *env.now },
+		MaxFailuresPerAddress: 20, // small, so the tests reach it
+		Now:                   func() time.Time { return *env.now },
 		AgencyExists: func(ctx context.Context, code string) error {
 			_, err := env.store.Reference().Agencies().Get(ctx, code)
 			return err

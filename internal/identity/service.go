@@ -23,8 +23,12 @@ type Config struct {
 	// Sign-in attempts allowed per (account, client address) and per
 	// client address in one window before 429; a success clears the
 	// account's count for that address.
-	MaxFailuresPerAccount int           // 5
-	MaxFailuresPerAddress int           // 20
+	MaxFailuresPerAccount int // 5
+	// Every sign-in attempt from one address counts, successes too (they
+	// are counted before the password is checked), so the default leaves
+	// room for an office or a carrier's NAT where many people share one
+	// public address.
+	MaxFailuresPerAddress int           // 100
 	FailureWindow         time.Duration // 15 minutes
 	// Staff console sessions end after SessionIdle without a request, and
 	// SessionMax after sign-in whatever happens.
@@ -52,7 +56,7 @@ func (c *Config) defaults() {
 		c.MaxFailuresPerAccount = 5
 	}
 	if c.MaxFailuresPerAddress == 0 {
-		c.MaxFailuresPerAddress = 20
+		c.MaxFailuresPerAddress = 100
 	}
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
