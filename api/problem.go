@@ -50,6 +50,15 @@ var byCode = map[apperr.Code]problemKind{
 	apperr.EINTERNAL:     {http.StatusInternalServerError, "internal", i18n.T("Lỗi hệ thống", "Internal error")},
 }
 
+// StatusOf is the HTTP status of a domain error, from the table above, for
+// the console's pages as for the API (500 for an error without a code).
+func StatusOf(err error) int {
+	if k, ok := byCode[apperr.CodeOf(err)]; ok {
+		return k.status
+	}
+	return http.StatusInternalServerError
+}
+
 // Errors raised by Fiber itself (no route, wrong method, body too large...).
 var byStatus = map[int]problemKind{
 	http.StatusBadRequest:                  {http.StatusBadRequest, "bad-request", i18n.T("Yêu cầu không hợp lệ", "Bad request")},

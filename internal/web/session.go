@@ -231,23 +231,8 @@ func (w *Console) failErr(c *fiber.Ctx, err error) error {
 	return w.fail(c, fiber.StatusInternalServerError, "error")
 }
 
-func statusOf(err error) int {
-	switch apperr.CodeOf(err) {
-	case apperr.EINVALID:
-		return fiber.StatusUnprocessableEntity
-	case apperr.ECONFLICT:
-		return fiber.StatusConflict
-	case apperr.ETOOMANY:
-		return fiber.StatusTooManyRequests
-	case apperr.EFORBIDDEN:
-		return fiber.StatusForbidden
-	case apperr.ENOTFOUND:
-		return fiber.StatusNotFound
-	case apperr.EUNAUTHORIZED:
-		return fiber.StatusUnauthorized
-	}
-	return fiber.StatusInternalServerError
-}
+// statusOf is the API's status for a domain error: one mapping for both.
+func statusOf(err error) int { return api.StatusOf(err) }
 
 // fieldErrors maps a validation error's fields to their messages.
 func fieldErrors(err error, lang i18n.Lang) map[string]string {
