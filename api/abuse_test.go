@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+
 	"camaug/api"
 	"camaug/feedback"
 )
@@ -213,26 +215,10 @@ func TestLoginLimitUnderParallelGuesses(t *testing.T) {
 		app := api.New(api.Config{Reference: feedback.NewReferenceService(env.store.Reference()), Identity: env.ids, Reports: env.reports,
 			Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"0.0.0.0"}})
 		registerCitizen(t, env, "0911111111", "mat-khau-dung")
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		statuses := map[int]int{}
-		for i := 0; i < 40; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				r, err := app.Test(req("POST", "/v1/auth/login", "", map[string]string{"login": "0911111111", "password": "sai-" + strconv.Itoa(i)},
-					"X-Forwarded-For", "198.51.100.9"), -1)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				r.Body.Close()
-				mu.Lock()
-				statuses[r.StatusCode]++
-				mu.Unlock()
-			}(i)
-		}
-		wg.Wait()
+		statuses := atOnce(t, app, 40, func(i int) *http.Request {
+			return req("POST", "/v1/auth/login", "", map[string]string{"login": "0911111111", "password": "sai-" + strconv.Itoa(i)},
+				"X-Forwarded-For", "198.51.100.9")
+		})
 		if statuses[http.StatusUnauthorized] > 5 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 40 {
 			t.Fatalf("statuses %v: want at most 5 checked (401), the rest 429", statuses)
 		}
@@ -248,28 +234,37 @@ func TestLoginLimitUnderParallelGuesses(t *testing.T) {
 func TestCurrentPasswordGuessesLimited(t *testing.T) {
 	stores(t, func(t *testing.T, env *testEnv) {
 		cit := registerCitizen(t, env, "0911111111", "mat-khau-dung")
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		statuses := map[int]int{}
-		for i := 0; i < 20; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				r, err := env.app.Test(req("POST", "/v1/me/password", cit.AccessToken,
-					map[string]string{"current_password": "sai-" + strconv.Itoa(i), "new_password": "mat-khau-moi-2026"}), -1)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				r.Body.Close()
-				mu.Lock()
-				statuses[r.StatusCode]++
-				mu.Unlock()
-			}(i)
-		}
-		wg.Wait()
+		statuses := atOnce(t, env.app, 20, func(i int) *http.Request {
+			return req("POST", "/v1/me/password", cit.AccessToken,
+				map[string]string{"current_password": "sai-" + strconv.Itoa(i), "new_password": "mat-khau-moi-2026"})
+		})
 		if statuses[http.StatusUnprocessableEntity] > 5 || statuses[http.StatusTooManyRequests] < 15 {
 			t.Fatalf("statuses %v: want at most 5 checked (422), the rest 429", statuses)
 		}
 	})
+}
+
+// atOnce sends n requests in parallel and counts the answers by status.
+func atOnce(t *testing.T, app *fiber.App, n int, request func(i int) *http.Request) map[int]int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, err := app.Test(request(i), -1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			r.Body.Close()
+			mu.Lock()
+			statuses[r.StatusCode]++
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	return statuses
 }
