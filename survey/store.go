@@ -26,6 +26,11 @@ type Store interface {
 	CreateInvitations(ctx context.Context, invs []Invitation) error
 	// GetInvitation returns ENOTFOUND for an unknown token hash.
 	GetInvitation(ctx context.Context, tokenHash string) (*Invitation, error)
+	// InvitationBatches counts a survey's invitations, issued and used,
+	// by batch: the agency, area and creation time that one
+	// CreateInvitations gives all its invitations. Newest first; none is
+	// an empty list.
+	InvitationBatches(ctx context.Context, surveyID string) ([]InvitationBatch, error)
 
 	// SubmitResponse spends the claim, stores r and adds each count's N (1
 	// for a response) to its counter, as one unit: either all of it is stored or none. A claim

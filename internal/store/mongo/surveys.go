@@ -1,10 +1,12 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +64,8 @@ func surveyIndexes() map[string][]mongo.IndexModel {
 		collResponses: {idx("survey_id", "_id"), idx("pending", "submitted_at")},
 		// A survey's counters over a range of months.
 		collSurveyBuckets: {idx("survey_id", "period")},
+		// A survey's invitation batches, counted on the admin's page.
+		collInvitations: {idx("survey_id", "batch")},
 	}
 }
 
@@ -368,6 +372,61 @@ func (s *SurveyStore) GetInvitation(ctx context.Context, tokenHash string) (*sur
 	}
 	return &survey.Invitation{TokenHash: d.TokenHash, SurveyID: d.SurveyID, AgencyCode: d.AgencyCode, AreaCode: d.AreaCode,
 		CreatedAt: d.CreatedAt, UsedAt: d.UsedAt}, nil
+}
+
+// InvitationBatches counts a survey's invitations by batch, newest first:
+// one $group for all and one for the used ones, joined here.
+func (s *SurveyStore) InvitationBatches(ctx context.Context, surveyID string) ([]survey.InvitationBatch, error) {
+	type key struct {
+		Batch      string    `bson:"batch"`
+		AgencyCode string    `bson:"agency_code"`
+		AreaCode   string    `bson:"area_code"`
+		CreatedAt  time.Time `bson:"created_at"`
+	}
+	count := func(match bson.D) (map[key]int64, error) {
+		cur, err := s.coll(collInvitations).Aggregate(ctx, mongo.Pipeline{
+			{{Key: "$match", Value: match}},
+			{{Key: "$group", Value: bson.D{
+				{Key: "_id", Value: bson.D{{Key: "batch", Value: "$batch"}, {Key: "agency_code", Value: "$agency_code"},
+					{Key: "area_code", Value: "$area_code"}, {Key: "created_at", Value: "$created_at"}}},
+				{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+		})
+		if err != nil {
+			return nil, internal(err)
+		}
+		defer cur.Close(ctx)
+		out := map[key]int64{}
+		for cur.Next(ctx) {
+			var g struct {
+				ID key   `bson:"_id"`
+				N  int64 `bson:"n"`
+			}
+			if err := cur.Decode(&g); err != nil {
+				return nil, internal(err)
+			}
+			out[g.ID] += g.N
+		}
+		return out, internal(cur.Err())
+	}
+	issued, err := count(bson.D{{Key: "survey_id", Value: surveyID}})
+	if err != nil {
+		return nil, err
+	}
+	used, err := count(bson.D{{Key: "survey_id", Value: surveyID}, {Key: "used_at", Value: bson.D{{Key: "$ne", Value: nil}}}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]survey.InvitationBatch, 0, len(issued))
+	for k, n := range issued {
+		out = append(out, survey.InvitationBatch{AgencyCode: k.AgencyCode, AreaCode: k.AreaCode, CreatedAt: k.CreatedAt, Issued: n, Used: used[k]})
+	}
+	slices.SortFunc(out, func(a, b survey.InvitationBatch) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.AgencyCode, b.AgencyCode), strings.Compare(a.AreaCode, b.AreaCode))
+	})
+	return out, nil
 }
 
 type responseDoc struct {

@@ -261,6 +261,28 @@ func (s *SurveyStore) GetInvitation(ctx context.Context, tokenHash string) (*sur
 	return &inv, nil
 }
 
+// InvitationBatches counts a survey's invitations by batch, newest first.
+func (s *SurveyStore) InvitationBatches(ctx context.Context, surveyID string) ([]survey.InvitationBatch, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT agency_code, area_code, created_at, COUNT(*), COUNT(used_at)
+		FROM survey_invitations WHERE survey_id = ? GROUP BY created_at, agency_code, area_code
+		ORDER BY created_at DESC, agency_code, area_code`, surveyID)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	out := []survey.InvitationBatch{}
+	for rows.Next() {
+		var b survey.InvitationBatch
+		var created string
+		if err := rows.Scan(&b.AgencyCode, &b.AreaCode, &created, &b.Issued, &b.Used); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		b.CreatedAt = parseTS(created)
+		out = append(out, b)
+	}
+	return out, apperr.InternalOrNil(rows.Err())
+}
+
 // submission is one SubmitResponse waiting for the writer.
 type submission struct {
 	ctx     context.Context

@@ -20,6 +20,7 @@ func runSurveys(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("List", func(t *testing.T) { testSurveyList(t, newStores(t).Surveys) })
 	t.Run("Versions", func(t *testing.T) { testSurveyVersions(t, newStores(t).Surveys) })
 	t.Run("Invitations", func(t *testing.T) { testInvitations(t, newStores(t).Surveys) })
+	t.Run("InvitationBatches", func(t *testing.T) { testInvitationBatches(t, newStores(t).Surveys) })
 	t.Run("SubmitWithToken", func(t *testing.T) { testSubmitWithToken(t, newStores(t).Surveys) })
 	t.Run("SubmitWithParticipant", func(t *testing.T) { testSubmitWithParticipant(t, newStores(t).Surveys) })
 	t.Run("FailedSubmitStoresNothing", func(t *testing.T) { testFailedSubmit(t, newStores(t).Surveys) })
