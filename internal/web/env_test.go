@@ -116,7 +116,7 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
 		TrustedProxies: proxies, BodyLimit: 11 << 20})
-	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref,
+	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
 		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 // page needs a staff session; every POST needs the session's CSRF token.
 func (w *Console) routes(app *fiber.App) {
 	app.Get("/console/static/*", serveStatic)
+	w.publicRoutes(app) // /t, /map, /s: no sign-in (public.go)
 
 	g := app.Group("/console", w.securityHeaders, w.language, w.loadSession)
 	g.Get("/login", w.signInForm)
@@ -50,6 +51,8 @@ func (w *Console) routes(app *fiber.App) {
 	s.Get("/admin/:kind/:code", ref, w.refForm)
 	s.Post("/admin/:kind", ref, w.refSave)
 	s.Post("/admin/:kind/:code", ref, w.refSave)
+
+	w.surveyAdminRoutes(s) // /console/surveys (surveys_admin.go)
 
 	g.Use(func(c *fiber.Ctx) error { return w.fail(c, fiber.StatusNotFound, "notfound") })
 }

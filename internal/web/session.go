@@ -48,6 +48,9 @@ type page struct {
 	CanRef    bool
 	CanQueue  bool
 	Path      string // this page's path, for the language switch
+
+	// CanSurveys shows the survey administration (surveys_admin.go).
+	CanSurveys bool
 }
 
 // securityHeaders sets the console's browser protections on every response
@@ -168,6 +171,7 @@ func (w *Console) base(c *fiber.Ctx, title, nav string) page {
 		p.CanTriage = u.Can(identity.PermReportsAll)
 		p.CanStaff = u.Can(identity.PermUsersManage) || u.Can(identity.PermOfficersManage)
 		p.CanRef = u.Can(identity.PermReferenceAdmin)
+		p.CanSurveys = u.Can(identity.PermSurveysAdmin)
 	}
 	if s, ok := sessionOf(c); ok {
 		p.CSRF = s.CSRF

@@ -23,6 +23,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/identity"
+	"camaug/survey"
 )
 
 //go:embed templates/*.html
@@ -39,6 +40,11 @@ type Config struct {
 	Identity  *identity.Service
 	Reports   *feedback.ReportService
 	Reference *feedback.ReferenceService
+	Surveys   *survey.Service
+	// PublicLimit caps track-page lookups per client address in
+	// PublicWindow (100 in 15 minutes when zero), as the API caps guests.
+	PublicLimit  int
+	PublicWindow time.Duration
 	// TileURL is the map tile template ({z}/{x}/{y}); the page still shows
 	// the point and its coordinates when tiles cannot load.
 	TileURL string
@@ -69,6 +75,12 @@ func Register(app *fiber.App, cfg Config) (*Console, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.PublicLimit == 0 {
+		cfg.PublicLimit = 100
+	}
+	if cfg.PublicWindow == 0 {
+		cfg.PublicWindow = 15 * time.Minute
 	}
 	w := &Console{cfg: cfg, tileURL: cfg.TileURL}
 	if err := w.loadAssets(); err != nil {
@@ -162,7 +174,7 @@ func (w *Console) parseTemplates() error {
 			return false
 		},
 	}
-	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/public_layout.html")
 	if err != nil {
 		return err
 	}
@@ -173,7 +185,7 @@ func (w *Console) parseTemplates() error {
 	w.pages = map[string]*template.Template{}
 	for _, e := range entries {
 		name := e.Name()
-		if name == "layout.html" || name == "partials.html" {
+		if name == "layout.html" || name == "partials.html" || name == "public_layout.html" {
 			continue
 		}
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name)
