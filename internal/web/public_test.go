@@ -161,3 +161,38 @@ func TestMapPage_PublicReportsAndFigures(t *testing.T) {
 		t.Errorf("a status the public may not filter on: got %d, want 422 as in the API", res.StatusCode)
 	}
 }
+
+// The public pages and the invitation batches on the MongoDB store: the
+// track page of a resolved report, an unknown code, the map's list, and a
+// batch's used count after an answer through the form.
+func TestPublicPages_OnMongo(t *testing.T) {
+	e := newMongoEnv(t)
+	b := e.client(t)
+	citizen, phone := e.citizenWithPhone(t)
+	r := e.submit(t, citizen, "ha-tang-do-thi", "Cây xanh ngã chắn đường Nguyễn Tất Thành", map[string]any{"contact_phone": phone, "anonymous": false})
+	e.dispatch(t, r.ID, officerAg)
+	e.resolve(t, r.ID, "Đã cưa dọn cây ngã.")
+	res, page := b.getFrom("/t/"+r.TrackingCode, "198.51.100.7")
+	if res.StatusCode != 200 || !strings.Contains(page, "Đã cưa dọn cây ngã.") || strings.Contains(page, phone) {
+		t.Fatalf("track on MongoDB: status %d; want the answer and no phone", res.StatusCode)
+	}
+	if res, _ := b.getFrom("/t/CM-2222-2222", "198.51.100.7"); res.StatusCode != 404 {
+		t.Fatalf("unknown code on MongoDB: status %d", res.StatusCode)
+	}
+	if _, page := b.get("/map"); !strings.Contains(page, r.TrackingCode) {
+		t.Fatal("the map's list on MongoDB lacks the public report")
+	}
+
+	id, tokens := e.publishedSIPAS(t, 3)
+	if res, _ := b.do("POST", "/s/"+id, sipasAnswers(tokens[0]), nil); res.StatusCode != 303 {
+		t.Fatalf("answer on MongoDB: status %d", res.StatusCode)
+	}
+	if res, _ := b.get("/s/" + id + "?token=" + tokens[0]); res.StatusCode != 409 {
+		t.Fatalf("a used token on MongoDB: status %d, want 409", res.StatusCode)
+	}
+	admin := e.client(t)
+	admin.signIn(adminEmail, staffPassword)
+	if _, page := admin.get("/console/surveys/" + id); !strings.Contains(page, "<td>3</td><td>1</td>") {
+		t.Fatal("the batch on MongoDB does not say 3 issued, 1 used")
+	}
+}

@@ -234,6 +234,44 @@ func TestSurveyAdmin_CreateEditPublishInvite(t *testing.T) {
 		}
 	}
 
+	// The preview's live skip logic reads the working copy (CSRF header).
+	res, body := b.do("POST", at+"/preview/asked", url.Values{"q.q_used_service": {"yes"}}, map[string]string{"X-CSRF-Token": csrf})
+	if res.StatusCode != 200 || !strings.Contains(body, `"q_more"`) {
+		t.Fatalf("preview asked: %d %s", res.StatusCode, body)
+	}
+	if res, _ := b.do("POST", at+"/preview/asked", url.Values{}, nil); res.StatusCode != 403 {
+		t.Fatalf("preview asked without the CSRF token: %d, want 403", res.StatusCode)
+	}
+
+	// A copy starts as a draft with the edited questionnaire.
+	res, _ = b.do("POST", "/console/surveys", url.Values{"_csrf": {csrf}, "source": {"copy:" + id}, "title_vi": {"Bản sao 2027"},
+		"from": {"2027-01-01"}, "to": {"2027-03-31"}}, nil)
+	if res.StatusCode != 303 {
+		t.Fatalf("copy: status %d", res.StatusCode)
+	}
+	var copied struct {
+		Status        string `json:"status"`
+		Questionnaire struct {
+			Sections []struct {
+				Questions []struct {
+					Code string `json:"code"`
+				} `json:"questions"`
+			} `json:"sections"`
+		} `json:"questionnaire"`
+	}
+	e.call(t, "GET", "/v1/surveys/"+strings.TrimPrefix(res.Header.Get("Location"), "/console/surveys/"), admin, nil, &copied)
+	if s := copied.Questionnaire.Sections; copied.Status != "draft" || len(s) != 7 || len(s[6].Questions) != 2 || s[6].Questions[1].Code != "q_more" {
+		t.Errorf("the copy: %+v", copied)
+	}
+
+	// Closing stops the form.
+	if res, _ := b.do("POST", at+"/close", url.Values{"_csrf": {csrf}}, nil); res.StatusCode != 303 {
+		t.Fatalf("close: status %d", res.StatusCode)
+	}
+	if res, page := b.get("/s/" + id + "?token=" + tokens[2][1]); res.StatusCode != 409 || !strings.Contains(page, "không nhận trả lời") {
+		t.Fatalf("the form of a closed survey: status %d", res.StatusCode)
+	}
+
 	officer := e.client(t)
 	officer.signIn(officerEmail, staffPassword)
 	if res, _ := officer.get("/console/surveys"); res.StatusCode != 403 {
