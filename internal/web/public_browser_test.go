@@ -1,12 +1,19 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
+
+// pdfPage finds a page object of a PDF (not the /Pages tree).
+var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
 // An admin creates a SIPAS survey, publishes it, issues 3 invitations and
 // opens the QR sheet; a respondent opens the form with one token on a
@@ -46,6 +53,26 @@ func TestBrowser_SurveyFromAdminToRespondent(t *testing.T) {
 	)
 	if cards != 3 || drawn != 3 || len(urls) != 3 {
 		t.Fatalf("the QR sheet has %d cards, %d drawn QR codes, %d URLs; want 3 of each", cards, drawn, len(urls))
+	}
+	// Printed on A4, the three cards fit one page; the console's header
+	// and the one-time notice are not printed.
+	var pdf []byte
+	var printedHeader bool
+	run(t, ctx,
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			var err error
+			pdf, _, err = page.PrintToPDF().WithPreferCSSPageSize(true).Do(ctx)
+			return err
+		}),
+		emulation.SetEmulatedMedia().WithMedia("print"),
+		chromedp.Evaluate(`getComputedStyle(document.querySelector('header.top')).display !== 'none' || getComputedStyle(document.getElementById('qr-warning')).display !== 'none'`, &printedHeader),
+		emulation.SetEmulatedMedia().WithMedia(""),
+	)
+	if pages := len(pdfPage.FindAll(pdf, -1)); !bytes.HasPrefix(pdf, []byte("%PDF")) || pages != 1 {
+		t.Errorf("the printed sheet: %d bytes, %d pages; want a one-page PDF", len(pdf), pages)
+	}
+	if printedHeader {
+		t.Error("the header or the notice is printed with the QR codes")
 	}
 	form := urls[0]
 	if !strings.HasPrefix(form, e.base+"/s/") || !strings.Contains(form, "?token=") {
