@@ -1,6 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -28,6 +33,33 @@ func (e *env) resolve(t *testing.T, id, answer string) {
 	}
 }
 
+// photo uploads a small PNG to a report as its reporter and returns the
+// photo's ID.
+func (e *env) photo(t *testing.T, token, reportID string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "photo.png")
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for x := 0; x < 64; x++ {
+		img.Set(x, x%48, color.RGBA{30, 30, 200, 255})
+	}
+	png.Encode(fw, img)
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.base+"/v1/reports/"+reportID+"/media", &buf)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("photo upload: %v %v", err, res.StatusCode)
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	jsonDecode(t, res, &m)
+	return m.ID
+}
+
 // The track page: status and steps for any code, content only once the
 // report is public, the rejection reason, and never the reporter, their
 // phone or the staff's names.
@@ -46,12 +78,13 @@ func TestTrackPage_ShowsProgressWithoutPersonalData(t *testing.T) {
 		}
 	}
 
+	photo := e.photo(t, citizen, r.ID)
 	res, page := b.getFrom("/t/"+r.TrackingCode, "198.51.100.1")
 	if res.StatusCode != 200 || !strings.Contains(page, "Mới tiếp nhận") {
 		t.Fatalf("new report: status %d, want 200 with its status", res.StatusCode)
 	}
-	if strings.Contains(page, "Phan Ngọc Hiển") {
-		t.Error("the description of a report not yet public is on the track page")
+	if strings.Contains(page, "Phan Ngọc Hiển") || strings.Contains(page, photo) {
+		t.Error("the description or photo of a report not yet public is on the track page")
 	}
 	noPersonal(page)
 
@@ -63,6 +96,9 @@ func TestTrackPage_ShowsProgressWithoutPersonalData(t *testing.T) {
 	res, page = b.getFrom("/t/"+typed, "198.51.100.1")
 	if res.StatusCode != 200 {
 		t.Fatalf("resolved report: status %d", res.StatusCode)
+	}
+	if res, _ := b.get("/v1/media/" + photo + "/thumb"); !strings.Contains(page, "/v1/media/"+photo+"/thumb") || res.StatusCode != 200 {
+		t.Errorf("the public report's photo: linked %v, served anonymously with %d", strings.Contains(page, photo), res.StatusCode)
 	}
 	for _, want := range []string{answer, "Phan Ngọc Hiển", "Đã trả lời", "Chuyển xử lý", "Tiếp nhận", "Sở Xây dựng"} {
 		if !strings.Contains(page, want) {
