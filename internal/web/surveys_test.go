@@ -62,6 +62,9 @@ func TestSurveyForm_WorksWithoutScript(t *testing.T) {
 	if !strings.Contains(page, `class="req"`) {
 		t.Error("required questions carry no mark")
 	}
+	if !strings.Contains(page, `id="lang-switch" href="/s/`+id+`?token=`+strings.ToLower(tokens[0])+`&amp;lang=en"`) {
+		t.Error("the language switch does not keep the form's token")
+	}
 	if res, page := e.client(t).get("/s/" + id + "?token=" + tokens[0] + "&lang=en"); res.StatusCode != 200 || !strings.Contains(page, "Submit") {
 		t.Error("the form is not in English with lang=en")
 	}
@@ -102,6 +105,9 @@ func TestSurveyForm_WorksWithoutScript(t *testing.T) {
 	res, page = b.get("/s/" + id + "?token=AAAABBBBCCCCDDDDEEEEFFFFGG")
 	if res.StatusCode != 404 || !strings.Contains(page, "Mã mời không đúng") {
 		t.Fatalf("an unknown token: status %d, want 404 saying so", res.StatusCode)
+	}
+	if res, _ := b.get("/s/01jzzzzzzzzzzzzzzzzzzzzzzz?token=" + tokens[1]); res.StatusCode != 404 {
+		t.Fatalf("an unknown survey: status %d, want 404", res.StatusCode)
 	}
 	if res, page := b.get("/s/" + id); res.StatusCode != 200 || !strings.Contains(page, `name="token"`) {
 		t.Fatalf("no token: status %d, want the form to type one", res.StatusCode)
