@@ -168,6 +168,13 @@ func split(by string, counts []Count, ratings []feedback.RatingCount) tallies {
 // n also adds to the element's. Ratings are grouped by their agency, area
 // or month; ungrouped, all of them count.
 //
+// With scoring.eligible, only the respondents who meet it (who used the
+// service in the period) count: the overall n is theirs, and the
+// suppression below counts them instead of all responses. Elements of a
+// part (q.Parts, e.g. the online public service) are scored apart: each
+// part's index is the mean of its elements' and stays out of the overall
+// index.
+//
 // A selection with fewer respondents (responses plus ratings) than the
 // minimum group size is suppressed: every value and interval is nil and
 // marked Suppressed, while the n stay. An empty selection has no values
@@ -199,6 +206,7 @@ func sipasBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) Bre
 	}
 	b := Breakdown{Respondents: t.responses, Elements: []ElementFigure{}, Criteria: []CriterionFigure{}}
 	var elementValues []float64
+	partValues := map[string][]float64{}
 	for _, e := range q.Elements {
 		var values []float64
 		criterion := func(code, label string, k, n int64) {
@@ -232,25 +240,44 @@ func sipasBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) Bre
 		}
 		en := t.elementN(e.Code)
 		if e.ReportRatings {
+			b.ReportRatings = true
 			criterion(ReportRatingCode, i18n.T("Đánh giá của người phản ánh về kết quả xử lý",
 				"Reporters' ratings of the answers").In(lang), t.ratings[4]+t.ratings[5], t.nRatings)
 			en += t.nRatings
 		}
-		ef := ElementFigure{Code: e.Code, Label: e.Label.In(lang), Figure: Figure{N: en}}
+		ef := ElementFigure{Code: e.Code, Label: e.Label.In(lang), Part: e.Part, Figure: Figure{N: en}}
 		if len(values) > 0 {
 			v := mean(values)
 			ef.Value = &v
-			elementValues = append(elementValues, v)
+			if e.Part == "" {
+				elementValues = append(elementValues, v)
+			} else {
+				partValues[e.Part] = append(partValues[e.Part], v)
+			}
 		}
 		b.Elements = append(b.Elements, ef)
 	}
+	for _, p := range q.Parts {
+		pf := PartFigure{Code: p.Code, Label: p.Label.In(lang), Figure: Figure{N: t.answers[PartCountQuestion(p.Code)][answeredAnswer]}}
+		if vs := partValues[p.Code]; len(vs) > 0 {
+			v := mean(vs)
+			pf.Value = &v
+		}
+		b.Parts = append(b.Parts, pf)
+	}
 	b.Overall.N = t.responses
+	if q.Scoring.Eligible != "" {
+		b.Overall.N = t.answers[CountEligible][eligibleAnswer]
+	}
 	if len(elementValues) > 0 {
 		v := mean(elementValues)
 		b.Overall.Value = &v
 	}
-	if total := t.responses + t.nRatings; total > 0 && total < floor {
+	if total := b.Overall.N + t.nRatings; total > 0 && total < floor {
 		suppress(&b.Overall)
+		for i := range b.Parts {
+			suppress(&b.Parts[i].Figure)
+		}
 		for i := range b.Elements {
 			suppress(&b.Elements[i].Figure)
 		}
