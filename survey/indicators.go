@@ -3,7 +3,6 @@ package survey
 import (
 	"cmp"
 	"maps"
-	"math"
 	"slices"
 
 	"camaug/feedback"
@@ -31,9 +30,6 @@ func ValidGroupBy(s string) bool {
 // DefaultMinGroupSize is the smallest group published when neither the
 // query nor the questionnaire says otherwise.
 const DefaultMinGroupSize = 5
-
-// wilsonZ is the normal quantile of a two-sided 95% interval.
-const wilsonZ = 1.959963984540054
 
 // IndicatorOptions says how to cut and present indicator results.
 type IndicatorOptions struct {
@@ -304,20 +300,9 @@ func mean(xs []float64) float64 {
 }
 
 // Wilson returns the 95% Wilson score interval of k successes in n trials,
-// as proportions 0–1. With no trials it returns 0, 1: nothing is known.
-func Wilson(k, n int64) (lo, hi float64) {
-	if n <= 0 {
-		return 0, 1
-	}
-	k = max(0, min(k, n))
-	nf := float64(n)
-	p := float64(k) / nf
-	z2 := wilsonZ * wilsonZ
-	denom := 1 + z2/nf
-	center := (p + z2/(2*nf)) / denom
-	half := wilsonZ * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / denom
-	return max(0, center-half), min(1, center+half)
-}
+// as proportions 0–1 (feedback.Wilson, shared with the field-report
+// satisfaction indicator).
+func Wilson(k, n int64) (lo, hi float64) { return feedback.Wilson(k, n) }
 
 // PAPI computes PAPI-style governance scores from counters, for the whole
 // selection and, with opt.GroupBy, for each group (sorted by key).
@@ -328,8 +313,12 @@ func Wilson(k, n int64) (lo, hi float64) {
 // question is reversed. An indicator's value is the mean over its answers;
 // a sub-dimension's the mean of its indicators'; a dimension's the mean of
 // its sub-dimensions', mapped onto scoring.scale_min..scale_max (1–10 by
-// default). Sub-dimensions are published on the same scale, so a
-// dimension's score is the mean of its sub-dimensions' scores. The total is
+// default). As in PAPI, each of a dimension's k sub-dimensions is
+// published on its share of that range (scale_min/k..scale_max/k, e.g.
+// 0.33–3.33 for one of three), so a dimension whose sub-dimensions all have
+// data scores the sum of theirs; one with a sub-dimension missing scores
+// the mean of the others' mapped onto the whole range. Every figure says
+// its scale. The total is
 // the sum of the dimensions' scores (8–80 with eight dimensions), nil when
 // any dimension has no data. A dimension's or sub-dimension's n is the
 // respondents who gave it a scored answer; the total's n is the
@@ -349,23 +338,28 @@ func papiBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) PAPI
 	if lo == 0 && hi == 0 {
 		lo, hi = 1, 10
 	}
-	scale := func(x float64) *float64 {
-		v := lo + (hi-lo)*x
-		return &v
-	}
 	b := PAPIBreakdown{Respondents: t.responses, Dimensions: []DimensionFigure{}}
 	total, complete := 0.0, true
 	for _, d := range q.Elements {
 		if d.ParentCode != "" {
 			continue
 		}
-		df := DimensionFigure{Code: d.Code, Label: d.Label.In(lang), Figure: Figure{N: t.elementN(d.Code)}}
+		df := DimensionFigure{Code: d.Code, Label: d.Label.In(lang), Figure: Figure{N: t.elementN(d.Code)}, Scale: Scale{Min: lo, Max: hi}}
+		// Each of the k sub-dimensions is on its share of the dimension's
+		// range, so that the dimension is the sum of its sub-dimensions.
+		k := 0
+		for _, sd := range q.Elements {
+			if sd.ParentCode == d.Code {
+				k++
+			}
+		}
+		sub := Scale{Min: lo / float64(k), Max: hi / float64(k)}
 		var subScores []float64
 		for _, sd := range q.Elements {
 			if sd.ParentCode != d.Code {
 				continue
 			}
-			sf := DimensionFigure{Code: sd.Code, Label: sd.Label.In(lang), Figure: Figure{N: t.elementN(sd.Code)}}
+			sf := DimensionFigure{Code: sd.Code, Label: sd.Label.In(lang), Figure: Figure{N: t.elementN(sd.Code)}, Scale: sub}
 			var means []float64
 			for _, s := range q.Sections {
 				for i := range s.Questions {
@@ -396,19 +390,22 @@ func papiBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) PAPI
 			if len(means) > 0 {
 				m := mean(means)
 				subScores = append(subScores, m)
-				sf.Value = scale(m)
+				v := sub.Min + (sub.Max-sub.Min)*m
+				sf.Value = &v
 			}
 			df.Subdimensions = append(df.Subdimensions, sf)
 		}
 		if len(subScores) > 0 {
-			df.Value = scale(mean(subScores))
-			total += *df.Value
+			v := lo + (hi-lo)*mean(subScores)
+			df.Value = &v
+			total += v
 		} else {
 			complete = false
 		}
 		b.Dimensions = append(b.Dimensions, df)
 	}
 	b.Total.N = t.responses
+	b.TotalScale = Scale{Min: lo * float64(len(b.Dimensions)), Max: hi * float64(len(b.Dimensions))}
 	if complete && len(b.Dimensions) > 0 {
 		b.Total.Value = &total
 	}

@@ -99,11 +99,21 @@ type Ranking struct {
 	Items    []RankItem `json:"items"`
 }
 
-// DimensionFigure is a PAPI dimension (1–10) or sub-dimension score.
+// Scale is the range a PAPI figure is on: a dimension's 1–10, a
+// sub-dimension's share of it (0.33–3.33 for one of three), the total's
+// sum of the dimensions' (8–80).
+type Scale struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+// DimensionFigure is a PAPI dimension (1–10) or sub-dimension score, with
+// the scale it is on.
 type DimensionFigure struct {
 	Code  string `json:"code"`
 	Label string `json:"label"`
 	Figure
+	Scale         Scale             `json:"scale"`
 	Subdimensions []DimensionFigure `json:"subdimensions,omitempty"`
 }
 
@@ -111,6 +121,7 @@ type DimensionFigure struct {
 type PAPIBreakdown struct {
 	Respondents int64             `json:"respondents"`
 	Total       Figure            `json:"total"`
+	TotalScale  Scale             `json:"total_scale"`
 	Dimensions  []DimensionFigure `json:"dimensions"`
 }
 

@@ -269,4 +269,16 @@ func TestTemplate_PAPI(t *testing.T) {
 	if reversed == 0 {
 		t.Error("no reversed indicator (bribes should be)")
 	}
+	// A provincial short form says so, and every scored question names
+	// the PAPI indicator it stands for.
+	if !strings.Contains(q.Note.En, "short form") || !strings.Contains(q.Note.Vi, "rút gọn") {
+		t.Errorf("note %+v: want it labelled a provincial short form", q.Note)
+	}
+	for _, s := range q.Sections {
+		for _, qu := range s.Questions {
+			if qu.ElementCode != "" && (len(qu.StandsFor) == 0 || !strings.HasPrefix(qu.StandsFor[0], "PAPI ")) {
+				t.Errorf("question %s stands for %q, want the PAPI indicators it stands for", qu.Code, qu.StandsFor)
+			}
+		}
+	}
 }

@@ -362,17 +362,18 @@ func (c *checker) question(kind Kind, p string, qu *Question, seen map[string]bo
 		c.add(p+"stands_for", fmt.Sprintf("Tối đa %d chỉ báo", maxStandsFor), fmt.Sprintf("at most %d indicators", maxStandsFor))
 	}
 	for i, ind := range qu.StandsFor {
-		if ind == "" || len(ind) > maxOptionValueLen {
-			c.add(fmt.Sprintf("%sstands_for[%d]", p, i), fmt.Sprintf("Từ 1 đến %d ký tự", maxOptionValueLen),
-				fmt.Sprintf("must have 1 to %d characters", maxOptionValueLen))
+		if ind == "" || len(ind) > maxStandsForLen || i18n.T(ind, "").Hostile() {
+			c.add(fmt.Sprintf("%sstands_for[%d]", p, i), fmt.Sprintf("Văn bản thường, từ 1 đến %d byte", maxStandsForLen),
+				fmt.Sprintf("must be plain text of 1 to %d bytes", maxStandsForLen))
 		}
 	}
 }
 
 // maxSourceLen and maxStandsFor bound the citations a questionnaire carries.
 const (
-	maxSourceLen = 500
-	maxStandsFor = 50
+	maxSourceLen    = 500
+	maxStandsFor    = 50
+	maxStandsForLen = 200
 )
 
 // condition checks an XLSForm-style condition that may only use the
