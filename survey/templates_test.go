@@ -1,6 +1,9 @@
 package survey
 
 import (
+	"encoding/json"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -280,5 +283,39 @@ func TestTemplate_PAPI(t *testing.T) {
 				t.Errorf("question %s stands for %q, want the PAPI indicators it stands for", qu.Code, qu.StandsFor)
 			}
 		}
+	}
+}
+
+// TestTemplate_SIPAS2017Unchanged: the 2017 template is the questionnaire
+// that was the "sipas" template before the 2023 model (testdata holds that
+// file as it was), with only its citations added, so surveys made from it
+// ask and compute exactly as before.
+func TestTemplate_SIPAS2017Unchanged(t *testing.T) {
+	_, now, err := Template("sipas-2017")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/sipas-before-2023.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before Questionnaire
+	if err := json.Unmarshal(data, &before); err != nil {
+		t.Fatal(err)
+	}
+	if now.Source == "" || now.Elements[0].Source == "" {
+		t.Error("the 2017 template cites no source")
+	}
+	now.Source, now.Note = "", i18n.Text{}
+	for i := range now.Elements {
+		now.Elements[i].Source = ""
+	}
+	for _, s := range now.Sections {
+		for i := range s.Questions {
+			s.Questions[i].Source = ""
+		}
+	}
+	if !reflect.DeepEqual(now, before) {
+		t.Error("the 2017 template differs from the former sipas template beyond its citations")
 	}
 }
