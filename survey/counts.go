@@ -34,7 +34,8 @@ func PartCountQuestion(code string) string { return countPart + code }
 // answer of a likert5, rating, yes_no or single_choice question (likert
 // "na" included); one per value chosen in a multiple_choice question; and
 // one "_eligible" when the questionnaire has scoring.eligible and the
-// answers meet it; and one "_element:CODE" for each element where the response gave a scored
+// answers meet it (a respondent who does not meet it adds nothing for the
+// scored questions, even where the form failed to skip them); and one "_element:CODE" for each element where the response gave a scored
 // answer — a likert5 level other than "na", a rating, a yes or no, or a
 // single_choice option that has a score — to a question of that element or
 // of a sub-element of it, and one "_part:CODE" for each part of such
@@ -51,10 +52,13 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 		return c
 	}
 	out := []Count{with(CountResponses, "")}
+	eligible := true
 	if q.Scoring.Eligible != "" {
 		// Validate rejects a condition that does not parse; such a
 		// questionnaire counts nobody as eligible.
-		if cond, err := ParseCondition(q.Scoring.Eligible); err == nil && cond.Eval(r.Answers) {
+		cond, err := ParseCondition(q.Scoring.Eligible)
+		eligible = err == nil && cond.Eval(r.Answers)
+		if eligible {
 			out = append(out, with(CountEligible, eligibleAnswer))
 		}
 	}
@@ -68,8 +72,8 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 		for i := range s.Questions {
 			qu := &s.Questions[i]
 			v, ok := r.Answers[qu.Code]
-			if !ok || v == nil {
-				continue
+			if !ok || v == nil || !eligible && qu.ElementCode != "" {
+				continue // only eligible respondents' scored answers count
 			}
 			switch qu.Type {
 			case TypeLikert5, TypeRating, TypeYesNo, TypeSingleChoice:
