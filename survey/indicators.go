@@ -353,6 +353,8 @@ func papiBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) PAPI
 				k++
 			}
 		}
+		k = max(k, 1) // Validate gives every dimension a sub-dimension
+
 		sub := Scale{Min: lo / float64(k), Max: hi / float64(k)}
 		var subScores []float64
 		for _, sd := range q.Elements {
