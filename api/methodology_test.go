@@ -52,6 +52,48 @@ func sipas2023Answers(used bool, levels [4]any, fb, online any) map[string]any {
 	return a
 }
 
+// storyCast registers the citizen and the staff the survey stories use
+// (a coordinator, an officer of the Department of Construction, an admin
+// and an analyst) and returns a function that signs one of them in:
+// "citizen" or a staff e-mail.
+func storyCast(t *testing.T, env *testEnv) func(who string) string {
+	t.Helper()
+	registerCitizen(t, env, "0912345678", "bao-cao-2026")
+	staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	staff(t, env, "officer", "canbo@soxaydung.camau.gov.vn", "so-xay-dung")
+	staff(t, env, "admin", "quantri@camau.gov.vn", "")
+	staff(t, env, "analyst", "phantich@camau.gov.vn", "")
+	return func(who string) string {
+		if who == "citizen" {
+			return loginAs(t, env, "0912345678", "bao-cao-2026").AccessToken
+		}
+		return loginAs(t, env, who, "mat-khau-an-toan").AccessToken
+	}
+}
+
+// rateAnsweredReport has the citizen report a problem in category, the
+// coordinator dispatch it to the Department of Construction, its officer
+// accept and resolve it, and the citizen rate the answer score.
+func rateAnsweredReport(t *testing.T, env *testEnv, login func(string) string, category string, score int) {
+	t.Helper()
+	body := validReport()
+	body["category_code"] = category
+	var rep reportResp
+	r := do(t, env.app, req("POST", "/v1/reports", login("citizen"), body))
+	wantStatus(t, r, http.StatusCreated)
+	r.json(t, &rep)
+	move := func(token, action, note string) {
+		t.Helper()
+		wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", token,
+			map[string]string{"action": action, "note": note, "to_agency_code": map[bool]string{true: "so-xay-dung"}[action == "dispatch"]})), http.StatusOK)
+	}
+	move(login("dieuphoi@camau.gov.vn"), "dispatch", "")
+	officer := login("canbo@soxaydung.camau.gov.vn")
+	move(officer, "accept", "")
+	move(officer, "resolve", "Đã xử lý.")
+	wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/rating", login("citizen"), map[string]any{"score": score})), http.StatusOK)
+}
+
 // TestMethodology2023 works the current methodology through the API on a
 // small data set and checks every figure against a computation by hand:
 // the 2023 SIPAS model (eligibility, the satisfaction part alone in the
@@ -62,17 +104,7 @@ func sipas2023Answers(used bool, levels [4]any, fb, online any) map[string]any {
 func TestMethodology2023(t *testing.T) {
 	stores(t, func(t *testing.T, env *testEnv) {
 		at(env, "2026-03-02 09:00")
-		registerCitizen(t, env, "0912345678", "bao-cao-2026")
-		staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
-		staff(t, env, "officer", "canbo@soxaydung.camau.gov.vn", "so-xay-dung")
-		staff(t, env, "admin", "quantri@camau.gov.vn", "")
-		staff(t, env, "analyst", "phantich@camau.gov.vn", "")
-		login := func(who string) string {
-			if who == "citizen" {
-				return loginAs(t, env, "0912345678", "bao-cao-2026").AccessToken
-			}
-			return loginAs(t, env, who, "mat-khau-an-toan").AccessToken
-		}
+		login := storyCast(t, env)
 
 		// Seven field reports answered by the Department of Construction
 		// and rated by their reporter: five in March (urban
@@ -85,22 +117,7 @@ func TestMethodology2023(t *testing.T) {
 				month, category = "04", "cap-thoat-nuoc"
 			}
 			at(env, fmt.Sprintf("2026-%s-%02d 09:00", month, 3+i))
-			body := validReport()
-			body["category_code"] = category
-			var rep reportResp
-			r := do(t, env.app, req("POST", "/v1/reports", login("citizen"), body))
-			wantStatus(t, r, http.StatusCreated)
-			r.json(t, &rep)
-			move := func(token, action, note string) {
-				t.Helper()
-				wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", token,
-					map[string]string{"action": action, "note": note, "to_agency_code": map[bool]string{true: "so-xay-dung"}[action == "dispatch"]})), http.StatusOK)
-			}
-			move(login("dieuphoi@camau.gov.vn"), "dispatch", "")
-			officer := login("canbo@soxaydung.camau.gov.vn")
-			move(officer, "accept", "")
-			move(officer, "resolve", "Đã xử lý.")
-			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/rating", login("citizen"), map[string]any{"score": score})), http.StatusOK)
+			rateAnsweredReport(t, env, login, category, score)
 		}
 
 		at(env, "2026-03-10 09:00")

@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -133,15 +134,7 @@ func (s *ReportService) ReportSatisfaction(ctx context.Context, p identity.Princ
 		}
 		out.Groups = append(out.Groups, SatisfactionGroup{Key: k, Label: label, SatisfactionFigure: satisfactionOf(t.n, t.satisfied, t.sum)})
 	}
-	slices.SortFunc(out.Groups, func(a, b SatisfactionGroup) int {
-		switch {
-		case a.Key < b.Key:
-			return -1
-		case a.Key > b.Key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out.Groups, func(a, b SatisfactionGroup) int { return cmp.Compare(a.Key, b.Key) })
 	return out, nil
 }
 
