@@ -135,7 +135,7 @@ func BenchmarkSurveyResponse_SQLite(b *testing.B) {
 	admin := identity.Principal{UserID: "bench-admin", Role: identity.RoleAdmin}
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	today := env.now.In(loc)
-	sv, err := env.surveys.Create(ctx, admin, survey.CreateInput{Template: "sipas", Title: i18n.T("SIPAS benchmark", ""),
+	sv, err := env.surveys.Create(ctx, admin, survey.CreateInput{Template: "sipas-2017", Title: i18n.T("SIPAS benchmark", ""),
 		Period: survey.DayPeriod{From: today.AddDate(0, 0, -1).Format("2006-01-02"), To: today.AddDate(0, 1, 0).Format("2006-01-02")}})
 	if err != nil {
 		b.Fatal(err)

@@ -20,3 +20,20 @@ func handlingFigures(svc *feedback.ReportService) fiber.Handler {
 		return c.JSON(out)
 	}
 }
+
+// reportSatisfaction is GET /v1/indicators/report-satisfaction: the
+// field-report satisfaction indicator, for analysts and admins.
+func reportSatisfaction(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		q := readQuery(c)
+		in := feedback.FiguresQuery{From: q.String("from", 40), To: q.String("to", 40), GroupBy: q.String("group_by", 40), Lang: localized(c)}
+		if err := q.Err(); err != nil {
+			return err
+		}
+		out, err := svc.ReportSatisfaction(c.UserContext(), principal(c), in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(out)
+	}
+}

@@ -77,6 +77,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/agency/reports", require(identity.PermReportsHandle), agencyQueue(reports, ref))
 	r(fiber.MethodGet, "/v1/agency/reports/counts", require(identity.PermReportsHandle), agencyQueueCounts(reports))
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
+	r(fiber.MethodGet, "/v1/indicators/report-satisfaction", require(identity.PermIndicatorsRead), reportSatisfaction(reports))
 
 	// Surveys and satisfaction indicators.
 	{

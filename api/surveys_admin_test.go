@@ -88,10 +88,17 @@ func TestPAPIStory(t *testing.T) {
 			Total       struct {
 				Value *float64 `json:"value"`
 			} `json:"total"`
+			TotalScale struct{ Min, Max float64 } `json:"total_scale"`
 			Dimensions []struct {
-				Code  string   `json:"code"`
-				Value *float64 `json:"value"`
-				N     int64    `json:"n"`
+				Code          string   `json:"code"`
+				Value         *float64 `json:"value"`
+				N             int64    `json:"n"`
+				Scale         struct{ Min, Max float64 }
+				Subdimensions []struct {
+					Code  string   `json:"code"`
+					Value *float64 `json:"value"`
+					Scale struct{ Min, Max float64 }
+				} `json:"subdimensions"`
 			} `json:"dimensions"`
 		}
 		r = do(t, env.app, req("GET", "/v1/indicators/papi?survey_id="+sv.ID+"&from=2026-05&to=2026-05", analyst, nil))
@@ -112,8 +119,34 @@ func TestPAPIStory(t *testing.T) {
 			if d.N != 10 {
 				t.Fatalf("%s n %d, want 10", d.Code, d.N)
 			}
+			// Each of the k sub-dimensions is on its share of 1–10, and
+			// they add up to the dimension (PAPI's own arithmetic).
+			k := float64(len(d.Subdimensions))
+			if d.Scale.Min != 1 || d.Scale.Max != 10 {
+				t.Errorf("%s scale %v, want 1–10", d.Code, d.Scale)
+			}
+			sum := 0.0
+			for _, sd := range d.Subdimensions {
+				if math.Abs(sd.Scale.Min-1/k) > 1e-12 || math.Abs(sd.Scale.Max-10/k) > 1e-12 {
+					t.Errorf("%s scale %v, want %g–%g", sd.Code, sd.Scale, 1/k, 10/k)
+				}
+				if sd.Value == nil {
+					t.Fatalf("%s has no value", sd.Code)
+				}
+				sum += *sd.Value
+				if sd.Code == "inspection_board" {
+					// Indicators 1 and 0.5 → 0.75 → 1/3 + (10/3 − 1/3) × 0.75.
+					near(t, sd.Code, sd.Value, 1.0/3+3*0.75)
+				}
+			}
+			if math.Abs(sum-*d.Value) > 1e-9 {
+				t.Errorf("%s: sub-dimensions add up to %g, want %g", d.Code, sum, *d.Value)
+			}
 		}
 		near(t, "total", out.Total.Value, 7*5.5+6.25)
+		if out.TotalScale.Min != 8 || out.TotalScale.Max != 80 {
+			t.Errorf("total scale %v, want 8–80", out.TotalScale)
+		}
 		// A SIPAS reading of a PAPI survey is refused.
 		wantProblem(t, do(t, env.app, req("GET", "/v1/indicators/sipas?survey_id="+sv.ID, analyst, nil)), http.StatusUnprocessableEntity)
 	})

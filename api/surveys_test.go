@@ -12,7 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// sipasAnswers fills the SIPAS template: every criterion of an element
+// sipasAnswers fills the 2017 SIPAS template: every criterion of an element
 // gets the element's level; the feedback criteria only when gave is yes.
 func sipasAnswers(access, procedures, servant, result any, gave bool, feedback any) map[string]any {
 	a := map[string]any{"q_gender": "nu", "q_age_group": "35_44", "q_education": "university", "q_used_service": "yes"}
@@ -77,7 +77,9 @@ func near(t *testing.T, name string, got *float64, want float64) {
 	}
 }
 
-// TestSIPASStory: an admin creates a SIPAS survey from the template,
+// TestSIPASStory: an admin creates a SIPAS survey from the 2017–2020
+// template (kept as "sipas-2017" for past years, whose figures must not
+// move),
 // issues invitations for two agencies, people answer through the public
 // form, reporters' ratings of answered field reports join the "handling of
 // feedback" element, and an analyst reads the indicators by agency and
@@ -120,7 +122,7 @@ func TestSIPASStory(t *testing.T) {
 
 		at(env, "2026-03-10 09:00")
 		admin := login("quantri@camau.gov.vn")
-		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"template": "sipas", "title": "Khảo sát SIPAS quý I/2026",
+		r := do(t, env.app, req("POST", "/v1/surveys", admin, map[string]any{"template": "sipas-2017", "title": "Khảo sát SIPAS quý I/2026",
 			"period": map[string]string{"from": "2026-03-01", "to": "2026-03-31"}}))
 		wantStatus(t, r, http.StatusCreated)
 		var sv struct {

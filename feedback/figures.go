@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 )
 
@@ -287,35 +286,9 @@ func (s *ReportService) HandlingFigures(ctx context.Context, q FiguresQuery) (*H
 	if err != nil {
 		return nil, err
 	}
-	loc := ref.Calendar.Location()
-	now := s.now().In(loc)
-	var fs []apperr.FieldError
-	day := func(field, v string, def time.Time) time.Time {
-		if v == "" {
-			return def
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fs = append(fs, fieldErr(field, "Ngày dạng YYYY-MM-DD", "must be a date like 2026-11-28"))
-		}
-		return t
-	}
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	to := day("to", q.To, today)
-	from := day("from", q.From, to.AddDate(0, 0, -89))
-	switch q.GroupBy {
-	case "", "agency", "category", "area":
-	default:
-		fs = append(fs, fieldErr("group_by", "Chỉ nhận agency, category hoặc area", "must be agency, category or area"))
-	}
-	if len(fs) == 0 && from.After(to) {
-		fs = append(fs, fieldErr("from", "Ngày bắt đầu phải trước ngày kết thúc", "must not be after to"))
-	}
-	if len(fs) == 0 && to.Sub(from) > FiguresMaxDays*24*time.Hour {
-		fs = append(fs, fieldErr("to", "Tối đa 366 ngày mỗi lần", "the span must be at most 366 days"))
-	}
-	if len(fs) > 0 {
-		return nil, apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameters"), fs...)
+	from, to, err := figuresSpan(q, ref.Calendar.Location(), s.now(), false)
+	if err != nil {
+		return nil, err
 	}
 	end := to.AddDate(0, 0, 1)
 	key := from.Format("2006-01-02") + "|" + to.Format("2006-01-02") + "|" + q.GroupBy

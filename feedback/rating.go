@@ -15,7 +15,8 @@ import (
 const RatingEditWindow = 7 * 24 * time.Hour
 
 // Rating is the reporter's judgement of the answer; it feeds the
-// "handling of feedback" satisfaction element of the answering agency.
+// field-report satisfaction indicator (ReportSatisfaction), and the
+// "handling of feedback" element of surveys of the 2017 SIPAS model.
 type Rating struct {
 	ReportID   string
 	UserID     string

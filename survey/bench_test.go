@@ -9,7 +9,7 @@ import (
 	"camaug/feedback"
 )
 
-// sipasAnswers is a full answer to the SIPAS template, feedback included.
+// sipasAnswers is a full answer to the 2017 SIPAS template, feedback included.
 func sipasAnswers(b testing.TB, q *Questionnaire, level int) map[string]json.RawMessage {
 	b.Helper()
 	m := map[string]json.RawMessage{
@@ -30,7 +30,7 @@ func sipasAnswers(b testing.TB, q *Questionnaire, level int) map[string]json.Raw
 // BenchmarkSubmit is the domain work of one response: checking the
 // answers and deriving its counters.
 func BenchmarkSubmit(b *testing.B) {
-	_, q, err := Template("sipas")
+	_, q, err := Template("sipas-2017")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func BenchmarkSubmit(b *testing.B) {
 // BenchmarkSIPAS scores a year of counters of 50 agencies, grouped by
 // agency: what the dashboard asks for.
 func BenchmarkSIPAS(b *testing.B) {
-	_, q, err := Template("sipas")
+	_, q, err := Template("sipas-2017")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,23 +9,37 @@ import (
 // responses (Answer "").
 const CountResponses = "_responses"
 
+// CountEligible is the counter question that holds the number of
+// responses meeting the questionnaire's scoring.eligible condition (Answer
+// "yes"); questionnaires without one have no such counter.
+const CountEligible = "_eligible"
+
 const (
 	countElement   = "_element:" // + element code
+	countPart      = "_part:"    // + part code
 	answeredAnswer = "answered"  // the Answer of element counters
+	eligibleAnswer = "yes"       // the Answer of the eligibility counter
 )
 
 // ElementCountQuestion is the counter question that holds how many
 // responses answered at least one scored question of element code.
 func ElementCountQuestion(code string) string { return countElement + code }
 
+// PartCountQuestion is the counter question that holds how many responses
+// answered at least one scored question of an element of SIPAS part code.
+func PartCountQuestion(code string) string { return countPart + code }
+
 // CountsFor returns the counters one response adds, each with N 1, for
 // its survey version, agency, area and month: one "_responses"; one per
 // answer of a likert5, rating, yes_no or single_choice question (likert
 // "na" included); one per value chosen in a multiple_choice question; and
-// one "_element:CODE" for each element where the response gave a scored
+// one "_eligible" when the questionnaire has scoring.eligible and the
+// answers meet it (a respondent who does not meet it adds nothing for the
+// scored questions, even where the form failed to skip them); and one "_element:CODE" for each element where the response gave a scored
 // answer — a likert5 level other than "na", a rating, a yes or no, or a
 // single_choice option that has a score — to a question of that element or
-// of a sub-element of it. Numbers and texts are not counted. r's answers
+// of a sub-element of it, and one "_part:CODE" for each part of such
+// elements. Numbers and texts are not counted. r's answers
 // may be normalized ones or ones decoded back from storage.
 func CountsFor(q *Questionnaire, r Response) []Count {
 	base := Count{
@@ -38,6 +52,16 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 		return c
 	}
 	out := []Count{with(CountResponses, "")}
+	eligible := true
+	if q.Scoring.Eligible != "" {
+		// Validate rejects a condition that does not parse; such a
+		// questionnaire counts nobody as eligible.
+		cond, err := ParseCondition(q.Scoring.Eligible)
+		eligible = err == nil && cond.Eval(r.Answers)
+		if eligible {
+			out = append(out, with(CountEligible, eligibleAnswer))
+		}
+	}
 
 	parents := map[string]string{}
 	for _, e := range q.Elements {
@@ -48,8 +72,8 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 		for i := range s.Questions {
 			qu := &s.Questions[i]
 			v, ok := r.Answers[qu.Code]
-			if !ok || v == nil {
-				continue
+			if !ok || v == nil || !eligible && qu.ElementCode != "" {
+				continue // only eligible respondents' scored answers count
 			}
 			switch qu.Type {
 			case TypeLikert5, TypeRating, TypeYesNo, TypeSingleChoice:
@@ -72,9 +96,14 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 			}
 		}
 	}
+	partAnswered := map[string]bool{}
 	for _, e := range q.Elements {
 		if answered[e.Code] {
 			out = append(out, with(ElementCountQuestion(e.Code), answeredAnswer))
+			if e.Part != "" && !partAnswered[e.Part] {
+				partAnswered[e.Part] = true
+				out = append(out, with(PartCountQuestion(e.Part), answeredAnswer))
+			}
 		}
 	}
 	return out

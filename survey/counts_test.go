@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"camaug/internal/i18n"
 )
 
 func TestPeriodOf(t *testing.T) {
@@ -73,6 +75,28 @@ func TestCountsFor(t *testing.T) {
 			c("_element:d1", "answered"), c("_element:s11", "answered"), c("_element:s12", "answered")}
 		if got := CountsFor(&q, r); !reflect.DeepEqual(got, want) {
 			t.Errorf("got  %v\nwant %v", got, want)
+		}
+	})
+
+	t.Run("eligibility and parts", func(t *testing.T) {
+		q := smallSIPAS()
+		q.Parts = []Part{{Code: "p", Label: i18n.T("Phần riêng", "Apart")}}
+		q.Elements[1].Part = "p"
+		q.Scoring.Eligible = "${gave} = 'yes'"
+		r := r
+		r.Answers = Answers{"a1": "4", "gave": "yes", "b1": "5", "b2": NA}
+		// Eligible; e2 (part p) answered, so the part is too.
+		want := []Count{c("_responses", ""), c("_eligible", "yes"), c("a1", "4"), c("gave", "yes"), c("b1", "5"), c("b2", "na"),
+			c("_element:e1", "answered"), c("_element:e2", "answered"), c("_part:p", "answered")}
+		if got := CountsFor(&q, r); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %v\nwant %v", got, want)
+		}
+		// Not eligible: their criteria answers count nowhere, even where
+		// the form did not skip them (a1 has no relevant condition).
+		r.Answers = Answers{"a1": "4", "gave": "no", "comment": "hay"}
+		want = []Count{c("_responses", ""), c("gave", "no")}
+		if got := CountsFor(&q, r); !reflect.DeepEqual(got, want) {
+			t.Errorf("not eligible: got  %v\nwant %v", got, want)
 		}
 	})
 }

@@ -14,6 +14,8 @@ type FormQuestion struct {
 	Max         *float64     `json:"max,omitempty"`
 	Relevant    string       `json:"relevant,omitempty"`
 	ElementCode string       `json:"element_code,omitempty"`
+	// Hint says why the question is asked or who answers it.
+	Hint string `json:"hint,omitempty"`
 }
 
 // FormOption is one choice as the app shows it.
@@ -54,7 +56,7 @@ func (q *Questionnaire) Form(lang i18n.Lang) []FormQuestion {
 		for _, qu := range s.Questions {
 			f := FormQuestion{
 				Code: qu.Code, Section: s.Code, Type: qu.Type, Label: qu.Label.In(lang), Required: qu.Required,
-				Relevant: qu.Relevant, ElementCode: qu.ElementCode,
+				Relevant: qu.Relevant, ElementCode: qu.ElementCode, Hint: qu.Hint.In(lang),
 			}
 			switch qu.Type {
 			case TypeLikert5:

@@ -3,7 +3,6 @@ package survey
 import (
 	"cmp"
 	"maps"
-	"math"
 	"slices"
 
 	"camaug/feedback"
@@ -31,9 +30,6 @@ func ValidGroupBy(s string) bool {
 // DefaultMinGroupSize is the smallest group published when neither the
 // query nor the questionnaire says otherwise.
 const DefaultMinGroupSize = 5
-
-// wilsonZ is the normal quantile of a two-sided 95% interval.
-const wilsonZ = 1.959963984540054
 
 // IndicatorOptions says how to cut and present indicator results.
 type IndicatorOptions struct {
@@ -168,6 +164,13 @@ func split(by string, counts []Count, ratings []feedback.RatingCount) tallies {
 // n also adds to the element's. Ratings are grouped by their agency, area
 // or month; ungrouped, all of them count.
 //
+// With scoring.eligible, only the respondents who meet it (who used the
+// service in the period) count: the overall n is theirs, and the
+// suppression below counts them instead of all responses. Elements of a
+// part (q.Parts, e.g. the online public service) are scored apart: each
+// part's index is the mean of its elements' and stays out of the overall
+// index.
+//
 // A selection with fewer respondents (responses plus ratings) than the
 // minimum group size is suppressed: every value and interval is nil and
 // marked Suppressed, while the n stay. An empty selection has no values
@@ -199,6 +202,7 @@ func sipasBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) Bre
 	}
 	b := Breakdown{Respondents: t.responses, Elements: []ElementFigure{}, Criteria: []CriterionFigure{}}
 	var elementValues []float64
+	partValues := map[string][]float64{}
 	for _, e := range q.Elements {
 		var values []float64
 		criterion := func(code, label string, k, n int64) {
@@ -232,25 +236,44 @@ func sipasBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) Bre
 		}
 		en := t.elementN(e.Code)
 		if e.ReportRatings {
+			b.ReportRatings = true
 			criterion(ReportRatingCode, i18n.T("Đánh giá của người phản ánh về kết quả xử lý",
 				"Reporters' ratings of the answers").In(lang), t.ratings[4]+t.ratings[5], t.nRatings)
 			en += t.nRatings
 		}
-		ef := ElementFigure{Code: e.Code, Label: e.Label.In(lang), Figure: Figure{N: en}}
+		ef := ElementFigure{Code: e.Code, Label: e.Label.In(lang), Part: e.Part, Figure: Figure{N: en}}
 		if len(values) > 0 {
 			v := mean(values)
 			ef.Value = &v
-			elementValues = append(elementValues, v)
+			if e.Part == "" {
+				elementValues = append(elementValues, v)
+			} else {
+				partValues[e.Part] = append(partValues[e.Part], v)
+			}
 		}
 		b.Elements = append(b.Elements, ef)
 	}
+	for _, p := range q.Parts {
+		pf := PartFigure{Code: p.Code, Label: p.Label.In(lang), Figure: Figure{N: t.answers[PartCountQuestion(p.Code)][answeredAnswer]}}
+		if vs := partValues[p.Code]; len(vs) > 0 {
+			v := mean(vs)
+			pf.Value = &v
+		}
+		b.Parts = append(b.Parts, pf)
+	}
 	b.Overall.N = t.responses
+	if q.Scoring.Eligible != "" {
+		b.Overall.N = t.answers[CountEligible][eligibleAnswer]
+	}
 	if len(elementValues) > 0 {
 		v := mean(elementValues)
 		b.Overall.Value = &v
 	}
-	if total := t.responses + t.nRatings; total > 0 && total < floor {
+	if total := b.Overall.N + t.nRatings; total > 0 && total < floor {
 		suppress(&b.Overall)
+		for i := range b.Parts {
+			suppress(&b.Parts[i].Figure)
+		}
 		for i := range b.Elements {
 			suppress(&b.Elements[i].Figure)
 		}
@@ -277,20 +300,9 @@ func mean(xs []float64) float64 {
 }
 
 // Wilson returns the 95% Wilson score interval of k successes in n trials,
-// as proportions 0–1. With no trials it returns 0, 1: nothing is known.
-func Wilson(k, n int64) (lo, hi float64) {
-	if n <= 0 {
-		return 0, 1
-	}
-	k = max(0, min(k, n))
-	nf := float64(n)
-	p := float64(k) / nf
-	z2 := wilsonZ * wilsonZ
-	denom := 1 + z2/nf
-	center := (p + z2/(2*nf)) / denom
-	half := wilsonZ * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / denom
-	return max(0, center-half), min(1, center+half)
-}
+// as proportions 0–1 (feedback.Wilson, shared with the field-report
+// satisfaction indicator).
+func Wilson(k, n int64) (lo, hi float64) { return feedback.Wilson(k, n) }
 
 // PAPI computes PAPI-style governance scores from counters, for the whole
 // selection and, with opt.GroupBy, for each group (sorted by key).
@@ -301,8 +313,12 @@ func Wilson(k, n int64) (lo, hi float64) {
 // question is reversed. An indicator's value is the mean over its answers;
 // a sub-dimension's the mean of its indicators'; a dimension's the mean of
 // its sub-dimensions', mapped onto scoring.scale_min..scale_max (1–10 by
-// default). Sub-dimensions are published on the same scale, so a
-// dimension's score is the mean of its sub-dimensions' scores. The total is
+// default). As in PAPI, each of a dimension's k sub-dimensions is
+// published on its share of that range (scale_min/k..scale_max/k, e.g.
+// 0.33–3.33 for one of three), so a dimension whose sub-dimensions all have
+// data scores the sum of theirs; one with a sub-dimension missing scores
+// the mean of the others' mapped onto the whole range. Every figure says
+// its scale. The total is
 // the sum of the dimensions' scores (8–80 with eight dimensions), nil when
 // any dimension has no data. A dimension's or sub-dimension's n is the
 // respondents who gave it a scored answer; the total's n is the
@@ -322,23 +338,30 @@ func papiBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) PAPI
 	if lo == 0 && hi == 0 {
 		lo, hi = 1, 10
 	}
-	scale := func(x float64) *float64 {
-		v := lo + (hi-lo)*x
-		return &v
-	}
 	b := PAPIBreakdown{Respondents: t.responses, Dimensions: []DimensionFigure{}}
 	total, complete := 0.0, true
 	for _, d := range q.Elements {
 		if d.ParentCode != "" {
 			continue
 		}
-		df := DimensionFigure{Code: d.Code, Label: d.Label.In(lang), Figure: Figure{N: t.elementN(d.Code)}}
+		df := DimensionFigure{Code: d.Code, Label: d.Label.In(lang), Figure: Figure{N: t.elementN(d.Code)}, Scale: Scale{Min: lo, Max: hi}}
+		// Each of the k sub-dimensions is on its share of the dimension's
+		// range, so that the dimension is the sum of its sub-dimensions.
+		k := 0
+		for _, sd := range q.Elements {
+			if sd.ParentCode == d.Code {
+				k++
+			}
+		}
+		k = max(k, 1) // Validate gives every dimension a sub-dimension
+
+		sub := Scale{Min: lo / float64(k), Max: hi / float64(k)}
 		var subScores []float64
 		for _, sd := range q.Elements {
 			if sd.ParentCode != d.Code {
 				continue
 			}
-			sf := DimensionFigure{Code: sd.Code, Label: sd.Label.In(lang), Figure: Figure{N: t.elementN(sd.Code)}}
+			sf := DimensionFigure{Code: sd.Code, Label: sd.Label.In(lang), Figure: Figure{N: t.elementN(sd.Code)}, Scale: sub}
 			var means []float64
 			for _, s := range q.Sections {
 				for i := range s.Questions {
@@ -369,19 +392,22 @@ func papiBreakdown(q *Questionnaire, t *tally, lang i18n.Lang, floor int64) PAPI
 			if len(means) > 0 {
 				m := mean(means)
 				subScores = append(subScores, m)
-				sf.Value = scale(m)
+				v := sub.Min + (sub.Max-sub.Min)*m
+				sf.Value = &v
 			}
 			df.Subdimensions = append(df.Subdimensions, sf)
 		}
 		if len(subScores) > 0 {
-			df.Value = scale(mean(subScores))
-			total += *df.Value
+			v := lo + (hi-lo)*mean(subScores)
+			df.Value = &v
+			total += v
 		} else {
 			complete = false
 		}
 		b.Dimensions = append(b.Dimensions, df)
 	}
 	b.Total.N = t.responses
+	b.TotalScale = Scale{Min: lo * float64(len(b.Dimensions)), Max: hi * float64(len(b.Dimensions))}
 	if complete && len(b.Dimensions) > 0 {
 		b.Total.Value = &total
 	}

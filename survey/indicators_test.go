@@ -317,9 +317,10 @@ func keys(gs []Group) []string {
 //
 //	x1: (5−1)/4=1, .5, na left out, 0, .75 → .5625
 //	x2 reversed: no → 1, yes → 0: 1, 0, 1, 1, 0 → .6 (unreversed it would be .4)
-//	s11 = (.5625 + .6)/2 = .58125 → 1 + 9 × .58125 = 6.23125; n 5
-//	x3: 1, .5, dk left out, 0, 1 → .625 → s12 = 1 + 9 × .625 = 6.625; n 4 (p3's dk scores nothing)
-//	d1 = 1 + 9 × (.58125 + .625)/2 = 6.428125; n 5
+//	d1 has two sub-dimensions, each on half of 1–10: 0.5–5.
+//	s11 = (.5625 + .6)/2 = .58125 → 0.5 + 4.5 × .58125 = 3.115625; n 5
+//	x3: 1, .5, dk left out, 0, 1 → .625 → s12 = 0.5 + 4.5 × .625 = 3.3125; n 4 (p3's dk scores nothing)
+//	d1 = s11 + s12 = 6.428125 (= 1 + 9 × (.58125 + .625)/2); n 5
 //	x4: 1, 0, 1, 1 → .75 → s21 = d2 = 1 + 9 × .75 = 7.75; n 4
 //	total = 6.428125 + 7.75 = 14.178125; n 5
 //
@@ -352,8 +353,11 @@ func TestPAPI(t *testing.T) {
 	if d1.Code != "d1" || d1.Label != "Dimension 1" || len(d1.Subdimensions) != 2 || d2.Code != "d2" || len(d2.Subdimensions) != 1 {
 		t.Fatalf("dimensions = %+v", a.Dimensions)
 	}
-	checkValue(t, "s11", d1.Subdimensions[0].Value, 6.23125)
-	checkValue(t, "s12", d1.Subdimensions[1].Value, 6.625)
+	checkValue(t, "s11", d1.Subdimensions[0].Value, 3.115625)
+	checkValue(t, "s12", d1.Subdimensions[1].Value, 3.3125)
+	if d1.Scale != (Scale{1, 10}) || d1.Subdimensions[0].Scale != (Scale{0.5, 5}) || d2.Subdimensions[0].Scale != (Scale{1, 10}) || a.TotalScale != (Scale{2, 20}) {
+		t.Errorf("scales: d1 %v, s11 %v, s21 %v, total %v; want 1–10, 0.5–5, 1–10, 2–20", d1.Scale, d1.Subdimensions[0].Scale, d2.Subdimensions[0].Scale, a.TotalScale)
+	}
 	checkValue(t, "d1", d1.Value, 6.428125)
 	checkValue(t, "s21", d2.Subdimensions[0].Value, 7.75)
 	checkValue(t, "d2", d2.Value, 7.75)
@@ -377,9 +381,10 @@ func TestPAPI(t *testing.T) {
 	t.Run("a missing dimension leaves the total empty", func(t *testing.T) {
 		_, groups := PAPI(&q, counts, IndicatorOptions{GroupBy: GroupByAgency, MinGroupSize: 1})
 		b := groups[1]
-		// x1: 1, .75 → .875; s11 = 1 + 9 × .875 = 8.875; x3: 1, .5 → s12 = 7.75; d1 = 1 + 9 × .8125 = 8.3125.
+		// x1: 1, .75 → .875; s11 = 0.5 + 4.5 × .875 = 4.4375; x3: 1, .5 → s12 = 3.875; d1 = s11 + s12 = 8.3125.
 		checkValue(t, "B d1", b.Dimensions[0].Value, 8.3125)
-		checkValue(t, "B s11", b.Dimensions[0].Subdimensions[0].Value, 8.875)
+		checkValue(t, "B s11", b.Dimensions[0].Subdimensions[0].Value, 4.4375)
+		checkValue(t, "B s12", b.Dimensions[0].Subdimensions[1].Value, 3.875)
 		checkNil(t, "B d2", b.Dimensions[1].Value)
 		checkNil(t, "B total", b.Total.Value)
 		if b.Total.Suppressed {

@@ -61,6 +61,16 @@ type Question struct {
 	// Reverse marks a PAPI indicator where a higher answer is worse
 	// (e.g. "had to pay a bribe").
 	Reverse bool `json:"reverse,omitempty"`
+	// Hint is shown under the question on the form: why it is asked, or
+	// who answers it.
+	Hint i18n.Text `json:"hint,omitzero"`
+	// Source cites the rule the item comes from (document, article,
+	// annex), or is "unconfirmed" when its wording could not be checked
+	// against the source.
+	Source string `json:"source,omitempty"`
+	// StandsFor lists the indicators of the full instrument this question
+	// stands for (a short form's PAPI indicators).
+	StandsFor []string `json:"stands_for,omitempty"`
 }
 
 // Section groups questions on the form.
@@ -80,6 +90,20 @@ type Element struct {
 	// reports as one more criterion of this element (SIPAS "handling of
 	// feedback"), for the agency that answered.
 	ReportRatings bool `json:"report_ratings,omitempty"`
+	// Part is the code of the questionnaire part a SIPAS element belongs
+	// to; empty is the main satisfaction part, the only one the overall
+	// index averages. Elements of another part are scored apart.
+	Part string `json:"part,omitempty"`
+	// Source cites the rule the element comes from, or "unconfirmed".
+	Source string `json:"source,omitempty"`
+}
+
+// Part is a separately scored part of a SIPAS questionnaire (e.g. the
+// online public service), named for the results.
+type Part struct {
+	Code   string    `json:"code"`
+	Label  i18n.Text `json:"label"`
+	Source string    `json:"source,omitempty"`
 }
 
 // Scoring is a questionnaire's index arithmetic, held as data.
@@ -93,10 +117,21 @@ type Scoring struct {
 	// MinGroupSize is the smallest number of respondents a published
 	// figure may rest on; smaller groups are suppressed (default 5).
 	MinGroupSize int `json:"min_group_size,omitempty"`
+	// Eligible is a condition on the answers (as in Question.Relevant)
+	// that a respondent meets when they used the service in the period;
+	// when set, only those respondents enter the SIPAS indicators (the
+	// overall n) and suppression counts only them.
+	Eligible string `json:"eligible,omitempty"`
 }
 
 // Questionnaire is the content of one survey version.
 type Questionnaire struct {
+	// Source cites the methodology the questionnaire follows.
+	Source string `json:"source,omitempty"`
+	// Note says what the questionnaire is and is not (e.g. a provincial
+	// short form of a national instrument).
+	Note     i18n.Text `json:"note,omitzero"`
+	Parts    []Part    `json:"parts,omitempty"`
 	Elements []Element `json:"elements,omitempty"`
 	Sections []Section `json:"sections"`
 	Scoring  Scoring   `json:"scoring"`

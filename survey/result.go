@@ -29,6 +29,18 @@ type CriterionFigure struct {
 type ElementFigure struct {
 	Code  string `json:"code"`
 	Label string `json:"label"`
+	// Part is the separately scored part the element belongs to; empty
+	// for the main satisfaction part, which alone makes the overall index.
+	Part string `json:"part,omitempty"`
+	Figure
+}
+
+// PartFigure is a separately scored SIPAS part (e.g. the online public
+// service): the mean of its elements' indexes, its n the respondents who
+// answered at least one of its criteria.
+type PartFigure struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
 	Figure
 }
 
@@ -36,10 +48,16 @@ type ElementFigure struct {
 // selection of responses.
 type Breakdown struct {
 	// Respondents is the number of responses in the selection.
-	Respondents int64             `json:"respondents"`
-	Overall     Figure            `json:"overall"`
-	Elements    []ElementFigure   `json:"elements"`
-	Criteria    []CriterionFigure `json:"criteria"`
+	Respondents int64 `json:"respondents"`
+	// Overall is the mean of the main part's elements; its n is the
+	// respondents, or with an eligibility rule only the eligible ones.
+	Overall  Figure            `json:"overall"`
+	Parts    []PartFigure      `json:"parts,omitempty"`
+	Elements []ElementFigure   `json:"elements"`
+	Criteria []CriterionFigure `json:"criteria"`
+	// ReportRatings is true when the questionnaire (the 2017 model's
+	// "handling of feedback" element) mixes field-report ratings in.
+	ReportRatings bool `json:"report_ratings,omitempty"`
 }
 
 // Group is one group of a grouped result: Key is an agency or area code, a
@@ -81,11 +99,21 @@ type Ranking struct {
 	Items    []RankItem `json:"items"`
 }
 
-// DimensionFigure is a PAPI dimension (1–10) or sub-dimension score.
+// Scale is the range a PAPI figure is on: a dimension's 1–10, a
+// sub-dimension's share of it (0.33–3.33 for one of three), the total's
+// sum of the dimensions' (8–80).
+type Scale struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+// DimensionFigure is a PAPI dimension (1–10) or sub-dimension score, with
+// the scale it is on.
 type DimensionFigure struct {
 	Code  string `json:"code"`
 	Label string `json:"label"`
 	Figure
+	Scale         Scale             `json:"scale"`
 	Subdimensions []DimensionFigure `json:"subdimensions,omitempty"`
 }
 
@@ -93,6 +121,7 @@ type DimensionFigure struct {
 type PAPIBreakdown struct {
 	Respondents int64             `json:"respondents"`
 	Total       Figure            `json:"total"`
+	TotalScale  Scale             `json:"total_scale"`
 	Dimensions  []DimensionFigure `json:"dimensions"`
 }
 

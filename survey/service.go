@@ -140,7 +140,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, in CreateInp
 	case in.Template != "":
 		k, tq, err := Template(in.Template)
 		if err != nil {
-			fs = append(fs, fieldErr("template", "Chỉ có mẫu sipas và papi", "must be sipas or papi"))
+			fs = append(fs, fieldErr("template", "Chỉ có mẫu sipas, sipas-2017 và papi", "must be sipas, sipas-2017 or papi"))
 		} else {
 			kind, q = k, &tq
 		}

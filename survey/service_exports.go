@@ -10,7 +10,7 @@ import (
 )
 
 // IndicatorTables lays a SIPAS result out as tables: one row per figure
-// (overall, element, criterion) for the whole selection and for each
+// (overall, separately scored part, element, criterion) for the whole selection and for each
 // group, with n, the Wilson bounds and whether it was suppressed.
 func IndicatorTables(r *SIPASResult, lang string) []export.Table {
 	cols := []string{"group_by", "group", "group_label", "level", "code", "element_code", "label", "value_percent", "n", "ci_low", "ci_high", "suppressed"}
@@ -19,6 +19,9 @@ func IndicatorTables(r *SIPASResult, lang string) []export.Table {
 	}
 	rows := func(groupBy, key, label string, b Breakdown) [][]any {
 		out := [][]any{{groupBy, key, label, "overall", "", "", "", b.Overall.Value, b.Overall.N, nil, nil, b.Overall.Suppressed}}
+		for _, p := range b.Parts { // scored apart from the overall index
+			out = append(out, []any{groupBy, key, label, "part", p.Code, "", p.Label, p.Value, p.N, nil, nil, p.Suppressed})
+		}
 		for _, e := range b.Elements {
 			out = append(out, []any{groupBy, key, label, "element", e.Code, e.Code, e.Label, e.Value, e.N, nil, nil, e.Suppressed})
 		}

@@ -19,8 +19,9 @@ var templateFiles embed.FS
 
 // templateKinds names the built-in templates and the kind each feeds.
 var templateKinds = map[string]Kind{
-	"sipas": KindSIPAS, // the 2017–2020 SIPAS model, QĐ 2640/QĐ-BNV: 5 elements, 22 criteria
-	"papi":  KindPAPI,  // a compact PAPI questionnaire: 8 dimensions and their sub-dimensions
+	"sipas":      KindSIPAS, // the current SIPAS model, QĐ 1001/QĐ-BNV (11/12/2023), for 2023–2026
+	"sipas-2017": KindSIPAS, // the 2017–2020 SIPAS model, QĐ 2640/QĐ-BNV: 5 elements, 22 criteria (past years)
+	"papi":       KindPAPI,  // a provincial short form of PAPI: 8 dimensions and their sub-dimensions
 }
 
 // TemplateNames returns the names Template knows, sorted.
@@ -33,14 +34,14 @@ func TemplateNames() []string {
 	return names
 }
 
-// Template returns a fresh copy of the built-in questionnaire name ("sipas"
-// or "papi") and the kind it feeds; the caller may change it freely. An
+// Template returns a fresh copy of the built-in questionnaire name
+// ("sipas", "sipas-2017" or "papi") and the kind it feeds; the caller may change it freely. An
 // unknown name is EINVALID on the field "template".
 func Template(name string) (Kind, Questionnaire, error) {
 	kind, ok := templateKinds[name]
 	if !ok {
 		return "", Questionnaire{}, apperr.Invalid(i18n.T("Mẫu khảo sát không hợp lệ", "invalid template"),
-			apperr.FieldError{Field: "template", Message: i18n.T("Chỉ có các mẫu sipas và papi", "must be sipas or papi")})
+			apperr.FieldError{Field: "template", Message: i18n.T("Chỉ có các mẫu sipas, sipas-2017 và papi", "must be sipas, sipas-2017 or papi")})
 	}
 	data, err := templateFiles.ReadFile("templates/" + name + ".json")
 	if err != nil {

@@ -97,6 +97,28 @@ func (q *Questionnaire) Validate(kind Kind) error {
 		c.add("kind", "Loại khảo sát phải là sipas, papi hoặc custom", "must be sipas, papi or custom")
 	}
 
+	c.source("source", q.Source)
+	if q.Note.Hostile() {
+		c.add("note", "Chứa ký tự điều khiển", "must not contain control or bidi override characters")
+	}
+
+	// Parts: codes and labels; only SIPAS scores parts apart.
+	parts := map[string]bool{}
+	for i, pt := range q.Parts {
+		p := fmt.Sprintf("parts[%d].", i)
+		if kind != KindSIPAS {
+			c.add(p+"code", "Chỉ khảo sát SIPAS có các phần tính riêng", "only SIPAS surveys have separately scored parts")
+		}
+		if c.code(p+"code", pt.Code) {
+			if parts[pt.Code] {
+				c.add(p+"code", "Mã bị trùng", "duplicate code")
+			}
+			parts[pt.Code] = true
+		}
+		c.text(p+"label", pt.Label)
+		c.source(p+"source", pt.Source)
+	}
+
 	// Elements: codes, labels, parents, depth.
 	elements := map[string]*Element{}
 	for i := range q.Elements {
@@ -113,6 +135,10 @@ func (q *Questionnaire) Validate(kind Kind) error {
 		if e.ReportRatings && kind != KindSIPAS {
 			c.add(p+"report_ratings", "Chỉ dùng cho khảo sát SIPAS", "only SIPAS surveys use report ratings")
 		}
+		if e.Part != "" && !parts[e.Part] {
+			c.add(p+"part", "Không có phần nào mang mã này", "no part has this code")
+		}
+		c.source(p+"source", e.Source)
 	}
 	for i, e := range q.Elements {
 		if e.ParentCode == "" {
@@ -242,6 +268,12 @@ func (q *Questionnaire) Validate(kind Kind) error {
 			c.add("scoring.scale_max", "Phải lớn hơn scale_min", "must be greater than scale_min")
 		}
 	}
+	if q.Scoring.Eligible != "" {
+		if kind != KindSIPAS {
+			c.add("scoring.eligible", "Chỉ dùng cho khảo sát SIPAS", "only SIPAS surveys use an eligibility condition")
+		}
+		c.condition("scoring.eligible", q.Scoring.Eligible, seen)
+	}
 	if q.Scoring.MinGroupSize < 0 {
 		c.add("scoring.min_group_size", "Không được âm", "must not be negative")
 	}
@@ -320,21 +352,57 @@ func (c *checker) question(kind Kind, p string, qu *Question, seen map[string]bo
 	}
 
 	if qu.Relevant != "" {
-		cond, err := ParseCondition(qu.Relevant)
-		var ae *apperr.Error
-		switch {
-		case errors.As(err, &ae) && len(ae.Fields) > 0:
-			c.fs = append(c.fs, apperr.FieldError{Field: p + "relevant", Message: ae.Fields[0].Message})
-		case err != nil:
-			c.add(p+"relevant", "Điều kiện không hợp lệ", "invalid condition")
-		default:
-			for _, ref := range cond.Refs() {
-				if !seen[ref] {
-					c.add(p+"relevant", fmt.Sprintf("Điều kiện chỉ được dựa vào câu hỏi đứng trước; ${%s} không phải", ref),
-						fmt.Sprintf("a condition may only use earlier questions; ${%s} is not one", ref))
-				}
+		c.condition(p+"relevant", qu.Relevant, seen)
+	}
+	if qu.Hint.Hostile() {
+		c.add(p+"hint", "Chứa ký tự điều khiển", "must not contain control or bidi override characters")
+	}
+	c.source(p+"source", qu.Source)
+	if len(qu.StandsFor) > maxStandsFor {
+		c.add(p+"stands_for", fmt.Sprintf("Tối đa %d chỉ báo", maxStandsFor), fmt.Sprintf("at most %d indicators", maxStandsFor))
+	}
+	for i, ind := range qu.StandsFor {
+		if ind == "" || len(ind) > maxStandsForLen || i18n.T(ind, "").Hostile() {
+			c.add(fmt.Sprintf("%sstands_for[%d]", p, i), fmt.Sprintf("Văn bản thường, từ 1 đến %d byte", maxStandsForLen),
+				fmt.Sprintf("must be plain text of 1 to %d bytes", maxStandsForLen))
+		}
+	}
+}
+
+// maxSourceLen and maxStandsFor bound the citations a questionnaire carries.
+const (
+	maxSourceLen    = 500
+	maxStandsFor    = 50
+	maxStandsForLen = 200
+)
+
+// condition checks an XLSForm-style condition that may only use the
+// question codes in seen (the questions before it).
+func (c *checker) condition(field, expr string, seen map[string]bool) {
+	cond, err := ParseCondition(expr)
+	var ae *apperr.Error
+	switch {
+	case errors.As(err, &ae) && len(ae.Fields) > 0:
+		c.fs = append(c.fs, apperr.FieldError{Field: field, Message: ae.Fields[0].Message})
+	case err != nil:
+		c.add(field, "Điều kiện không hợp lệ", "invalid condition")
+	default:
+		for _, ref := range cond.Refs() {
+			if !seen[ref] {
+				c.add(field, fmt.Sprintf("Điều kiện chỉ được dựa vào câu hỏi đứng trước; ${%s} không phải", ref),
+					fmt.Sprintf("a condition may only use earlier questions; ${%s} is not one", ref))
 			}
 		}
+	}
+}
+
+// source checks a citation: plain text of bounded length.
+func (c *checker) source(field, s string) {
+	if len(s) > maxSourceLen {
+		c.add(field, fmt.Sprintf("Tối đa %d byte", maxSourceLen), fmt.Sprintf("at most %d bytes", maxSourceLen))
+	}
+	if i18n.T(s, "").Hostile() {
+		c.add(field, "Chứa ký tự điều khiển", "must not contain control or bidi override characters")
 	}
 }
 

@@ -247,7 +247,7 @@ type benchForm struct {
 
 func newBenchForm(b *testing.B) *benchForm {
 	b.Helper()
-	_, q, err := survey.Template("sipas")
+	_, q, err := survey.Template("sipas-2017")
 	if err != nil {
 		b.Fatal(err)
 	}
