@@ -264,7 +264,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20, Registry: registry})
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, TileURL: cfg.TileURL, Logger: log}); err != nil {
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	jobs, stopJobs := context.WithCancel(ctx)

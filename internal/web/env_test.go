@@ -116,8 +116,8 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
 		TrustedProxies: proxies, BodyLimit: 11 << 20})
-	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref,
-		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second}); err != nil {
+	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
+		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

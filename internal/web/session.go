@@ -47,6 +47,7 @@ type page struct {
 	CanStaff  bool
 	CanRef    bool
 	CanQueue  bool
+	CanStats  bool   // the analyst dashboard
 	Path      string // this page's path, for the language switch
 }
 
@@ -168,6 +169,7 @@ func (w *Console) base(c *fiber.Ctx, title, nav string) page {
 		p.CanTriage = u.Can(identity.PermReportsAll)
 		p.CanStaff = u.Can(identity.PermUsersManage) || u.Can(identity.PermOfficersManage)
 		p.CanRef = u.Can(identity.PermReferenceAdmin)
+		p.CanStats = u.Can(identity.PermIndicatorsRead)
 	}
 	if s, ok := sessionOf(c); ok {
 		p.CSRF = s.CSRF

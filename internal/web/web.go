@@ -23,6 +23,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/identity"
+	"camaug/survey"
 )
 
 //go:embed templates/*.html
@@ -39,6 +40,8 @@ type Config struct {
 	Identity  *identity.Service
 	Reports   *feedback.ReportService
 	Reference *feedback.ReferenceService
+	// Surveys reads the satisfaction indicators of the analyst dashboard.
+	Surveys *survey.Service
 	// TileURL is the map tile template ({z}/{x}/{y}); the page still shows
 	// the point and its coordinates when tiles cannot load.
 	TileURL string
@@ -47,6 +50,9 @@ type Config struct {
 	// instances behind a load balancer.
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// Now is the clock the dashboard's default months count from
+	// (time.Now when nil).
+	Now func() time.Time
 }
 
 // Console is the mounted console.
