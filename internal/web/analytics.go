@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -589,21 +590,27 @@ func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage
 	cols := func(what string) []aCol {
 		return []aCol{{"key", tr(lang, "an.col.code"), "text"}, {"name", tr(lang, what), "text"},
 			{"reports", tr(lang, "an.col.received"), "int"},
-			{"dispatch_on_time", tr(lang, "an.col.dispatch_on_time"), "pct"}, {"dispatched", tr(lang, "an.col.dispatched"), "int"},
-			{"response_on_time", tr(lang, "an.col.response_on_time"), "pct"}, {"responded", tr(lang, "an.col.responded"), "int"},
-			{"responded_late", tr(lang, "an.col.responded_late"), "int"},
-			{"median_hours", tr(lang, "an.col.median_hours"), "hours"}, {"resolved", tr(lang, "an.col.resolved"), "int"},
+			{"dispatched", tr(lang, "an.col.dispatched"), "int"}, {"dispatch_on_time", tr(lang, "an.col.dispatch_on_time"), "pct"},
+			{"dispatched_late", tr(lang, "an.col.dispatched_late"), "int"}, {"median_dispatch_hours", tr(lang, "an.col.median_dispatch"), "hours"},
+			{"responded", tr(lang, "an.col.responded"), "int"}, {"response_on_time", tr(lang, "an.col.response_on_time"), "pct"},
+			{"responded_late", tr(lang, "an.col.responded_late"), "int"}, {"median_response_hours", tr(lang, "an.col.median_response"), "hours"},
+			{"resolved", tr(lang, "an.col.resolved"), "int"}, {"median_hours", tr(lang, "an.col.median_hours"), "hours"},
 			{"mean_rating", tr(lang, "an.col.mean_rating"), "rating"}, {"ratings", tr(lang, "an.col.ratings"), "int"}}
 	}
 	row := func(key, name string, s feedback.HandlingStats) []aCell {
 		rate := func(r feedback.Rate) aCell { return aCell{Num: r.Value, Hidden: s.Suppressed} }
-		late := aCell{Hidden: s.Suppressed}
-		if r := s.ResponseOnTime; !s.Suppressed && r.Value != nil {
-			late.Int = r.N - int64(roundHalf(*r.Value*float64(r.N)/100))
+		// Late counts follow exactly from a rate and its n (rate = 100·k/n).
+		late := func(r feedback.Rate) aCell {
+			c := aCell{Hidden: s.Suppressed}
+			if !s.Suppressed && r.Value != nil {
+				c.Int = r.N - int64(math.Round(*r.Value*float64(r.N)/100))
+			}
+			return c
 		}
-		return []aCell{txt(key), txt(name), num(s.Reports), rate(s.DispatchOnTime), num(s.DispatchOnTime.N),
-			rate(s.ResponseOnTime), num(s.ResponseOnTime.N), late, rate(s.MedianHandlingHours), num(s.MedianHandlingHours.N),
-			rate(s.MeanRating), num(s.MeanRating.N)}
+		return []aCell{txt(key), txt(name), num(s.Reports),
+			num(s.DispatchOnTime.N), rate(s.DispatchOnTime), late(s.DispatchOnTime), rate(s.MedianDispatchHours),
+			num(s.ResponseOnTime.N), rate(s.ResponseOnTime), late(s.ResponseOnTime), rate(s.MedianResponseHours),
+			num(s.MedianHandlingHours.N), rate(s.MedianHandlingHours), rate(s.MeanRating), num(s.MeanRating.N)}
 	}
 	var tables []*aTable
 	for _, by := range []string{"agency", "category", "area"} {
@@ -635,8 +642,6 @@ func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage
 	p.Handling = append(tables, month)
 	return nil
 }
-
-func roundHalf(x float64) int64 { return int64(x + 0.5) }
 
 // monthDays is the first day of month from and the last day of month to.
 func monthDays(from, to string) (string, string, error) {

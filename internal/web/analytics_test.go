@@ -166,6 +166,11 @@ func seedDashboard(t *testing.T, e *env) dashboardData {
 	return d
 }
 
+type apiRate struct {
+	Value *float64 `json:"value"`
+	N     int64    `json:"n"`
+}
+
 type sipasAPI struct {
 	Overall struct {
 		Value *float64 `json:"value"`
@@ -266,17 +271,17 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 			// The field-report figures are the API's for the same days.
 			var fig struct {
 				Overall struct {
-					Reports        int64 `json:"reports"`
-					DispatchOnTime struct {
-						Value *float64 `json:"value"`
-						N     int64    `json:"n"`
-					} `json:"dispatch_on_time"`
+					Reports             int64   `json:"reports"`
+					DispatchOnTime      apiRate `json:"dispatch_on_time"`
+					MedianDispatchHours apiRate `json:"median_dispatch_hours"`
 				} `json:"overall"`
 			}
 			e.call(t, "GET", "/v1/indicators/feedback?from=2026-03-01&to=2026-03-31&group_by=agency", "", nil, &fig)
 			total := tableRows(t, page, "d-reports_agency")[0]
-			if total[2] != "6" || fig.Overall.Reports != 6 || total[4] != strconv.FormatInt(fig.Overall.DispatchOnTime.N, 10) {
-				t.Errorf("reports total row %v; API %+v", total, fig.Overall)
+			o := fig.Overall
+			if total[2] != "6" || o.Reports != 6 || total[3] != "4" || o.DispatchOnTime.N != 4 || o.DispatchOnTime.Value == nil ||
+				total[4] != oneDecimal(*o.DispatchOnTime.Value) || o.MedianDispatchHours.Value == nil || total[6] != oneDecimal(*o.MedianDispatchHours.Value) {
+				t.Errorf("reports total row %v; API %+v", total, o)
 			}
 
 			// The CSV of the agencies table: the same rows and n.
