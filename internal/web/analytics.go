@@ -116,7 +116,7 @@ func (t *aTable) show(lang i18n.Lang, f aFilters) {
 		out := make([]aShown, len(row))
 		for i, c := range row {
 			kind := t.Cols[i].Kind
-			out[i] = aShown{Text: formatCell(lang, kind, c), Hidden: c.Hidden, Num: kind != "text"}
+			out[i] = aShown{Text: aFormat(lang, kind, c), Hidden: c.Hidden, Num: kind != "text"}
 			if v, ok := c.value(kind); ok && kind != "text" {
 				out[i].V = strconv.FormatFloat(v, 'f', -1, 64)
 			}
@@ -190,10 +190,10 @@ func (c aCell) value(kind string) (float64, bool) {
 	return *c.Num, true
 }
 
-func txt(s string) aCell   { return aCell{Text: s} }
-func num(n int64) aCell    { return aCell{Int: n} }
-func fig(v *float64) aCell { return aCell{Num: v} }
-func figure(f survey.Figure) aCell {
+func aText(s string) aCell  { return aCell{Text: s} }
+func aInt(n int64) aCell    { return aCell{Int: n} }
+func aNum(v *float64) aCell { return aCell{Num: v} }
+func aFigure(f survey.Figure) aCell {
 	return aCell{Num: f.Value, Hidden: f.Suppressed}
 }
 
@@ -208,7 +208,7 @@ type aFilters struct {
 	Sort   map[string]string
 }
 
-func filtersOf(c *fiber.Ctx) aFilters {
+func aFiltersOf(c *fiber.Ctx) aFilters {
 	f := aFilters{Survey: strings.TrimSpace(c.Query("survey")), PAPI: strings.TrimSpace(c.Query("papi")),
 		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Trend: c.Query("trend"), Sort: map[string]string{}}
 	if f.Trend != survey.GroupByQuarter {
@@ -302,11 +302,11 @@ func (w *Console) analyticsPage(c *fiber.Ctx) error {
 		t.show(p.Lang, p.F)
 	}
 	if p.Overall != nil {
-		p.OverallText = formatCell(p.Lang, "pct", figure(p.Overall.Overall))
-		p.ChangeText = formatCell(p.Lang, "pp", fig(p.Change))
+		p.OverallText = aFormat(p.Lang, "pct", aFigure(p.Overall.Overall))
+		p.ChangeText = aFormat(p.Lang, "pp", aNum(p.Change))
 	}
 	if p.PAPITotal != nil {
-		p.PAPIText = formatCell(p.Lang, "score", figure(p.PAPITotal.Total))
+		p.PAPIText = aFormat(p.Lang, "score", aFigure(p.PAPITotal.Total))
 	}
 	status := fiber.StatusOK
 	if p.FilterErr != "" {
@@ -322,7 +322,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 	ctx := c.UserContext()
 	u, _ := userOf(c)
 	lang := langOf(c)
-	p := &analyticsPage{page: w.base(c, tr(lang, "an.title"), "analytics"), F: filtersOf(c)}
+	p := &analyticsPage{page: w.base(c, tr(lang, "an.title"), "analytics"), F: aFiltersOf(c)}
 	if w.cfg.Surveys == nil {
 		return nil, apperr.Internal(fmt.Errorf("web: the console has no survey service"))
 	}
@@ -363,12 +363,12 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 	p.MinGroup = survey.DefaultMinGroupSize
 
 	// The months: checked once, here, so every section covers the same.
-	from, to, err := survey.ParseMonthRange(p.F.From, p.F.To, w.now())
+	from, to, err := survey.ParseMonthRange(p.F.From, p.F.To, w.analyticsNow())
 	if err != nil {
 		if apperr.CodeOf(err) != apperr.EINVALID {
 			return nil, err
 		}
-		p.FilterErr = messageOf(err, lang) + ": " + fieldList(err, lang)
+		p.FilterErr = messageOf(err, lang) + ": " + aFieldList(err, lang)
 		return p, nil
 	}
 	p.From, p.To = from, to
@@ -379,7 +379,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 	sectionErr := func(err error) (string, error) {
 		switch apperr.CodeOf(err) {
 		case apperr.EINVALID, apperr.ENOTFOUND:
-			if f := fieldList(err, lang); f != "" {
+			if f := aFieldList(err, lang); f != "" {
 				return messageOf(err, lang) + ": " + f, nil
 			}
 			return messageOf(err, lang), nil
@@ -387,7 +387,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 		return "", err
 	}
 	if p.F.Survey != "" {
-		if err := w.satisfaction(ctx, u, lang, p); err != nil {
+		if err := w.anSatisfaction(ctx, u, lang, p); err != nil {
 			msg, err := sectionErr(err)
 			if err != nil {
 				return nil, err
@@ -395,7 +395,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 			p.FilterErr = msg
 		}
 	}
-	if err := w.handling(ctx, lang, p); err != nil {
+	if err := w.anHandling(ctx, lang, p); err != nil {
 		msg, err := sectionErr(err)
 		if err != nil {
 			return nil, err
@@ -403,7 +403,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 		p.Handling = []*aTable{{ID: "reports", Title: tr(lang, "an.reports"), Error: msg}}
 	}
 	if p.F.PAPI != "" {
-		if err := w.papi(ctx, u, lang, p); err != nil {
+		if err := w.anPAPI(ctx, u, lang, p); err != nil {
 			msg, err := sectionErr(err)
 			if err != nil {
 				return nil, err
@@ -419,8 +419,8 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 	return p, nil
 }
 
-// fieldList is a validation error's fields and messages on one line.
-func fieldList(err error, lang i18n.Lang) string {
+// aFieldList is a validation error's fields and messages on one line.
+func aFieldList(err error, lang i18n.Lang) string {
 	m := fieldErrors(err, lang)
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -434,18 +434,18 @@ func fieldList(err error, lang i18n.Lang) string {
 	return strings.Join(parts, "; ")
 }
 
-// now is the clock the default months are counted from.
-func (w *Console) now() time.Time {
+// analyticsNow is the clock the default months are counted from.
+func (w *Console) analyticsNow() time.Time {
 	if w.cfg.Now != nil {
 		return w.cfg.Now()
 	}
 	return time.Now()
 }
 
-// satisfaction fills the SIPAS sections: the overview with the period
+// anSatisfaction fills the SIPAS sections: the overview with the period
 // before, elements and criteria, the agencies and areas compared, and the
 // trend.
-func (w *Console) satisfaction(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
+func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
 	q := survey.IndicatorQuery{SurveyID: p.F.Survey, From: p.From, To: p.To, Compare: true, Lang: lang}
 	res, err := w.cfg.Surveys.SIPASIndicators(ctx, u, q)
 	if err != nil {
@@ -467,19 +467,19 @@ func (w *Console) satisfaction(ctx context.Context, u identity.Principal, lang i
 		Cols: []aCol{{"code", tr(lang, "an.col.code"), "text"}, {"label", tr(lang, "an.col.element"), "text"},
 			{"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"},
 			{"previous", tr(lang, "an.col.previous"), "pct"}, {"change", tr(lang, "an.col.change"), "pp"}}}
-	el.Rows = append(el.Rows, []aCell{txt(""), txt(tr(lang, "an.overall")), figure(res.Overall), num(res.Overall.N),
-		prevCell(res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall }), change(res.Overall, res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall })})
+	el.Rows = append(el.Rows, []aCell{aText(""), aText(tr(lang, "an.overall")), aFigure(res.Overall), aInt(res.Overall.N),
+		aPrev(res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall }), aChange(res.Overall, res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall })})
 	for _, e := range res.Elements {
 		pf, ok := prevElement[e.Code]
 		prev, ch := aCell{}, aCell{}
 		if ok {
-			prev = figure(pf)
+			prev = aFigure(pf)
 			if e.Value != nil && pf.Value != nil {
 				d := *e.Value - *pf.Value
-				ch = fig(&d)
+				ch = aNum(&d)
 			}
 		}
-		el.Rows = append(el.Rows, []aCell{txt(e.Code), txt(e.Label), figure(e.Figure), num(e.N), prev, ch})
+		el.Rows = append(el.Rows, []aCell{aText(e.Code), aText(e.Label), aFigure(e.Figure), aInt(e.N), prev, ch})
 	}
 
 	cr := &aTable{ID: "criteria", Title: tr(lang, "an.criteria"), Note: tr(lang, "an.criteria.note"), Chart: "hbar", ChartMax: 100,
@@ -488,7 +488,7 @@ func (w *Console) satisfaction(ctx context.Context, u identity.Principal, lang i
 			{"label", tr(lang, "an.col.criterion"), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"},
 			{"ci_low", tr(lang, "an.col.ci_low"), "pct"}, {"ci_high", tr(lang, "an.col.ci_high"), "pct"}}}
 	for _, k := range res.Criteria {
-		cr.Rows = append(cr.Rows, []aCell{txt(k.ElementCode), txt(k.Code), txt(k.Label), figure(k.Figure), num(k.N),
+		cr.Rows = append(cr.Rows, []aCell{aText(k.ElementCode), aText(k.Code), aText(k.Label), aFigure(k.Figure), aInt(k.N),
 			{Num: k.CILow, Hidden: k.Suppressed}, {Num: k.CIHigh, Hidden: k.Suppressed}})
 	}
 	p.Satisfaction = []*aTable{el, cr}
@@ -508,14 +508,14 @@ func (w *Console) satisfaction(ctx context.Context, u identity.Principal, lang i
 		for _, it := range items {
 			prev := aCell{}
 			if it.Previous != nil {
-				prev = figure(*it.Previous)
+				prev = aFigure(*it.Previous)
 			}
 			name := it.AgencyName
 			if name == "" {
 				name = it.AgencyCode
 			}
 			rank := aCell{Int: int64(it.Rank), Hidden: it.Overall.Suppressed}
-			rows = append(rows, []aCell{rank, txt(it.AgencyCode), txt(name), figure(it.Overall), num(it.Overall.N), prev, fig(it.Change)})
+			rows = append(rows, []aCell{rank, aText(it.AgencyCode), aText(name), aFigure(it.Overall), aInt(it.Overall.N), prev, aNum(it.Change)})
 		}
 		return rows
 	}
@@ -559,31 +559,31 @@ func (w *Console) satisfaction(ctx context.Context, u identity.Principal, lang i
 	trend := &aTable{ID: "trend", Title: tr(lang, "an.trend."+p.F.Trend), Chart: "line", ChartLabel: "period", ChartValue: "value", ChartMax: 100,
 		Cols: []aCol{{"period", tr(lang, "an.col.period"), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"}}}
 	for _, g := range tr_.Groups {
-		trend.Rows = append(trend.Rows, []aCell{txt(g.Key), figure(g.Overall), num(g.Overall.N)})
+		trend.Rows = append(trend.Rows, []aCell{aText(g.Key), aFigure(g.Overall), aInt(g.Overall.N)})
 	}
 	p.Trend = trend
 	return nil
 }
 
-func prevCell(prev *survey.Breakdown, f func(*survey.Breakdown) survey.Figure) aCell {
+func aPrev(prev *survey.Breakdown, f func(*survey.Breakdown) survey.Figure) aCell {
 	if prev == nil {
 		return aCell{}
 	}
-	return figure(f(prev))
+	return aFigure(f(prev))
 }
 
-func change(now survey.Figure, prev *survey.Breakdown, f func(*survey.Breakdown) survey.Figure) aCell {
+func aChange(now survey.Figure, prev *survey.Breakdown, f func(*survey.Breakdown) survey.Figure) aCell {
 	if prev == nil || now.Value == nil || f(prev).Value == nil {
 		return aCell{}
 	}
 	d := *now.Value - *f(prev).Value
-	return fig(&d)
+	return aNum(&d)
 }
 
-// handling fills the field-report figures: the API's handling figures for
+// anHandling fills the field-report figures: the API's handling figures for
 // the same months, by agency, category and area, and each month apart.
-func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage) error {
-	first, last, err := monthDays(p.From, p.To)
+func (w *Console) anHandling(ctx context.Context, lang i18n.Lang, p *analyticsPage) error {
+	first, last, err := aMonthDays(p.From, p.To)
 	if err != nil {
 		return err
 	}
@@ -607,10 +607,10 @@ func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage
 			}
 			return c
 		}
-		return []aCell{txt(key), txt(name), num(s.Reports),
-			num(s.DispatchOnTime.N), rate(s.DispatchOnTime), late(s.DispatchOnTime), rate(s.MedianDispatchHours),
-			num(s.ResponseOnTime.N), rate(s.ResponseOnTime), late(s.ResponseOnTime), rate(s.MedianResponseHours),
-			num(s.MedianHandlingHours.N), rate(s.MedianHandlingHours), rate(s.MeanRating), num(s.MeanRating.N)}
+		return []aCell{aText(key), aText(name), aInt(s.Reports),
+			aInt(s.DispatchOnTime.N), rate(s.DispatchOnTime), late(s.DispatchOnTime), rate(s.MedianDispatchHours),
+			aInt(s.ResponseOnTime.N), rate(s.ResponseOnTime), late(s.ResponseOnTime), rate(s.MedianResponseHours),
+			aInt(s.MedianHandlingHours.N), rate(s.MedianHandlingHours), rate(s.MeanRating), aInt(s.MeanRating.N)}
 	}
 	var tables []*aTable
 	for _, by := range []string{"agency", "category", "area"} {
@@ -631,8 +631,8 @@ func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage
 	}
 	month := &aTable{ID: "reports_month", Title: tr(lang, "an.reports.month"), Chart: "bar", ChartLabel: "name", ChartValue: "reports",
 		Cols: cols("an.col.month")}
-	for m := range monthsOf(p.From, p.To) {
-		a, b, _ := monthDays(m, m)
+	for m := range aMonths(p.From, p.To) {
+		a, b, _ := aMonthDays(m, m)
 		res, err := w.cfg.Reports.HandlingFigures(ctx, feedback.FiguresQuery{From: a, To: b, Lang: lang})
 		if err != nil {
 			return err
@@ -643,8 +643,8 @@ func (w *Console) handling(ctx context.Context, lang i18n.Lang, p *analyticsPage
 	return nil
 }
 
-// monthDays is the first day of month from and the last day of month to.
-func monthDays(from, to string) (string, string, error) {
+// aMonthDays is the first day of month from and the last day of month to.
+func aMonthDays(from, to string) (string, string, error) {
 	a, err1 := time.Parse("2006-01", from)
 	b, err2 := time.Parse("2006-01", to)
 	if err1 != nil || err2 != nil {
@@ -653,9 +653,9 @@ func monthDays(from, to string) (string, string, error) {
 	return a.Format("2006-01-02"), b.AddDate(0, 1, -1).Format("2006-01-02"), nil
 }
 
-// monthsOf yields the months from..to, at most 13 of them (the handling
+// aMonths yields the months from..to, at most 13 of them (the handling
 // figures cover at most 366 days).
-func monthsOf(from, to string) func(func(string) bool) {
+func aMonths(from, to string) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		a, err1 := time.Parse("2006-01", from)
 		b, err2 := time.Parse("2006-01", to)
@@ -668,8 +668,8 @@ func monthsOf(from, to string) func(func(string) bool) {
 	}
 }
 
-// papi fills the PAPI section: dimensions and their sub-dimensions.
-func (w *Console) papi(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
+// anPAPI fills the PAPI section: dimensions and their sub-dimensions.
+func (w *Console) anPAPI(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
 	res, err := w.cfg.Surveys.PAPIIndicators(ctx, u, survey.IndicatorQuery{SurveyID: p.F.PAPI, From: p.From, To: p.To, Lang: lang})
 	if err != nil {
 		return err
@@ -678,20 +678,20 @@ func (w *Console) papi(ctx context.Context, u identity.Principal, lang i18n.Lang
 	t := &aTable{ID: "papi", Title: tr(lang, "an.papi"), Note: tr(lang, "an.papi.note"), Chart: "hbar", ChartLabel: "label", ChartValue: "score", TotalFirst: true,
 		Cols: []aCol{{"dimension", tr(lang, "an.col.dimension"), "text"}, {"code", tr(lang, "an.col.code"), "text"},
 			{"label", tr(lang, "an.col.label"), "text"}, {"score", tr(lang, "an.col.score"), "score"}, {"n", "n", "int"}}}
-	t.Rows = append(t.Rows, []aCell{txt(""), txt(""), txt(tr(lang, "an.papi.total")), figure(res.Total), num(res.Total.N)})
+	t.Rows = append(t.Rows, []aCell{aText(""), aText(""), aText(tr(lang, "an.papi.total")), aFigure(res.Total), aInt(res.Total.N)})
 	for _, d := range res.Dimensions {
-		t.Rows = append(t.Rows, []aCell{txt(d.Code), txt(d.Code), txt(d.Label), figure(d.Figure), num(d.N)})
+		t.Rows = append(t.Rows, []aCell{aText(d.Code), aText(d.Code), aText(d.Label), aFigure(d.Figure), aInt(d.N)})
 		for _, s := range d.Subdimensions {
-			t.Rows = append(t.Rows, []aCell{txt(d.Code), txt(s.Code), txt("— " + s.Label), figure(s.Figure), num(s.N)})
+			t.Rows = append(t.Rows, []aCell{aText(d.Code), aText(s.Code), aText("— " + s.Label), aFigure(s.Figure), aInt(s.N)})
 		}
 	}
 	p.PAPI = []*aTable{t}
 	return nil
 }
 
-// formatCell shows a cell as the page does: one decimal, a decimal comma in
+// aFormat shows a cell as the page does: one decimal, a decimal comma in
 // Vietnamese, "too few answers" for a withheld figure, "—" for no data.
-func formatCell(lang i18n.Lang, kind string, c aCell) string {
+func aFormat(lang i18n.Lang, kind string, c aCell) string {
 	if c.Hidden {
 		return tr(lang, "an.toofew")
 	}

@@ -13,10 +13,10 @@ import (
 	"camaug/internal/i18n"
 )
 
-// exportTable is a dashboard table as a spreadsheet table: the same rows
+// aExport is a dashboard table as a spreadsheet table: the same rows
 // and headers as the page, figures unrounded, a withheld figure written as
 // the page's "too few answers" so the file never holds what the page hides.
-func exportTable(t *aTable, lang i18n.Lang) export.Table {
+func aExport(t *aTable, lang i18n.Lang) export.Table {
 	out := export.Table{Name: t.Title, Columns: make([]string, len(t.Cols))}
 	for i, c := range t.Cols {
 		out.Columns[i] = c.Label
@@ -63,7 +63,7 @@ func (w *Console) analyticsDownload(c *fiber.Ctx) error {
 	var tables []export.Table
 	for _, t := range p.tables() {
 		if (id == "all" || t.ID == id) && t.Error == "" {
-			tables = append(tables, exportTable(t, p.Lang))
+			tables = append(tables, aExport(t, p.Lang))
 		}
 	}
 	if len(tables) == 0 {
