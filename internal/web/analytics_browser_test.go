@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -105,6 +107,24 @@ func TestBrowser_AnalystDashboard(t *testing.T) {
 	})()`, &sums, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
 	if len(sums) != 3 || sums[0] != sums[1] || sums[0] != 9 || sums[2] != 2 {
 		t.Errorf("CSV n total %v, want the page's (9) over 2 rows", sums)
+	}
+	// The monthly report prints without the menu, the filters and the
+	// download links, with every table, and Chromium makes a PDF of it.
+	var hidden, shown bool
+	var pdf []byte
+	run(t, ctx,
+		emulation.SetEmulatedMedia().WithMedia("print"),
+		chromedp.Evaluate(`[...document.querySelectorAll("header.top, #an-filters, .downloads, .actions")].every(e => getComputedStyle(e).display === "none")`, &hidden),
+		chromedp.Evaluate(`[...document.querySelectorAll("table.figures")].every(e => getComputedStyle(e).display !== "none")`, &shown),
+		emulation.SetEmulatedMedia().WithMedia(""),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			var err error
+			pdf, _, err = page.PrintToPDF().WithPaperWidth(8.27).WithPaperHeight(11.69).Do(ctx)
+			return err
+		}),
+	)
+	if !hidden || !shown || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Errorf("print: controls hidden %v, tables shown %v, PDF %d bytes", hidden, shown, len(pdf))
 	}
 	viewportShot(t, ctx, "analytics-desktop", 1280, 1000)
 	viewportShot(t, ctx, "analytics-phone", 360, 740)

@@ -246,6 +246,15 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 				t.Errorf("change: got %q, want %q", got, want)
 			}
 
+			// Every label is text in both languages, not a message key.
+			for _, lang := range []string{"vi", "en"} {
+				_, text := b.get("/console/analytics?" + q + "&lang=" + lang)
+				if k := regexp.MustCompile(`>an\.[a-z_.]+<|"an\.[a-z_.]+"`).FindString(text); k != "" {
+					t.Errorf("%s page shows the message key %s", lang, k)
+				}
+			}
+			b.get("/console/analytics?lang=vi")
+
 			// Agencies: Construction ranked with its n; Health (3 answers)
 			// shows "too few answers" and no value anywhere in its row.
 			rows := tableRows(t, page, "d-agencies")

@@ -107,6 +107,20 @@
         }
       }).addTo(m);
       if (layer.getLayers().length) m.fitBounds(layer.getBounds());
+      // The legend: the scale's ends and the grey of withheld areas.
+      var legend = L.control({ position: "bottomright" });
+      legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "an-legend");
+        [[lo, colour(lo, lo, hi)], [hi, colour(hi, lo, hi)], [null, grey]].forEach(function (x) {
+          if (x[0] !== null && !vals.length) return;
+          var row = L.DomUtil.create("div", "", div);
+          var sw = L.DomUtil.create("span", "swatch", row);
+          sw.style.background = x[1];
+          row.appendChild(document.createTextNode(x[0] === null ? el.getAttribute("data-grey") : x[0].toFixed(1) + " %"));
+        });
+        return div;
+      };
+      legend.addTo(m);
       el.setAttribute("data-drawn", String(layer.getLayers().length));
     });
   }
