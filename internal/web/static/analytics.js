@@ -102,7 +102,9 @@
         onEachFeature: function (f, l) {
           var d = byCode[f.properties.code];
           var text = d ? (d.toofew ? el.getAttribute("data-toofew") : d.text + " % (n = " + d.n + ")") : "—";
-          l.bindTooltip(f.properties.name + ": " + text);
+          var tip = document.createElement("span"); // text, never HTML: names are data
+          tip.textContent = f.properties.name + ": " + text;
+          l.bindTooltip(tip);
           if (l.getElement) l.on("add", function () { var p = l.getElement(); if (p) p.setAttribute("data-code", f.properties.code); });
         }
       }).addTo(m);
