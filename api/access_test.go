@@ -86,8 +86,8 @@ var accessTable = []accessRule{
 	{method: "POST", path: "/v1/surveys", roles: []string{"admin"}, body: func(*testEnv) any {
 		return map[string]any{"template": "sipas", "title": "SIPAS", "period": map[string]string{"from": "2026-01-01", "to": "2026-12-31"}}
 	}},
-	{method: "GET", path: "/v1/surveys", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/surveys/:id", roles: []string{"analyst", "admin"}},
+	{method: "GET", path: "/v1/surveys", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/surveys/:id", roles: []string{"analyst", "coordinator", "admin"}},
 	{method: "PUT", path: "/v1/surveys/:id", roles: []string{"admin"}, body: func(*testEnv) any { return map[string]any{} }},
 	{method: "POST", path: "/v1/surveys/:id/publish", roles: []string{"admin"}},
 	{method: "POST", path: "/v1/surveys/:id/close", roles: []string{"admin"}},
@@ -98,12 +98,12 @@ var accessTable = []accessRule{
 	// (tested in the survey tests).
 	{method: "GET", path: "/v1/surveys/:id/form", public: true},
 	{method: "POST", path: "/v1/surveys/:id/responses", public: true, body: func(*testEnv) any { return map[string]any{"answers": map[string]any{}} }},
-	{method: "GET", path: "/v1/indicators/sipas", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/indicators/sipas/ranking", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/indicators/papi", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/exports/sipas.csv", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/exports/sipas.xlsx", roles: []string{"analyst", "admin"}},
-	{method: "GET", path: "/v1/exports/responses.csv", roles: []string{"analyst", "admin"}},
+	{method: "GET", path: "/v1/indicators/sipas", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/indicators/sipas/ranking", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/indicators/papi", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/exports/sipas.csv", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/exports/sipas.xlsx", roles: []string{"analyst", "coordinator", "admin"}},
+	{method: "GET", path: "/v1/exports/responses.csv", roles: []string{"analyst", "coordinator", "admin"}},
 	{method: "GET", path: "/v1/admin/routing-rules", roles: []string{"coordinator", "admin"}},
 	{method: "POST", path: "/v1/admin/routing-rules", roles: []string{"admin"}, body: func(*testEnv) any {
 		return map[string]string{"code": fmt.Sprintf("r-test-%d", next()), "category_code": "y-te", "area_code": "phuong-an-xuyen", "agency_code": "so-y-te"}

@@ -22,7 +22,7 @@ func handlingFigures(svc *feedback.ReportService) fiber.Handler {
 }
 
 // reportSatisfaction is GET /v1/indicators/report-satisfaction: the
-// field-report satisfaction indicator, for analysts and admins.
+// field-report satisfaction indicator, for analysts, coordinators and admins.
 func reportSatisfaction(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		q := readQuery(c)

@@ -19,6 +19,8 @@ type handlingStats struct {
 	DispatchOnTime      rate             `json:"dispatch_on_time"`
 	ResponseOnTime      rate             `json:"response_on_time"`
 	MedianHandlingHours rate             `json:"median_handling_hours"`
+	MedianDispatchHours rate             `json:"median_dispatch_hours"`
+	MedianResponseHours rate             `json:"median_response_hours"`
 	MeanRating          rate             `json:"mean_rating"`
 	Rating4Plus         rate             `json:"rating_4_plus"`
 }
@@ -109,6 +111,10 @@ func TestHandlingFigures(t *testing.T) {
 		wantRate(t, "dispatch_on_time", o.DispatchOnTime, 100, 6)
 		wantRate(t, "response_on_time", o.ResponseOnTime, 80, 5)
 		wantRate(t, "median_handling_hours", o.MedianHandlingHours, 24, 3)
+		// Dispatched 30 min after submission; taken up 30 min after
+		// dispatch (four) and 8 h after it (one).
+		wantRate(t, "median_dispatch_hours", o.MedianDispatchHours, 0.5, 6)
+		wantRate(t, "median_response_hours", o.MedianResponseHours, 0.5, 5)
 		wantRate(t, "mean_rating", o.MeanRating, 4, 2)
 		wantRate(t, "rating_4_plus", o.Rating4Plus, 50, 2)
 

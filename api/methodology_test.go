@@ -285,7 +285,7 @@ func TestMethodology2023(t *testing.T) {
 			t.Fatalf("areas %+v", sat.Groups)
 		}
 
-		// Only analysts and admins read it; bad parameters are a 422.
+		// Only analysts, coordinators and admins read it; bad parameters are a 422.
 		wantProblem(t, do(t, env.app, req("GET", "/v1/indicators/report-satisfaction", login("citizen"), nil)), http.StatusForbidden)
 		p := wantProblem(t, do(t, env.app, req("GET", "/v1/indicators/report-satisfaction?group_by=week&from=2026-13-01", analyst, nil)), http.StatusUnprocessableEntity)
 		if len(p.Errors) != 2 {

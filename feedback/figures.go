@@ -41,6 +41,12 @@ type FactGroup struct {
 	// HandlingMinutes counts the resolved (or closed) reports by their
 	// time from submission to resolution, rounded to the minute.
 	HandlingMinutes map[int64]int64
+	// DispatchMinutes counts the dispatched reports by their time from
+	// submission to dispatch, ResponseMinutes the reports taken up by
+	// their time from dispatch to the agency's response (the regulation
+	// counts it from the actual dispatch, QĐ 17/2022/QĐ-UBND).
+	DispatchMinutes map[int64]int64
+	ResponseMinutes map[int64]int64
 }
 
 // Add adds one report's fact to g.
@@ -51,18 +57,19 @@ func (g *FactGroup) Add(f Fact) {
 		if !f.DispatchedAt.After(f.DispatchDue) {
 			g.DispatchedOnTime++
 		}
+		addMinutes(&g.DispatchMinutes, f.DispatchedAt.Sub(f.CreatedAt))
 	}
 	if f.RespondedAt != nil {
 		g.Responded++
 		if !f.RespondedAt.After(f.ResponseDue) {
 			g.RespondedOnTime++
 		}
+		if f.DispatchedAt != nil {
+			addMinutes(&g.ResponseMinutes, f.RespondedAt.Sub(*f.DispatchedAt))
+		}
 	}
 	if f.ResolvedAt != nil && (f.Status == StatusResolved || f.Status == StatusClosed) {
-		if g.HandlingMinutes == nil {
-			g.HandlingMinutes = map[int64]int64{}
-		}
-		g.HandlingMinutes[int64(math.Round(f.ResolvedAt.Sub(f.CreatedAt).Minutes()))]++
+		addMinutes(&g.HandlingMinutes, f.ResolvedAt.Sub(f.CreatedAt))
 	}
 	if f.Rating > 0 {
 		g.Ratings++
@@ -71,6 +78,14 @@ func (g *FactGroup) Add(f Fact) {
 			g.Rating4Plus++
 		}
 	}
+}
+
+// addMinutes counts d, rounded to the minute, in the histogram h.
+func addMinutes(h *map[int64]int64, d time.Duration) {
+	if *h == nil {
+		*h = map[int64]int64{}
+	}
+	(*h)[int64(math.Round(d.Minutes()))]++
 }
 
 // GroupKey is f's key when grouping by groupBy ("agency", "category",
@@ -151,6 +166,11 @@ type HandlingStats struct {
 	// MedianHandlingHours is the median time from submission to
 	// resolution of the resolved reports, in hours.
 	MedianHandlingHours Rate `json:"median_handling_hours"`
+	// MedianDispatchHours is the median time from submission to dispatch
+	// of the dispatched reports; MedianResponseHours from dispatch to the
+	// agency's response of the reports taken up; in hours.
+	MedianDispatchHours Rate `json:"median_dispatch_hours"`
+	MedianResponseHours Rate `json:"median_response_hours"`
 	// MeanRating is the mean of the reporters' ratings (1–5) and
 	// Rating4Plus the percentage of them that are 4 or 5.
 	MeanRating  Rate `json:"mean_rating"`
@@ -199,11 +219,17 @@ func (a *acc) add(g FactGroup) {
 	a.Ratings += g.Ratings
 	a.RatingSum += g.RatingSum
 	a.Rating4Plus += g.Rating4Plus
-	for m, n := range g.HandlingMinutes {
-		if a.HandlingMinutes == nil {
-			a.HandlingMinutes = map[int64]int64{}
+	mergeMinutes(&a.HandlingMinutes, g.HandlingMinutes)
+	mergeMinutes(&a.DispatchMinutes, g.DispatchMinutes)
+	mergeMinutes(&a.ResponseMinutes, g.ResponseMinutes)
+}
+
+func mergeMinutes(into *map[int64]int64, h map[int64]int64) {
+	for m, n := range h {
+		if *into == nil {
+			*into = map[int64]int64{}
 		}
-		a.HandlingMinutes[m] += n
+		(*into)[m] += n
 	}
 }
 
@@ -236,8 +262,11 @@ func medianMinutes(h map[int64]int64) (float64, int64) {
 
 func (a *acc) stats() HandlingStats {
 	median, resolved := medianMinutes(a.HandlingMinutes)
+	dispatchMedian, dispatched := medianMinutes(a.DispatchMinutes)
+	responseMedian, responded := medianMinutes(a.ResponseMinutes)
 	s := HandlingStats{Reports: a.N, DispatchOnTime: Rate{N: a.Dispatched}, ResponseOnTime: Rate{N: a.Responded},
-		MedianHandlingHours: Rate{N: resolved}, MeanRating: Rate{N: a.Ratings}, Rating4Plus: Rate{N: a.Ratings}}
+		MedianHandlingHours: Rate{N: resolved}, MedianDispatchHours: Rate{N: dispatched}, MedianResponseHours: Rate{N: responded},
+		MeanRating: Rate{N: a.Ratings}, Rating4Plus: Rate{N: a.Ratings}}
 	if a.N < FiguresMinGroup {
 		s.Suppressed = true
 		return s
@@ -258,10 +287,16 @@ func (a *acc) stats() HandlingStats {
 		v := float64(a.RatingSum) / float64(a.Ratings)
 		s.MeanRating.Value = &v
 	}
-	if resolved > 0 {
+	hours := func(median float64, n int64) *float64 {
+		if n == 0 {
+			return nil
+		}
 		h := median / 60
-		s.MedianHandlingHours.Value = &h
+		return &h
 	}
+	s.MedianHandlingHours.Value = hours(median, resolved)
+	s.MedianDispatchHours.Value = hours(dispatchMedian, dispatched)
+	s.MedianResponseHours.Value = hours(responseMedian, responded)
 	return s
 }
 

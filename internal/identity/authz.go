@@ -29,7 +29,7 @@ var rolePermissions = map[Role][]Permission{
 	RoleCitizen:     {PermSelf, PermReportsCreate},
 	RoleOfficer:     {PermSelf, PermReportsHandle},
 	RoleAgencyAdmin: {PermSelf, PermReportsHandle, PermOfficersManage},
-	RoleCoordinator: {PermSelf, PermReportsHandle, PermReportsAll},
+	RoleCoordinator: {PermSelf, PermReportsHandle, PermReportsAll, PermIndicatorsRead},
 	RoleAnalyst:     {PermSelf, PermIndicatorsRead},
 	RoleAdmin: {PermSelf, PermUsersManage, PermOfficersManage, PermReferenceAdmin, PermReportsHandle, PermReportsAll,
 		PermIndicatorsRead, PermSurveysAdmin},

@@ -68,7 +68,7 @@ func TestRolePermissions(t *testing.T) {
 		RoleCitizen:     {PermReportsCreate},
 		RoleOfficer:     {PermReportsHandle},
 		RoleAgencyAdmin: {PermReportsHandle, PermOfficersManage},
-		RoleCoordinator: {PermReportsHandle, PermReportsAll},
+		RoleCoordinator: {PermReportsHandle, PermReportsAll, PermIndicatorsRead},
 		RoleAnalyst:     {PermIndicatorsRead},
 		RoleAdmin:       {PermUsersManage, PermReferenceAdmin, PermSurveysAdmin, PermIndicatorsRead},
 	}
@@ -85,7 +85,7 @@ func TestRolePermissions(t *testing.T) {
 		RoleGuest:       {PermReportsHandle, PermIndicatorsRead},
 		RoleOfficer:     {PermReportsAll, PermUsersManage, PermOfficersManage},
 		RoleAnalyst:     {PermReportsHandle, PermReportsAll, PermUsersManage},
-		RoleCoordinator: {PermUsersManage, PermIndicatorsRead},
+		RoleCoordinator: {PermUsersManage, PermSurveysAdmin},
 	}
 	for role, perms := range never {
 		for _, perm := range perms {

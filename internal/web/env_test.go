@@ -117,7 +117,7 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
 		TrustedProxies: proxies, BodyLimit: 11 << 20})
 	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
-		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second}); err != nil {
+		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -94,11 +94,23 @@ func TestBrowser_SurveyFromAdminToRespondent(t *testing.T) {
 	if visible(`#q-feedback_1`) {
 		t.Fatal("feedback_1 is shown before the respondent said they gave feedback")
 	}
-	// Answer every shown question with its fourth choice (or the first).
+	if visible(`#q-access_1`) {
+		t.Fatal("the satisfaction part is shown before the respondent said they used the service")
+	}
+	// The 2023 model: only those who used the service in the period rate it.
+	run(t, ctx,
+		chromedp.Click(`#q-q_used_service-yes`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#q-access_1`, chromedp.ByQuery),
+	)
+	// Answer every shown question not yet answered with its fourth choice,
+	// "no" for yes/no questions (no online service used), the first box of
+	// a multiple choice.
 	run(t, ctx, chromedp.Evaluate(`document.querySelectorAll('fieldset.q').forEach(function (fs) {
-		if (fs.hidden) { return; }
+		if (fs.hidden || fs.querySelector('input:checked')) { return; }
 		var r = fs.querySelectorAll('input[type=radio]');
-		if (r.length) { (r[3] || r[0]).click(); }
+		if (r.length === 2) { r[1].click(); } else if (r.length) { (r[3] || r[0]).click(); }
+		var c = fs.querySelectorAll('input[type=checkbox]');
+		if (c.length) { c[0].click(); }
 	})`, nil))
 	run(t, ctx,
 		chromedp.Click(`#q-q_gave_feedback-yes`, chromedp.ByQuery),

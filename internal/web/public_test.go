@@ -220,7 +220,7 @@ func TestPublicPages_OnMongo(t *testing.T) {
 	}
 
 	id, tokens := e.publishedSIPAS(t, 3)
-	if res, _ := b.do("POST", "/s/"+id, sipasAnswers(tokens[0]), nil); res.StatusCode != 303 {
+	if res, _ := b.do("POST", "/s/"+id, formSIPASAnswers(tokens[0]), nil); res.StatusCode != 303 {
 		t.Fatalf("answer on MongoDB: status %d", res.StatusCode)
 	}
 	if res, _ := b.get("/s/" + id + "?token=" + tokens[0]); res.StatusCode != 409 {

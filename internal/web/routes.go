@@ -33,6 +33,12 @@ func (w *Console) routes(app *fiber.App) {
 	all := w.need(identity.PermReportsAll)
 	s.Get("/triage", all, w.triagePage)
 
+	// Analysts, coordinators and admins: the dashboard (analytics.go).
+	an := w.need(identity.PermIndicatorsRead)
+	s.Get("/analytics", an, w.analyticsPage)
+	s.Get("/analytics/areas.geojson", an, w.analyticsAreas)
+	s.Get("/analytics/download/:file", an, w.analyticsDownload)
+
 	// Agency admins (their officers) and admins (every staff account).
 	s.Get("/staff", w.staffPage)
 	s.Post("/staff", w.staffCreate)
@@ -76,6 +82,8 @@ func (w *Console) home(c *fiber.Ctx) error {
 		return w.queuePage(c)
 	case u.Can(identity.PermUsersManage) || u.Can(identity.PermOfficersManage):
 		return c.Redirect("/console/staff", fiber.StatusSeeOther)
+	case u.Can(identity.PermIndicatorsRead):
+		return c.Redirect("/console/analytics", fiber.StatusSeeOther)
 	}
 	return w.fail(c, fiber.StatusForbidden, "forbidden")
 }

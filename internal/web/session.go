@@ -47,6 +47,7 @@ type page struct {
 	CanStaff  bool
 	CanRef    bool
 	CanQueue  bool
+	CanStats  bool   // the analyst dashboard
 	Path      string // this page's path, for the language switch
 
 	// CanSurveys shows the survey administration (surveys_admin.go).
@@ -172,6 +173,7 @@ func (w *Console) base(c *fiber.Ctx, title, nav string) page {
 		p.CanStaff = u.Can(identity.PermUsersManage) || u.Can(identity.PermOfficersManage)
 		p.CanRef = u.Can(identity.PermReferenceAdmin)
 		p.CanSurveys = u.Can(identity.PermSurveysAdmin)
+		p.CanStats = u.Can(identity.PermIndicatorsRead)
 	}
 	if s, ok := sessionOf(c); ok {
 		p.CSRF = s.CSRF

@@ -18,7 +18,7 @@ func (e *env) publishedSIPAS(t *testing.T, n int) (string, []string) {
 	var sv struct {
 		ID string `json:"id"`
 	}
-	if st := e.call(t, "POST", "/v1/surveys", admin, map[string]any{"template": "sipas", "title": map[string]string{"vi": "Khảo sát SIPAS thử", "en": "Test SIPAS survey"},
+	if st := e.call(t, "POST", "/v1/surveys", admin, map[string]any{"template": "sipas-2017", "title": map[string]string{"vi": "Khảo sát SIPAS thử", "en": "Test SIPAS survey"},
 		"period": map[string]string{"from": today.AddDate(0, 0, -1).Format("2006-01-02"), "to": today.AddDate(0, 1, 0).Format("2006-01-02")}}, &sv); st != 201 {
 		t.Fatalf("create survey: status %d", st)
 	}
@@ -34,10 +34,10 @@ func (e *env) publishedSIPAS(t *testing.T, n int) (string, []string) {
 	return sv.ID, inv.Tokens
 }
 
-// sipasAnswers answers every required question of the SIPAS template with
+// formSIPASAnswers answers every required question of the 2017 SIPAS template with
 // "did not give feedback", and also (wrongly) the feedback questions that
 // this answer skips, as a browser without JavaScript would send them.
-func sipasAnswers(token string) url.Values {
+func formSIPASAnswers(token string) url.Values {
 	f := url.Values{"token": {token}, "q.q_gender": {"nu"}, "q.q_age_group": {"25_34"}, "q.q_education": {"university"},
 		"q.q_used_service": {"yes"}, "q.q_gave_feedback": {"no"}, "q.q_comment": {""}}
 	for _, q := range []string{"access_1", "access_2", "access_3", "access_4", "procedures_1", "procedures_2", "procedures_3", "procedures_4", "procedures_5",
@@ -69,7 +69,7 @@ func TestSurveyForm_WorksWithoutScript(t *testing.T) {
 		t.Error("the form is not in English with lang=en")
 	}
 
-	missing := sipasAnswers(tokens[0])
+	missing := formSIPASAnswers(tokens[0])
 	missing.Del("q.access_2")
 	res, page = b.do("POST", "/s/"+id, missing, nil)
 	if res.StatusCode != 422 || !strings.Contains(page, "Bắt buộc trả lời") {
@@ -79,7 +79,7 @@ func TestSurveyForm_WorksWithoutScript(t *testing.T) {
 		t.Error("the re-rendered form lost the respondent's answers")
 	}
 
-	res, _ = b.do("POST", "/s/"+id, sipasAnswers(tokens[0]), nil)
+	res, _ = b.do("POST", "/s/"+id, formSIPASAnswers(tokens[0]), nil)
 	if res.StatusCode != 303 || res.Header.Get("Location") != "/s/"+id+"/thanks" {
 		t.Fatalf("submit: status %d to %q, want 303 to the thank-you page", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -99,7 +99,7 @@ func TestSurveyForm_WorksWithoutScript(t *testing.T) {
 	if res.StatusCode != 409 || !strings.Contains(page, "đã được dùng") {
 		t.Fatalf("a used token: status %d, want 409 saying it was used", res.StatusCode)
 	}
-	if res, _ := b.do("POST", "/s/"+id, sipasAnswers(tokens[0]), nil); res.StatusCode != 409 {
+	if res, _ := b.do("POST", "/s/"+id, formSIPASAnswers(tokens[0]), nil); res.StatusCode != 409 {
 		t.Fatalf("a second submission with the token: status %d, want 409", res.StatusCode)
 	}
 	res, page = b.get("/s/" + id + "?token=AAAABBBBCCCCDDDDEEEEFFFFGG")
@@ -136,7 +136,7 @@ func TestSurveyAdmin_CreateEditPublishInvite(t *testing.T) {
 	_, page := b.get("/console/surveys")
 	csrf := hidden(page, "_csrf")
 	today := time.Now().In(time.FixedZone("ICT", 7*3600))
-	res, _ := b.do("POST", "/console/surveys", url.Values{"_csrf": {csrf}, "source": {"template:sipas"}, "title_vi": {"Hài lòng Sở Xây dựng 2026"},
+	res, _ := b.do("POST", "/console/surveys", url.Values{"_csrf": {csrf}, "source": {"template:sipas-2017"}, "title_vi": {"Hài lòng Sở Xây dựng 2026"},
 		"title_en": {"Department of Construction 2026"}, "from": {today.AddDate(0, 0, -1).Format("2006-01-02")}, "to": {today.AddDate(0, 2, 0).Format("2006-01-02")}}, nil)
 	if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/console/surveys/") {
 		t.Fatalf("create: status %d", res.StatusCode)
@@ -227,7 +227,7 @@ func TestSurveyAdmin_CreateEditPublishInvite(t *testing.T) {
 	if res.StatusCode != 422 || !strings.Contains(page, "Từ 1 đến") || !strings.Contains(page, "Cơ quan không tồn tại") {
 		t.Fatalf("bad invitation input: status %d", res.StatusCode)
 	}
-	if res, _ := b.do("POST", "/s/"+id, sipasAnswers(tokens[1][1]), nil); res.StatusCode != 303 {
+	if res, _ := b.do("POST", "/s/"+id, formSIPASAnswers(tokens[1][1]), nil); res.StatusCode != 303 {
 		t.Fatalf("answer with a sheet token: status %d", res.StatusCode)
 	}
 	_, page = b.get(at)

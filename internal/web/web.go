@@ -53,6 +53,9 @@ type Config struct {
 	// instances behind a load balancer.
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// Now is the clock the dashboard's default months count from
+	// (time.Now when nil).
+	Now func() time.Time
 }
 
 // Console is the mounted console.

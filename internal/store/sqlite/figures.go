@@ -14,7 +14,8 @@ var figureKeys = map[string]string{"": "''", "agency": "r.agency_code", "categor
 
 // HandlingFacts sums the reports created in [from, to) in SQL, by group
 // and status: the timestamps are fixed-width UTC text, so deadlines
-// compare as strings. Handling times come back as a histogram of minutes.
+// compare as strings. Handling, dispatch and response times come back as
+// histograms of minutes.
 func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, groupBy string) ([]feedback.FactGroup, error) {
 	key, ok := figureKeys[groupBy]
 	if !ok {
@@ -49,26 +50,39 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, gro
 	for i := range out {
 		byKey[[2]string{out[i].Key, string(out[i].Status)}] = &out[i]
 	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT `+key+`, r.status,
-		CAST(round((julianday(substr(r.resolved_at, 1, 23)) - julianday(substr(r.created_at, 1, 23))) * 1440) AS INTEGER) m, count(*)
-		FROM reports r WHERE r.created_at >= ? AND r.created_at < ? AND r.resolved_at IS NOT NULL AND r.status IN ('resolved', 'closed')
-		GROUP BY 1, 2, 3`, ts(from), ts(to))
+	// Three histograms of minutes: submission to resolution ('h', resolved
+	// or closed reports), submission to dispatch ('d'), dispatch to the
+	// agency's response ('r').
+	minutes := func(a, b string) string {
+		return `CAST(round((julianday(substr(` + b + `, 1, 23)) - julianday(substr(` + a + `, 1, 23))) * 1440) AS INTEGER)`
+	}
+	span := ` FROM reports r WHERE r.created_at >= ? AND r.created_at < ? AND `
+	rows, err = s.db.read.QueryContext(ctx, `SELECT `+key+`, r.status, 'h', `+minutes("r.created_at", "r.resolved_at")+`, count(*)`+span+
+		`r.resolved_at IS NOT NULL AND r.status IN ('resolved', 'closed') GROUP BY 1, 2, 3, 4
+		UNION ALL SELECT `+key+`, r.status, 'd', `+minutes("r.created_at", "r.dispatched_at")+`, count(*)`+span+
+		`r.dispatched_at IS NOT NULL GROUP BY 1, 2, 3, 4
+		UNION ALL SELECT `+key+`, r.status, 'r', `+minutes("r.dispatched_at", "r.responded_at")+`, count(*)`+span+
+		`r.dispatched_at IS NOT NULL AND r.responded_at IS NOT NULL GROUP BY 1, 2, 3, 4`,
+		ts(from), ts(to), ts(from), ts(to), ts(from), ts(to))
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k, status string
+		var k, status, kind string
 		var minutes, n int64
-		if err := rows.Scan(&k, &status, &minutes, &n); err != nil {
+		if err := rows.Scan(&k, &status, &kind, &minutes, &n); err != nil {
 			return nil, apperr.Internal(err)
 		}
-		if g := byKey[[2]string{k, status}]; g != nil {
-			if g.HandlingMinutes == nil {
-				g.HandlingMinutes = map[int64]int64{}
-			}
-			g.HandlingMinutes[minutes] += n
+		g := byKey[[2]string{k, status}]
+		if g == nil {
+			continue
 		}
+		h := map[string]*map[int64]int64{"h": &g.HandlingMinutes, "d": &g.DispatchMinutes, "r": &g.ResponseMinutes}[kind]
+		if *h == nil {
+			*h = map[int64]int64{}
+		}
+		(*h)[minutes] += n
 	}
 	return out, apperr.InternalOrNil(rows.Err())
 }

@@ -54,13 +54,15 @@ func testFacts(t *testing.T, s Stores) {
 		got[g.Key] = g
 	}
 	a, b := got["a"], got["b"]
-	if a.Status != feedback.StatusSubmitted || a.N != 1 || a.Dispatched != 0 || a.Ratings != 0 || len(a.HandlingMinutes) != 0 {
+	if a.Status != feedback.StatusSubmitted || a.N != 1 || a.Dispatched != 0 || a.Ratings != 0 || len(a.HandlingMinutes) != 0 || len(a.DispatchMinutes) != 0 {
 		t.Fatalf("open report's group: %+v", a)
 	}
-	// Dispatched 3 h after its 2 h deadline... (late), taken up 1 h before
-	// its response deadline, resolved 29 h after submission, rated 4.
+	// Dispatched 3 h after submission, after its 2 h deadline (late),
+	// taken up 1 h after dispatch, before its response deadline, resolved
+	// 29 h after submission, rated 4.
 	want := feedback.FactGroup{Key: "b", Status: feedback.StatusResolved, N: 1, Dispatched: 1, DispatchedOnTime: 0, Responded: 1,
-		RespondedOnTime: 1, Ratings: 1, RatingSum: 4, Rating4Plus: 1, HandlingMinutes: map[int64]int64{29 * 60: 1}}
+		RespondedOnTime: 1, Ratings: 1, RatingSum: 4, Rating4Plus: 1, HandlingMinutes: map[int64]int64{29 * 60: 1},
+		DispatchMinutes: map[int64]int64{3 * 60: 1}, ResponseMinutes: map[int64]int64{60: 1}}
 	if fmt.Sprint(b) != fmt.Sprint(want) {
 		t.Fatalf("resolved report's group:\n%+v\nwant\n%+v", b, want)
 	}

@@ -1,0 +1,440 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"camaug/internal/i18n"
+	"camaug/internal/identity"
+	"camaug/internal/ids"
+)
+
+const analystEmail = "phantich@camau.gov.vn"
+
+// addStaff stores a staff account with the shared test password.
+func (e *env) addStaff(t *testing.T, role identity.Role, email string) {
+	t.Helper()
+	hashOnce.Do(func() { staffHash = identity.HashPassword(staffPassword) })
+	u := identity.User{ID: ids.New(), Role: role, Email: email, Name: "Phạm Thị Phân Tích", PasswordHash: staffHash,
+		Locale: i18n.VI, CreatedAt: e.now, UpdatedAt: e.now}
+	if err := e.store.Identity().CreateUser(t.Context(), &u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) at(t *testing.T, when string) {
+	t.Helper()
+	tm, err := time.Parse("2006-01-02 15:04 -07:00", when+" +07:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	e.now = tm
+	e.mu.Unlock()
+}
+
+// sipasAnswers fills the built-in SIPAS questionnaire: every criterion of
+// an element gets the element's level.
+func sipasAnswers(access, procedures, servant, result any) map[string]any {
+	a := map[string]any{"q_gender": "nu", "q_age_group": "35_44", "q_education": "university", "q_used_service": "yes", "q_gave_feedback": "no"}
+	for prefix, v := range map[string]any{"access": access, "procedures": procedures, "servant": servant, "result": result} {
+		n := map[string]int{"access": 4, "procedures": 5, "servant": 6, "result": 3}[prefix]
+		for i := 1; i <= n; i++ {
+			a[fmt.Sprintf("%s_%d", prefix, i)] = v
+		}
+	}
+	return a
+}
+
+// papiAnswers answers the built-in PAPI questionnaire: yes, the first
+// option, 4 on scales, and the commune's procedures only.
+func papiAnswers(t *testing.T, e *env, surveyID string) map[string]any {
+	t.Helper()
+	var form struct {
+		Questions []struct {
+			Code, Type, Relevant string
+			Options              []struct{ Value string }
+		}
+	}
+	if st := e.call(t, "GET", "/v1/surveys/"+surveyID+"/form", "", nil, &form); st != 200 {
+		t.Fatalf("papi form: %d", st)
+	}
+	a := map[string]any{}
+	for _, q := range form.Questions {
+		if strings.Contains(q.Relevant, "selected(") && !strings.Contains(q.Relevant, "'commune'") {
+			continue
+		}
+		switch q.Type {
+		case "yes_no":
+			a[q.Code] = "yes"
+		case "likert5":
+			a[q.Code] = 4
+		case "single_choice":
+			a[q.Code] = q.Options[0].Value
+		case "multiple_choice":
+			a[q.Code] = []string{"commune"}
+		}
+	}
+	return a
+}
+
+// dashboardData is what seedDashboard put in the store.
+type dashboardData struct {
+	sipas, papi string
+	secrets     []string // personal data that must never reach the dashboard
+}
+
+// seedDashboard fills a store through the API: a SIPAS survey answered in
+// February (5 people, Department of Construction) and March 2026 (6 for
+// Construction, 3 for Health: under the minimum of 5), a PAPI survey with 5
+// answers in March, and 6 field reports in March.
+func seedDashboard(t *testing.T, e *env) dashboardData {
+	t.Helper()
+	e.addStaff(t, identity.RoleAnalyst, analystEmail)
+	e.at(t, "2026-02-02 08:00")
+	admin := func() string { return e.token(t, adminEmail, staffPassword) } // tokens last 15 minutes of the moving clock
+	create := func(template, title string) string {
+		var sv struct{ ID string }
+		if st := e.call(t, "POST", "/v1/surveys", admin(), map[string]any{"template": template, "title": title,
+			"period": map[string]string{"from": "2026-01-01", "to": "2026-12-31"}}, &sv); st != 201 {
+			t.Fatalf("create %s survey: %d", template, st)
+		}
+		if st := e.call(t, "POST", "/v1/surveys/"+sv.ID+"/publish", admin(), nil, nil); st != 200 {
+			t.Fatalf("publish: %d", st)
+		}
+		return sv.ID
+	}
+	d := dashboardData{sipas: create("sipas-2017", "Khảo sát SIPAS 2026"), papi: create("papi", "PAPI rút gọn 2026")}
+	invite := func(survey, agency, area string, n int) []string {
+		var out struct{ Tokens []string }
+		if st := e.call(t, "POST", "/v1/surveys/"+survey+"/invitations", admin(), map[string]any{"count": n, "agency_code": agency, "area_code": area}, &out); st != 201 {
+			t.Fatalf("invite: %d", st)
+		}
+		return out.Tokens
+	}
+	answer := func(survey, token string, answers map[string]any) {
+		t.Helper()
+		if st := e.call(t, "POST", "/v1/surveys/"+survey+"/responses", "", map[string]any{"token": token, "answers": answers}, nil); st != 201 {
+			t.Fatalf("answer: %d", st)
+		}
+	}
+	e.at(t, "2026-02-10 09:00")
+	for i, tok := range invite(d.sipas, "so-xay-dung", "phuong-an-xuyen", 5) {
+		answer(d.sipas, tok, sipasAnswers(4, 3, 4, 2+i%3))
+	}
+	e.at(t, "2026-03-10 09:00")
+	build := invite(d.sipas, "so-xay-dung", "phuong-an-xuyen", 6)
+	levels := [][4]any{{5, 4, 5, 3}, {4, 2, 5, 4}, {"3", "na", 4, 5}, {5, 5, 2, 4}, {2, 4, 4, 1}, {4, 3, 5, 5}}
+	for i, tok := range build {
+		a := sipasAnswers(levels[i][0], levels[i][1], levels[i][2], levels[i][3])
+		if i == 0 {
+			a["q_comment"] = "Tôi là Trần Văn Bình, số 0977111222"
+			d.secrets = append(d.secrets, "Trần Văn Bình", "0977111222")
+		}
+		answer(d.sipas, tok, a)
+	}
+	for _, tok := range invite(d.sipas, "so-y-te", "phuong-tan-thanh", 3) {
+		answer(d.sipas, tok, sipasAnswers(5, 5, 5, 5))
+	}
+	for _, tok := range invite(d.papi, "so-xay-dung", "phuong-an-xuyen", 5) {
+		answer(d.papi, tok, papiAnswers(t, e, d.papi))
+	}
+	citizen, phone := e.citizenWithPhone(t)
+	d.secrets = append(d.secrets, phone, "Nguyễn Văn An", "0966555444")
+	for i := range 6 {
+		r := e.submit(t, citizen, "ha-tang-do-thi", fmt.Sprintf("Đèn đường số %d trên đường Lý Thường Kiệt bị hỏng", i), map[string]any{"contact_phone": "0966555444"})
+		d.secrets = append(d.secrets, r.TrackingCode, fmt.Sprintf("Đèn đường số %d", i))
+		if i < 4 {
+			e.dispatch(t, r.ID, officerAg)
+		}
+	}
+	// Back to the present: browsers and cookie jars drop cookies that
+	// expire in the past.
+	e.mu.Lock()
+	e.now = time.Now()
+	e.mu.Unlock()
+	return d
+}
+
+type apiRate struct {
+	Value *float64 `json:"value"`
+	N     int64    `json:"n"`
+}
+
+type sipasAPI struct {
+	Overall struct {
+		Value *float64 `json:"value"`
+		N     int64    `json:"n"`
+	} `json:"overall"`
+}
+
+// pageText is the text of the element with id in page, tags and entities
+// removed.
+func pageText(page, id string) string {
+	re := regexp.MustCompile(`(?s)id="` + regexp.QuoteMeta(id) + `"[^>]*>(.*?)</(dd|td|strong|p|span)>`)
+	m := re.FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], "")))
+}
+
+// tableRows returns the cells' text of the rows of the table with id.
+func tableRows(t *testing.T, page, id string) [][]string {
+	t.Helper()
+	i := strings.Index(page, `id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no table %s on the page", id)
+	}
+	body := page[i:]
+	body = body[strings.Index(body, "<tbody>"):strings.Index(body, "</tbody>")]
+	var rows [][]string
+	for _, tr := range strings.Split(body, "<tr>")[1:] {
+		var row []string
+		for _, td := range regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(tr, -1) {
+			row = append(row, strings.TrimSpace(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(td[1], ""))))
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// oneDecimal is how the page shows a figure in Vietnamese.
+func oneDecimal(v float64) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', 1, 64), ".", ",", 1)
+}
+
+// The dashboard shows the API's figures for the same filters, withholds
+// groups under the minimum, and its downloads hold the page's tables.
+func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
+	for name, newE := range map[string]func(*testing.T) *env{"sqlite": newEnv, "mongo": newMongoEnv} {
+		t.Run(name, func(t *testing.T) {
+			e := newE(t)
+			d := seedDashboard(t, e)
+			analyst := e.token(t, analystEmail, staffPassword)
+			var api sipasAPI
+			if st := e.call(t, "GET", "/v1/indicators/sipas?survey_id="+d.sipas+"&from=2026-03&to=2026-03", analyst, nil, &api); st != 200 || api.Overall.Value == nil {
+				t.Fatalf("API: %d %+v", st, api)
+			}
+			var prev sipasAPI
+			e.call(t, "GET", "/v1/indicators/sipas?survey_id="+d.sipas+"&from=2026-02&to=2026-02", analyst, nil, &prev)
+
+			b := e.client(t)
+			b.signIn(analystEmail, staffPassword)
+			q := "survey=" + d.sipas + "&papi=" + d.papi + "&from=2026-03&to=2026-03"
+			res, page := b.get("/console/analytics?" + q)
+			if res.StatusCode != 200 {
+				t.Fatalf("page: %d", res.StatusCode)
+			}
+			if got, want := pageText(page, "overall-value"), oneDecimal(*api.Overall.Value)+" %"; strings.ReplaceAll(got, "\u2009", " ") != want {
+				t.Errorf("overall index: got %q, want %q", got, want)
+			}
+			if got := pageText(page, "overall-n"); got != "9" || api.Overall.N != 9 {
+				t.Errorf("overall n: page %q, API %d, want 9", got, api.Overall.N)
+			}
+			if got, want := pageText(page, "overall-change"), "+"+oneDecimal(*api.Overall.Value-*prev.Overall.Value)+" điểm %"; *api.Overall.Value > *prev.Overall.Value && got != want {
+				t.Errorf("change: got %q, want %q", got, want)
+			}
+
+			// Every label is text in both languages, not a message key.
+			for _, lang := range []string{"vi", "en"} {
+				_, text := b.get("/console/analytics?" + q + "&lang=" + lang)
+				if k := regexp.MustCompile(`>an\.[a-z_.]+<|"an\.[a-z_.]+"`).FindString(text); k != "" {
+					t.Errorf("%s page shows the message key %s", lang, k)
+				}
+			}
+			b.get("/console/analytics?lang=vi")
+
+			// Agencies: Construction ranked with its n; Health (3 answers)
+			// shows "too few answers" and no value anywhere in its row.
+			rows := tableRows(t, page, "d-agencies")
+			if len(rows) != 2 {
+				t.Fatalf("agencies: %d rows, want 2: %v", len(rows), rows)
+			}
+			build, health := rows[0], rows[1]
+			if build[1] != "so-xay-dung" || build[0] != "1" || build[4] != "6" {
+				t.Errorf("Construction's row: %v", build)
+			}
+			if health[1] != "so-y-te" || health[3] != "Quá ít trả lời" || health[4] != "3" {
+				t.Errorf("Health's row (3 answers, minimum 5): %v", health)
+			}
+			for _, cell := range []int{0, 3, 5, 6} {
+				if regexp.MustCompile(`\d`).MatchString(health[cell]) {
+					t.Errorf("Health's row shows a figure in column %d: %v", cell, health)
+				}
+			}
+			if strings.Contains(page, `data-toofew="1" data-v`) || regexp.MustCompile(`data-v="[^"]*" data-toofew`).MatchString(page) {
+				t.Error("a withheld cell carries a value for the charts")
+			}
+
+			// The field-report figures are the API's for the same days.
+			var fig struct {
+				Overall struct {
+					Reports             int64   `json:"reports"`
+					DispatchOnTime      apiRate `json:"dispatch_on_time"`
+					MedianDispatchHours apiRate `json:"median_dispatch_hours"`
+				} `json:"overall"`
+			}
+			e.call(t, "GET", "/v1/indicators/feedback?from=2026-03-01&to=2026-03-31&group_by=agency", "", nil, &fig)
+			total := tableRows(t, page, "d-reports_agency")[0]
+			o := fig.Overall
+			if total[2] != "6" || o.Reports != 6 || total[3] != "4" || o.DispatchOnTime.N != 4 || o.DispatchOnTime.Value == nil ||
+				total[4] != oneDecimal(*o.DispatchOnTime.Value) || o.MedianDispatchHours.Value == nil || total[6] != oneDecimal(*o.MedianDispatchHours.Value) {
+				t.Errorf("reports total row %v; API %+v", total, o)
+			}
+
+			// The CSV of the agencies table: the same rows and n.
+			res, body := b.get("/console/analytics/download/agencies.csv?" + q)
+			if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("CSV: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+			recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+			if err != nil || len(recs) != 3 {
+				t.Fatalf("CSV: %v, %d records", err, len(recs))
+			}
+			for i, row := range rows {
+				rec := recs[i+1]
+				if rec[1] != row[1] || rec[4] != row[4] {
+					t.Errorf("CSV row %d %v, page %v", i, rec, row)
+				}
+				if row[3] == "Quá ít trả lời" {
+					if rec[3] != row[3] {
+						t.Errorf("CSV shows a withheld value: %v", rec)
+					}
+				} else if v, err := strconv.ParseFloat(rec[3], 64); err != nil || oneDecimal(v) != row[3] {
+					t.Errorf("CSV value %q, page %q", rec[3], row[3])
+				}
+			}
+
+			// Every table in one workbook; no personal data anywhere.
+			res, body = b.get("/console/analytics/download/all.xlsx?" + q)
+			if res.StatusCode != 200 {
+				t.Fatalf("XLSX: %d", res.StatusCode)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(f.GetSheetList()); n != 10 {
+				t.Errorf("workbook: %d sheets %v, want 10 (one per table)", n, f.GetSheetList())
+			}
+			var all strings.Builder
+			for _, s := range f.GetSheetList() {
+				rs, _ := f.GetRows(s)
+				for _, r := range rs {
+					all.WriteString(strings.Join(r, "\t") + "\n")
+				}
+			}
+			_, geo := b.get("/console/analytics/areas.geojson")
+			for _, secret := range d.secrets {
+				for what, text := range map[string]string{"page": page, "workbook": all.String(), "CSV": body, "map": geo} {
+					if strings.Contains(text, secret) {
+						t.Errorf("%s holds personal data %q", what, secret)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Only analysts, coordinators and admins open the dashboard.
+func TestAnalytics_Access(t *testing.T) {
+	e := newEnv(t)
+	e.addStaff(t, identity.RoleAnalyst, analystEmail)
+	paths := []string{"/console/analytics", "/console/analytics/download/agencies.csv", "/console/analytics/areas.geojson"}
+	officer := e.client(t)
+	officer.signIn(officerEmail, staffPassword)
+	for _, p := range paths {
+		if res, body := officer.get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, "overall-value") {
+			t.Errorf("officer %s: %d, want 403", p, res.StatusCode)
+		}
+	}
+	// Citizens cannot sign in to the console; their bearer token opens no page.
+	citizen, phone := e.citizenWithPhone(t)
+	c := e.client(t)
+	if res, _ := c.signIn(phone, "mat-khau-dan-2026"); sessionCookie(res) != nil {
+		t.Fatal("a citizen got a console session")
+	}
+	for _, p := range paths {
+		res, _ := c.do("GET", p, nil, map[string]string{"Authorization": "Bearer " + citizen})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/login") {
+			t.Errorf("citizen %s: %d %s, want the sign-in page", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	for _, who := range []string{analystEmail, coordEmail, adminEmail} {
+		b := e.client(t)
+		b.signIn(who, staffPassword)
+		if res, body := b.get("/console/analytics"); res.StatusCode != 200 || !strings.Contains(body, `href="/console/analytics" aria-current="page"`) {
+			t.Errorf("%s: %d", who, res.StatusCode)
+		}
+	}
+	// An analyst's home is the dashboard.
+	b := e.client(t)
+	b.signIn(analystEmail, staffPassword)
+	if res, _ := b.get("/console/"); res.Header.Get("Location") != "/console/analytics" {
+		t.Errorf("analyst's home: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// Bad filters get a clear message on the page, never a server error; a
+// sortable table sorts by the column asked for.
+func TestAnalytics_FiltersAndSorting(t *testing.T) {
+	e := newEnv(t)
+	d := seedDashboard(t, e)
+	b := e.client(t)
+	b.signIn(analystEmail, staffPassword)
+	for _, q := range []string{"from=2026-13", "from=2026-05&to=2026-03", "from=2010-01&to=2026-03", "survey=nope&from=2026-03&to=2026-03", "papi=" + d.sipas + "&from=2026-03&to=2026-03"} {
+		res, page := b.get("/console/analytics?" + q)
+		if res.StatusCode >= 500 || !strings.Contains(page, `role="alert"`) {
+			t.Errorf("%s: %d, no message", q, res.StatusCode)
+		}
+		res, _ = b.get("/console/analytics/download/agencies.csv?" + q)
+		if res.StatusCode >= 500 {
+			t.Errorf("download %s: %d", q, res.StatusCode)
+		}
+	}
+	// Field-report figures cover at most 366 days: a longer span says so
+	// in their section while the survey sections still show.
+	_, page := b.get("/console/analytics?survey=" + d.sipas + "&from=2025-01&to=2026-03")
+	if !strings.Contains(page, "366") || pageText(page, "overall-n") != "14" {
+		t.Errorf("15 months: overall n %q", pageText(page, "overall-n"))
+	}
+	q := "survey=" + d.sipas + "&from=2026-03&to=2026-03"
+	for sort, first := range map[string]string{"n": "so-y-te", "-n": "so-xay-dung", "code": "so-xay-dung", "-code": "so-y-te"} {
+		_, page := b.get("/console/analytics?" + q + "&sort_agencies=" + sort)
+		if rows := tableRows(t, page, "d-agencies"); rows[0][1] != first {
+			t.Errorf("sorted by %s: first %s, want %s", sort, rows[0][1], first)
+		}
+	}
+	// A total row stays first whatever the order.
+	_, page = b.get("/console/analytics?" + q + "&sort_reports_agency=-reports")
+	if rows := tableRows(t, page, "d-reports_agency"); rows[0][1] != "Tổng" {
+		t.Errorf("sorted field-report figures: first row %v, want the total", rows[0])
+	}
+	// The trend by quarter: Q1 holds February's and March's answers.
+	_, page = b.get("/console/analytics?survey=" + d.sipas + "&from=2026-01&to=2026-06&trend=quarter")
+	rows := tableRows(t, page, "d-trend")
+	if len(rows) != 1 || rows[0][0] != "2026-Q1" || rows[0][2] != "14" {
+		t.Errorf("trend by quarter: %v", rows)
+	}
+	// The downloads are attachments named after the table and months.
+	res, _ := b.get("/console/analytics/download/trend.xlsx?" + q)
+	if cd := res.Header.Get("Content-Disposition"); res.StatusCode != 200 || !strings.Contains(cd, "camaug-trend-2026-03-2026-03.xlsx") {
+		t.Errorf("XLSX download: %d %q", res.StatusCode, cd)
+	}
+	for _, bad := range []string{"nope.csv", "agencies.pdf", "all.csv"} {
+		if res, _ := b.get("/console/analytics/download/" + bad + "?" + q); res.StatusCode != 404 {
+			t.Errorf("download %s: %d, want 404", bad, res.StatusCode)
+		}
+	}
+}
