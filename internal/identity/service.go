@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,11 @@ type Config struct {
 	// public address.
 	MaxFailuresPerAddress int           // 100
 	FailureWindow         time.Duration // 15 minutes
+	// AttemptRetention is how long SweepAttempts keeps a window's counts
+	// after it started: at least the longest window the service counts
+	// in (15 minutes for sign-ins and registrations, an hour for
+	// supports). Default 2 hours.
+	AttemptRetention time.Duration
 	// Staff console sessions end after SessionIdle without a request, and
 	// SessionMax after sign-in whatever happens.
 	SessionIdle time.Duration // 30 minutes
@@ -61,6 +67,9 @@ func (c *Config) defaults() {
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
 	}
+	if c.AttemptRetention == 0 {
+		c.AttemptRetention = 2 * time.Hour
+	}
 	if c.SessionIdle == 0 {
 		c.SessionIdle = 30 * time.Minute
 	}
@@ -80,6 +89,9 @@ type Service struct {
 	store Store
 	keys  *Keyring
 	cfg   Config
+	// longestWindow is the longest window Limit was called with, in
+	// nanoseconds, so SweepAttempts never removes a live count.
+	longestWindow atomic.Int64
 }
 
 // NewService returns the service.

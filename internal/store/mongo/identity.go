@@ -330,9 +330,6 @@ func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.
 	if _, err := s.attempts().InsertOne(ctx, bson.D{{Key: "key", Value: key}, {Key: "window", Value: window.Unix()}}); err != nil {
 		return 0, internal(err)
 	}
-	if _, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "window", Value: bson.D{{Key: "$lt", Value: window.Add(-24 * time.Hour).Unix()}}}}); err != nil {
-		return 0, internal(err)
-	}
 	return s.AttemptCount(ctx, key, window)
 }
 
@@ -346,6 +343,28 @@ func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window tim
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "key", Value: key}})
 	return internal(err)
+}
+
+// DeleteAttemptsBefore removes the windows that started before the time.
+// Each attempt is its own document, so it counts the distinct (key,
+// window) pairs it removes, from the index, before removing them.
+func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error) {
+	filter := bson.D{{Key: "window", Value: bson.D{{Key: "$lt", Value: before.Unix()}}}}
+	cur, err := s.attempts().Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: filter}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "key", Value: "$key"}, {Key: "window", Value: "$window"}}}}}},
+	})
+	if err != nil {
+		return 0, internal(err)
+	}
+	var groups []bson.M
+	if err := cur.All(ctx, &groups); err != nil {
+		return 0, internal(err)
+	}
+	if _, err := s.attempts().DeleteMany(ctx, filter); err != nil {
+		return 0, internal(err)
+	}
+	return len(groups), nil
 }
 
 type sessionDoc struct {

@@ -266,10 +266,6 @@ func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.
 	if err != nil {
 		return 0, apperr.Internal(err)
 	}
-	// Old windows are worthless; drop those older than a day.
-	if _, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, window.Add(-24*time.Hour).Unix()); err != nil {
-		return 0, apperr.Internal(err)
-	}
 	return n, nil
 }
 
@@ -287,6 +283,16 @@ func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window tim
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, key)
 	return apperr.InternalOrNil(err)
+}
+
+// DeleteAttemptsBefore removes the windows that started before the time.
+func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, before.Unix())
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), apperr.InternalOrNil(err)
 }
 
 const sessionColumns = `hash, user_id, csrf, stamp, created_at, last_seen, expires_at`

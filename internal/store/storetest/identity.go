@@ -270,6 +270,35 @@ func testAttempts(t *testing.T, s identity.Store) {
 	if n, _ := s.AttemptCount(ctx, "acct:email:an@example.vn", w); n != 0 {
 		t.Fatalf("after clear: got %d, want 0", n)
 	}
+
+	t.Run("DeleteAttemptsBefore", func(t *testing.T) {
+		old, live := w.Add(-time.Hour), w
+		for _, hit := range []struct {
+			key    string
+			window time.Time
+		}{{"rate:register:198.51.100.1", old}, {"rate:register:198.51.100.1", old}, {"addr:198.51.100.2", old},
+			{"rate:register:198.51.100.1", live}, {"addr:198.51.100.3", live}} {
+			if _, err := s.HitAttempt(ctx, hit.key, hit.window); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.DeleteAttemptsBefore(ctx, w)
+		if err != nil || n != 2 {
+			t.Fatalf("got %d, %v; want the 2 ended windows removed", n, err)
+		}
+		if n, _ := s.AttemptCount(ctx, "rate:register:198.51.100.1", old); n != 0 {
+			t.Fatalf("ended window: got count %d, want 0", n)
+		}
+		if n, _ := s.AttemptCount(ctx, "rate:register:198.51.100.1", live); n != 1 {
+			t.Fatalf("live window: got count %d, want 1 kept", n)
+		}
+		if n, _ := s.AttemptCount(ctx, "addr:198.51.100.3", live); n != 1 {
+			t.Fatalf("live window of another key: got count %d, want 1 kept", n)
+		}
+		if n, err := s.DeleteAttemptsBefore(ctx, w); err != nil || n != 0 {
+			t.Fatalf("second sweep: got %d, %v; want 0", n, err)
+		}
+	})
 }
 
 func testSessions(t *testing.T, s identity.Store) {
