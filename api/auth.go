@@ -257,7 +257,7 @@ func changePassword(svc *identity.Service) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword); err != nil {
+		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword, ClientAddr(c)); err != nil {
 			return err
 		}
 		return c.SendStatus(fiber.StatusNoContent)

@@ -31,6 +31,14 @@ type Config struct {
 	// public address.
 	MaxFailuresPerAddress int           // 100
 	FailureWindow         time.Duration // 15 minutes
+	// An address that already tried an account in the window, without
+	// success since, waits before its next password check: nothing for
+	// the account's first FreeFailures failures in the window (from every
+	// address), then FailureDelay, doubling with each further failure,
+	// up to MaxFailureDelay. A clean address never waits.
+	FreeFailures    int           // 3
+	FailureDelay    time.Duration // 250 milliseconds
+	MaxFailureDelay time.Duration // 4 seconds
 	// AttemptRetention is how long SweepAttempts keeps a window's counts
 	// after it started: at least the longest window the service counts
 	// in (15 minutes for sign-ins and registrations, an hour for
@@ -66,6 +74,15 @@ func (c *Config) defaults() {
 	}
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
+	}
+	if c.FreeFailures == 0 {
+		c.FreeFailures = 3
+	}
+	if c.FailureDelay == 0 {
+		c.FailureDelay = 250 * time.Millisecond
+	}
+	if c.MaxFailureDelay == 0 {
+		c.MaxFailureDelay = 4 * time.Second
 	}
 	if c.AttemptRetention == 0 {
 		c.AttemptRetention = 2 * time.Hour
@@ -290,10 +307,11 @@ func errBadLogin() error {
 	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Sai tên đăng nhập hoặc mật khẩu", "wrong login or password"))
 }
 
-// Login checks a login and password and issues tokens. Failed attempts are
-// counted per account and per client address in the store (so every
-// instance shares them); past the limit it returns ETOOMANY with
-// RetryAfter, without even checking the password.
+// Login checks a login and password and issues tokens. Attempts are
+// counted per (account, client address) and per address in the store (so
+// every instance shares them); past a limit it returns ETOOMANY with
+// RetryAfter, without even checking the password, and an address that
+// keeps failing on an account waits longer each time (see beforeGuess).
 func (s *Service) Login(ctx context.Context, login, password, addr string) (Tokens, error) {
 	u, err := s.checkLogin(ctx, login, password, addr)
 	if err != nil {
@@ -303,37 +321,18 @@ func (s *Service) Login(ctx context.Context, login, password, addr string) (Toke
 }
 
 // checkLogin is the credential check of every sign-in: the brute-force
-// limits, then the password (against a dummy hash when the login is
+// guard, then the password (against a dummy hash when the login is
 // unknown, so both take the same time). It returns the enabled account
 // whose password matched, or ETOOMANY or EUNAUTHORIZED.
 func (s *Service) checkLogin(ctx context.Context, login, password, addr string) (*User, error) {
-	now := s.now()
-	window := now.Truncate(s.cfg.FailureWindow)
 	l, ok := ParseLogin(login)
 	acct := l.String()
 	if !ok {
 		acct = "invalid"
 	}
-	// Count the attempt first, atomically in the store, then judge by the
-	// count it returns: parallel guesses cannot all read a count below the
-	// limit before any of them is recorded. The limits are per (account,
-	// address), so failing on purpose from one address does not lock the
-	// account for everyone else, and per address, over every account.
-	pairKey, addrKey := "acct:"+acct+"|addr:"+addr, "addr:"+addr
-	for _, lim := range []struct {
-		key string
-		max int
-	}{{pairKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
-		n, err := s.store.HitAttempt(ctx, lim.key, window)
-		if err != nil {
-			return nil, err
-		}
-		if n > lim.max {
-			retry := window.Add(s.cfg.FailureWindow).Sub(now)
-			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
-			e.RetryAfter = retry
-			return nil, e
-		}
+	g := guess{pair: "acct:" + acct + "|addr:" + addr, addr: "addr:" + addr, fails: "fails:acct:" + acct}
+	if err := s.beforeGuess(ctx, g); err != nil {
+		return nil, err
 	}
 	var u *User
 	var err error
@@ -348,13 +347,12 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 		hash = u.PasswordHash
 	}
 	match := VerifyPassword(hash, password)
-	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
-		return nil, errBadLogin()
-	}
-	// A success forgets the pair's failures (the address count stays: it
-	// counts attempts over every account).
-	if err := s.store.ClearAttempts(ctx, pairKey); err != nil {
+	good := u != nil && match && !u.Disabled && !u.Erased && u.PasswordHash != ""
+	if err := s.afterGuess(ctx, g, good); err != nil {
 		return nil, err
+	}
+	if !good {
+		return nil, errBadLogin()
 	}
 	return u, nil
 }
@@ -467,8 +465,9 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User
 
 // ChangePassword checks the current password, sets the new one and signs
 // the account out everywhere (every refresh token is revoked and every
-// console session ended).
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+// console session ended). addr is the client's address: wrong current
+// passwords are limited and slowed like failed sign-ins (see beforeGuess).
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next, addr string) error {
 	u, err := s.Me(ctx, p)
 	if err != nil {
 		return err
@@ -476,20 +475,25 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if u.PasswordHash == "" {
 		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 	}
-	// The current password is guessed like a login: count the attempt
-	// first, and refuse past the per-account limit without checking.
-	key := "password-change:" + u.ID
-	if err := s.Limit(ctx, key, s.cfg.MaxFailuresPerAccount, s.cfg.FailureWindow); err != nil {
+	// The current password is guessed like a login, with the same guard
+	// per (account, address) and per address.
+	g := guess{pair: "password-change:" + u.ID + "|addr:" + addr, addr: "addr:" + addr, fails: "fails:password-change:" + u.ID}
+	if err := s.beforeGuess(ctx, g); err != nil {
 		return err
 	}
-	if !VerifyPassword(u.PasswordHash, current) {
-		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
-	}
-	if err := s.store.ClearAttempts(ctx, "rate:"+key); err != nil {
+	good := VerifyPassword(u.PasswordHash, current)
+	if err := s.afterGuess(ctx, g, good); err != nil {
 		return err
+	}
+	var fs []apperr.FieldError
+	if !good {
+		fs = append(fs, field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
 	}
 	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
-		return invalid(*fe)
+		fs = append(fs, *fe)
+	}
+	if len(fs) > 0 {
+		return invalid(fs...)
 	}
 	u.PasswordHash = HashPassword(next)
 	u.UpdatedAt = s.now().UTC()

@@ -249,7 +249,7 @@ func TestResumeSession(t *testing.T) {
 	t.Run("PasswordChange", func(t *testing.T) {
 		env := newSessionEnv(t)
 		token := env.signIn(t, "admin@camau.gov.vn")
-		if err := env.svc.ChangePassword(ctx, env.admin, staffPassword, "mat-khau-moi-2026"); err != nil {
+		if err := env.svc.ChangePassword(ctx, env.admin, staffPassword, "mat-khau-moi-2026", "10.0.0.7"); err != nil {
 			t.Fatal(err)
 		}
 		env.wantSignedOut(t, token)
@@ -379,8 +379,8 @@ func TestSweepAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := env.svc.SweepAttempts(ctx)
-	if err != nil || n != 3 {
-		t.Fatalf("swept %d, %v; want the 3 ended windows (register, sign-in pair, sign-in address)", n, err)
+	if err != nil || n != 4 {
+		t.Fatalf("swept %d, %v; want the 4 ended windows (register; sign-in pair, address and account failures)", n, err)
 	}
 	// The live window is kept: a second registration from that address is
 	// still over its limit of 1.
