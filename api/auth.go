@@ -136,12 +136,19 @@ func register(svc *identity.Service, lim Limits) fiber.Handler {
 }
 
 type guestIn struct {
-	DeviceID string `json:"device_id" validate:"required,min=8,max=200"`
-	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
+	DeviceID    string `json:"device_id" validate:"required,min=8,max=200"`
+	GuestSecret string `json:"guest_secret" validate:"max=200"`
+	Locale      string `json:"locale" validate:"omitempty,oneof=vi en"`
+}
+
+type guestOut struct {
+	registeredOut
+	GuestSecret string `json:"guest_secret,omitempty"`
 }
 
 // guest signs a device in, at most lim.GuestsPerAddress times a window
-// per client address.
+// per client address. The secret issued on a device's first sign-in is
+// shown that once: never cached on its way back.
 func guest(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := svc.Limit(c.UserContext(), "guest:"+ClientAddr(c), lim.GuestsPerAddress, lim.AddressWindow); err != nil {
@@ -151,12 +158,12 @@ func guest(svc *identity.Service, lim Limits) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		u, tokens, err := svc.Guest(c.UserContext(), in.DeviceID, in.Locale)
+		g, err := svc.Guest(c.UserContext(), principal(c), identity.GuestInput{DeviceID: in.DeviceID, Secret: in.GuestSecret, Locale: in.Locale})
 		if err != nil {
 			return err
 		}
 		c.Status(fiber.StatusCreated)
-		return c.JSON(registeredOut{User: toUser(u), tokensOut: toTokens(tokens)})
+		return c.JSON(guestOut{registeredOut: registeredOut{User: toUser(g.User), tokensOut: toTokens(g.Tokens)}, GuestSecret: g.Secret})
 	}
 }
 

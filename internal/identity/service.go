@@ -2,7 +2,9 @@ package identity
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -198,8 +200,8 @@ func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInp
 		if err != nil {
 			return nil, Tokens{}, err
 		}
-		guest.Role, guest.Phone, guest.Email, guest.Name, guest.Locale, guest.PasswordHash, guest.DeviceHash =
-			u.Role, u.Phone, u.Email, u.Name, u.Locale, u.PasswordHash, ""
+		guest.Role, guest.Phone, guest.Email, guest.Name, guest.Locale, guest.PasswordHash, guest.DeviceHash, guest.GuestSecretHash =
+			u.Role, u.Phone, u.Email, u.Name, u.Locale, u.PasswordHash, "", ""
 		guest.UpdatedAt = s.now().UTC()
 		if err := s.store.UpdateUser(ctx, guest); err != nil {
 			return nil, Tokens{}, s.loginTaken(err)
@@ -262,45 +264,114 @@ func (s *Service) loginTaken(err error) error {
 	return err
 }
 
-// Guest signs in a device without any personal data: the same device ID
-// gets the same guest account back.
-func (s *Service) Guest(ctx context.Context, deviceID, locale string) (*User, Tokens, error) {
+// GuestInput is a device's guest sign-in.
+type GuestInput struct {
+	DeviceID string
+	// Secret is what the first sign-in of the device returned; empty on
+	// that first sign-in.
+	Secret string
+	Locale string
+}
+
+// GuestSignIn is a guest sign-in's outcome. Secret is set only when the
+// service issued one (the device's first sign-in): the app keeps it, the
+// service keeps only its hash.
+type GuestSignIn struct {
+	User   *User
+	Tokens Tokens
+	Secret string
+}
+
+func errGuestSecret() error {
+	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Mã bí mật của thiết bị không đúng", "wrong device secret"))
+}
+
+// Guest signs a device in without any personal data. A device ID never
+// seen before gets a new guest account and a secret, issued once; the
+// device ID and that secret together sign the same account in again, so
+// knowing (or guessing) a device ID alone gives nothing. A guest created
+// before secrets existed has none: it gets one only when the caller is
+// that guest (a valid token of the account), and its device ID alone is
+// refused like a wrong secret. Returns EINVALID listing every bad field
+// and EUNAUTHORIZED for a wrong or missing secret or a disabled account.
+func (s *Service) Guest(ctx context.Context, caller Principal, in GuestInput) (GuestSignIn, error) {
 	var fs []apperr.FieldError
-	deviceID = strings.TrimSpace(deviceID)
+	deviceID := strings.TrimSpace(in.DeviceID)
 	if n := len(deviceID); n < 8 || n > 200 {
 		fs = append(fs, field("device_id", "Mã thiết bị phải từ 8 đến 200 ký tự", "must be 8 to 200 characters"))
 	}
-	lang := parseLocale(locale, &fs)
+	if len(in.Secret) > 200 {
+		fs = append(fs, field("guest_secret", "Mã bí mật tối đa 200 ký tự", "must be at most 200 characters"))
+	}
+	lang := parseLocale(in.Locale, &fs)
 	if len(fs) > 0 {
-		return nil, Tokens{}, invalid(fs...)
+		return GuestSignIn{}, invalid(fs...)
 	}
 	sum := sha256.Sum256([]byte("camaug device\x00" + deviceID))
 	hash := hex.EncodeToString(sum[:])
 	for attempt := 0; attempt < 3; attempt++ {
 		u, err := s.store.FindUser(ctx, LoginKey{DeviceHash: hash})
 		if err == nil {
-			if u.Disabled {
-				return nil, Tokens{}, ErrUnauthenticated()
-			}
-			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return s.guestAgain(ctx, caller, u, in.Secret)
 		}
 		if apperr.CodeOf(err) != apperr.ENOTFOUND {
-			return nil, Tokens{}, err
+			return GuestSignIn{}, err
 		}
 		now := s.now().UTC()
-		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, Locale: lang, CreatedAt: now, UpdatedAt: now}
+		secret, secretHash := newGuestSecret()
+		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, GuestSecretHash: secretHash, Locale: lang, CreatedAt: now, UpdatedAt: now}
 		err = s.store.CreateUser(ctx, u)
 		if err == nil {
 			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return GuestSignIn{User: u, Tokens: tokens, Secret: secret}, err
 		}
 		if apperr.CodeOf(err) != apperr.ECONFLICT {
-			return nil, Tokens{}, err
+			return GuestSignIn{}, err
 		}
-		// Another request for the same device won the race: use its account.
+		// Another request for the same device won the race: its account
+		// has a secret this caller does not know, so the next round
+		// refuses it unless it sent the right one.
 	}
-	return nil, Tokens{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return GuestSignIn{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+}
+
+// guestAgain signs an existing guest account in again.
+func (s *Service) guestAgain(ctx context.Context, caller Principal, u *User, secret string) (GuestSignIn, error) {
+	if u.Disabled || u.Erased {
+		return GuestSignIn{}, ErrUnauthenticated()
+	}
+	if u.GuestSecretHash == "" {
+		// A guest from before secrets: only its own token may claim one.
+		if caller.UserID != u.ID {
+			return GuestSignIn{}, errGuestSecret()
+		}
+		issued, secretHash := newGuestSecret()
+		u.GuestSecretHash = secretHash
+		u.UpdatedAt = s.now().UTC()
+		if err := s.store.UpdateUser(ctx, u); err != nil {
+			return GuestSignIn{}, err
+		}
+		tokens, err := s.issue(ctx, u, "")
+		return GuestSignIn{User: u, Tokens: tokens, Secret: issued}, err
+	}
+	got := sha256.Sum256([]byte(secret))
+	if secret == "" || subtle.ConstantTimeCompare([]byte(hex.EncodeToString(got[:])), []byte(u.GuestSecretHash)) != 1 {
+		return GuestSignIn{}, errGuestSecret()
+	}
+	tokens, err := s.issue(ctx, u, "")
+	return GuestSignIn{User: u, Tokens: tokens}, err
+}
+
+// newGuestSecret returns a random secret for a device (256 bits) and the
+// hash that is stored.
+func newGuestSecret() (secret, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported systems
+	}
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(sum[:])
 }
 
 func errBadLogin() error {
@@ -523,7 +594,7 @@ func (s *Service) DeleteMe(ctx context.Context, p Principal) error {
 	if err := s.keepAnAdmin(ctx, u, false); err != nil {
 		return err
 	}
-	u.Name, u.Email, u.Phone, u.DeviceHash, u.PasswordHash = "", "", "", "", ""
+	u.Name, u.Email, u.Phone, u.DeviceHash, u.PasswordHash, u.GuestSecretHash = "", "", "", "", "", ""
 	u.Disabled, u.Erased = true, true
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {

@@ -26,23 +26,26 @@ const (
 // value unique to the account when the login is unset, so plain unique
 // indexes enforce "unique when set" on every server (no partial indexes).
 type userDoc struct {
-	ID           string    `bson:"_id"`
-	Role         string    `bson:"role"`
-	Name         string    `bson:"name"`
-	Email        string    `bson:"email"`
-	Phone        string    `bson:"phone"`
-	DeviceHash   string    `bson:"device_hash"`
-	EmailKey     string    `bson:"email_key"`
-	PhoneKey     string    `bson:"phone_key"`
-	DeviceKey    string    `bson:"device_key"`
-	AgencyCode   string    `bson:"agency_code"`
-	Locale       string    `bson:"locale"`
-	PasswordHash string    `bson:"password_hash"`
-	Disabled     bool      `bson:"disabled"`
-	Erased       bool      `bson:"erased"`
-	Version      int64     `bson:"version"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	ID         string `bson:"_id"`
+	Role       string `bson:"role"`
+	Name       string `bson:"name"`
+	Email      string `bson:"email"`
+	Phone      string `bson:"phone"`
+	DeviceHash string `bson:"device_hash"`
+	EmailKey   string `bson:"email_key"`
+	PhoneKey   string `bson:"phone_key"`
+	DeviceKey  string `bson:"device_key"`
+	// GuestSecretHash is absent on guests created before secrets existed,
+	// which reads as empty: no migration is needed.
+	GuestSecretHash string    `bson:"guest_secret_hash,omitempty"`
+	AgencyCode      string    `bson:"agency_code"`
+	Locale          string    `bson:"locale"`
+	PasswordHash    string    `bson:"password_hash"`
+	Disabled        bool      `bson:"disabled"`
+	Erased          bool      `bson:"erased"`
+	Version         int64     `bson:"version"`
+	CreatedAt       time.Time `bson:"created_at"`
+	UpdatedAt       time.Time `bson:"updated_at"`
 }
 
 func loginKey(value, id string) string {
@@ -56,13 +59,13 @@ func toUserDoc(u *identity.User) userDoc {
 	return userDoc{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, DeviceHash: u.DeviceHash,
 		EmailKey: loginKey(u.Email, u.ID), PhoneKey: loginKey(u.Phone, u.ID), DeviceKey: loginKey(u.DeviceHash, u.ID),
 		AgencyCode: u.AgencyCode, Locale: string(u.Locale), PasswordHash: u.PasswordHash, Disabled: u.Disabled, Erased: u.Erased,
-		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), GuestSecretHash: u.GuestSecretHash}
 }
 
 func (d userDoc) user() *identity.User {
 	return &identity.User{ID: d.ID, Role: identity.Role(d.Role), Name: d.Name, Email: d.Email, Phone: d.Phone, DeviceHash: d.DeviceHash,
 		AgencyCode: d.AgencyCode, Locale: i18n.Lang(d.Locale), PasswordHash: d.PasswordHash, Disabled: d.Disabled, Erased: d.Erased,
-		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, GuestSecretHash: d.GuestSecretHash}
 }
 
 // IdentityStore implements identity.Store.

@@ -73,6 +73,33 @@ func testUsers(t *testing.T, s identity.Store) {
 	if got, err := s.FindUser(ctx, identity.LoginKey{DeviceHash: "device-1"}); err != nil || got.ID != dev.ID {
 		t.Fatalf("FindUser(device): got %v, %v", got, err)
 	}
+	// A guest's secret hash is kept, changed and cleared like any field;
+	// a guest made without one (as before secrets existed) reads empty.
+	sec := newUser(identity.RoleGuest, "", "")
+	sec.DeviceHash, sec.GuestSecretHash = "device-2", "secret-hash-2"
+	if err := s.CreateUser(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FindUser(ctx, identity.LoginKey{DeviceHash: "device-2"}); err != nil || got.GuestSecretHash != "secret-hash-2" {
+		t.Fatalf("guest secret hash: got %+v, %v; want secret-hash-2", got, err)
+	}
+	if got, _ := s.GetUser(ctx, dev.ID); got.GuestSecretHash != "" {
+		t.Fatalf("guest without a secret: got hash %q, want empty", got.GuestSecretHash)
+	}
+	sec.GuestSecretHash = ""
+	if err := s.UpdateUser(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, sec.ID); got.GuestSecretHash != "" {
+		t.Fatalf("cleared guest secret hash: got %q, want empty", got.GuestSecretHash)
+	}
+	dev.GuestSecretHash = "secret-hash-1"
+	if err := s.UpdateUser(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, dev.ID); got.GuestSecretHash != "secret-hash-1" {
+		t.Fatalf("guest secret hash set by an update: got %q, want secret-hash-1", got.GuestSecretHash)
+	}
 
 	// Compare-and-swap updates.
 	stale := *a
