@@ -50,25 +50,26 @@ func (r Role) HasAgency() bool { return r == RoleOfficer || r == RoleAgencyAdmin
 // User is an account. Email, Phone and DeviceHash are its logins; each is
 // unique across accounts when set.
 type User struct {
-	ID         string
-	Role       Role
-	Name       string
-	Email      string // lowercase
-	Phone      string // +84 and nine digits
-	DeviceHash string // guests: SHA-256 of the device ID, never the ID itself
-	// GuestSecretHash is a guest's SHA-256 of the secret the service issued
-	// to the device; empty for guests created before secrets existed.
-	GuestSecretHash string
-	AgencyCode      string
-	Locale          i18n.Lang
-	PasswordHash    string
-	Disabled        bool
+	ID           string
+	Role         Role
+	Name         string
+	Email        string // lowercase
+	Phone        string // +84 and nine digits
+	DeviceHash   string // guests: SHA-256 of the device ID, never the ID itself
+	AgencyCode   string
+	Locale       i18n.Lang
+	PasswordHash string
+	Disabled     bool
 	// Erased is set when the person deleted their account: personal data is
 	// gone, the row stays so their reports keep an (anonymous) owner.
 	Erased    bool
 	Version   int64 // compare-and-swap on update
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// GuestSecretHash is a guest's SHA-256 of the secret the service issued
+	// to the device; empty for guests created before secrets existed.
+	GuestSecretHash string
 }
 
 // NormalizeEmail lowercases and checks an email address.

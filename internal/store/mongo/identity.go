@@ -26,26 +26,27 @@ const (
 // value unique to the account when the login is unset, so plain unique
 // indexes enforce "unique when set" on every server (no partial indexes).
 type userDoc struct {
-	ID         string `bson:"_id"`
-	Role       string `bson:"role"`
-	Name       string `bson:"name"`
-	Email      string `bson:"email"`
-	Phone      string `bson:"phone"`
-	DeviceHash string `bson:"device_hash"`
-	EmailKey   string `bson:"email_key"`
-	PhoneKey   string `bson:"phone_key"`
-	DeviceKey  string `bson:"device_key"`
+	ID           string    `bson:"_id"`
+	Role         string    `bson:"role"`
+	Name         string    `bson:"name"`
+	Email        string    `bson:"email"`
+	Phone        string    `bson:"phone"`
+	DeviceHash   string    `bson:"device_hash"`
+	EmailKey     string    `bson:"email_key"`
+	PhoneKey     string    `bson:"phone_key"`
+	DeviceKey    string    `bson:"device_key"`
+	AgencyCode   string    `bson:"agency_code"`
+	Locale       string    `bson:"locale"`
+	PasswordHash string    `bson:"password_hash"`
+	Disabled     bool      `bson:"disabled"`
+	Erased       bool      `bson:"erased"`
+	Version      int64     `bson:"version"`
+	CreatedAt    time.Time `bson:"created_at"`
+	UpdatedAt    time.Time `bson:"updated_at"`
+
 	// GuestSecretHash is absent on guests created before secrets existed,
 	// which reads as empty: no migration is needed.
-	GuestSecretHash string    `bson:"guest_secret_hash,omitempty"`
-	AgencyCode      string    `bson:"agency_code"`
-	Locale          string    `bson:"locale"`
-	PasswordHash    string    `bson:"password_hash"`
-	Disabled        bool      `bson:"disabled"`
-	Erased          bool      `bson:"erased"`
-	Version         int64     `bson:"version"`
-	CreatedAt       time.Time `bson:"created_at"`
-	UpdatedAt       time.Time `bson:"updated_at"`
+	GuestSecretHash string `bson:"guest_secret_hash,omitempty"`
 }
 
 func loginKey(value, id string) string {
