@@ -243,7 +243,7 @@ func patchMe(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in patchMeIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckMeUpdate(identity.MeUpdate(in)))
 		}
 		u, err := svc.UpdateMe(c.UserContext(), principal(c), identity.MeUpdate(in))
 		if err != nil {
@@ -262,7 +262,7 @@ func changePassword(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in passwordIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckNewPassword(in.NewPassword))
 		}
 		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword, ClientAddr(c)); err != nil {
 			return err
@@ -325,11 +325,13 @@ type createUserIn struct {
 func createUser(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in createUserIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
+		err := decodeJSON(c, &in)
+		staff := identity.StaffInput{Role: identity.Role(in.Role), Email: in.Email,
+			Phone: in.Phone, Name: in.Name, Password: in.Password, AgencyCode: in.AgencyCode}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckStaff(c.UserContext(), staff))
 		}
-		u, err := svc.CreateStaff(c.UserContext(), principal(c), identity.StaffInput{Role: identity.Role(in.Role), Email: in.Email,
-			Phone: in.Phone, Name: in.Name, Password: in.Password, AgencyCode: in.AgencyCode})
+		u, err := svc.CreateStaff(c.UserContext(), principal(c), staff)
 		if err != nil {
 			return err
 		}

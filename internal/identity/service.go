@@ -510,6 +510,28 @@ type MeUpdate struct {
 	Locale *string
 }
 
+// CheckMeUpdate lists every rule in breaks that holds for any account,
+// writing nothing (a guest may not set a name either: UpdateMe says so).
+func CheckMeUpdate(in MeUpdate) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if in.Name != nil {
+		cleanName("name", *in.Name, &fs)
+	}
+	if in.Locale != nil {
+		parseLocale(*in.Locale, &fs)
+	}
+	return fs
+}
+
+// CheckNewPassword lists what is wrong with a new password on its own
+// (ChangePassword also refuses one equal to the account's login).
+func CheckNewPassword(next string) []apperr.FieldError {
+	if fe := checkPassword("new_password", next); fe != nil {
+		return []apperr.FieldError{*fe}
+	}
+	return nil
+}
+
 // UpdateMe changes the caller's name or locale.
 func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User, error) {
 	u, err := s.Me(ctx, p)
@@ -642,6 +664,29 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 			return nil, ErrForbidden()
 		}
 	}
+	u, fs := s.newStaff(ctx, in)
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	u.PasswordHash = HashPassword(in.Password)
+	u.ID = ids.New()
+	u.CreatedAt = s.now().UTC()
+	u.UpdatedAt = u.CreatedAt
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, s.loginTaken(err)
+	}
+	return u, nil
+}
+
+// CheckStaff lists every rule in breaks, writing nothing: what
+// CreateStaff would refuse it for, permissions aside.
+func (s *Service) CheckStaff(ctx context.Context, in StaffInput) []apperr.FieldError {
+	_, fs := s.newStaff(ctx, in)
+	return fs
+}
+
+// newStaff is the staff account in describes, and every rule in breaks.
+func (s *Service) newStaff(ctx context.Context, in StaffInput) (*User, []apperr.FieldError) {
 	var fs []apperr.FieldError
 	u := &User{Role: in.Role, AgencyCode: in.AgencyCode, Locale: i18n.VI}
 	if !in.Role.IsStaff() {
@@ -662,17 +707,7 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 		fs = append(fs, *fe)
 	}
 	fs = append(fs, s.checkAgency(ctx, in.Role, in.AgencyCode)...)
-	if len(fs) > 0 {
-		return nil, invalid(fs...)
-	}
-	u.PasswordHash = HashPassword(in.Password)
-	u.ID = ids.New()
-	u.CreatedAt = s.now().UTC()
-	u.UpdatedAt = u.CreatedAt
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return nil, s.loginTaken(err)
-	}
-	return u, nil
+	return u, fs
 }
 
 func (s *Service) checkAgency(ctx context.Context, role Role, code string) []apperr.FieldError {
