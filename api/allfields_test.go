@@ -79,6 +79,9 @@ func TestAllBadFieldsAtOnce_Reports(t *testing.T) {
 	wantAllFields(t, env, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/transitions", coord, map[string]any{
 		"action": "dispatch", "note": strings.Repeat("N", 20001), "to_agency_code": "khong-co"})),
 		"note", "to_agency_code")
+	wantAllFields(t, env, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/reroute", coord, map[string]any{
+		"agency_code": "khong-co", "note": ""})),
+		"agency_code", "note")
 	wantAllFields(t, env, do(t, env.app, req("POST", "/v1/reports/"+rep.ID+"/rating", cit, map[string]any{
 		"score": 9, "comment": strings.Repeat("C", 10001)})),
 		"score", "comment")

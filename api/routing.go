@@ -80,11 +80,12 @@ type rerouteIn struct {
 func rerouteReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in rerouteIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
+		err := decodeJSON(c, &in)
+		re := feedback.RerouteInput{AgencyCode: in.AgencyCode, Note: in.Note, ExpectedVersion: in.ExpectedVersion}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckReroute(c.UserContext(), principal(c), re))
 		}
-		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))),
-			feedback.RerouteInput{AgencyCode: in.AgencyCode, Note: in.Note, ExpectedVersion: in.ExpectedVersion})
+		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))), re)
 		if err != nil {
 			return err
 		}

@@ -519,6 +519,34 @@ type RerouteInput struct {
 	ExpectedVersion int64
 }
 
+// CheckReroute lists what Reroute would refuse in for, writing nothing;
+// none when p may not reroute at all (Reroute says so).
+func (s *ReportService) CheckReroute(ctx context.Context, p identity.Principal, in RerouteInput) []apperr.FieldError {
+	if p.Require(identity.PermReportsAll) != nil {
+		return nil
+	}
+	fs, _, _, _ := s.rerouteFields(ctx, in)
+	return fs
+}
+
+// rerouteFields checks a reroute's note and agency against the reference
+// data it returns, with the agency found.
+func (s *ReportService) rerouteFields(ctx context.Context, in RerouteInput) ([]apperr.FieldError, *Reference, Agency, error) {
+	var fs []apperr.FieldError
+	if n := utf8.RuneCountInString(clean(in.Note)); n < 3 || n > 500 {
+		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, Agency{}, err
+	}
+	agency, ok := activeAgency(ref, in.AgencyCode)
+	if !ok {
+		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
+	}
+	return fs, ref, agency, nil
+}
+
 // Reroute sends a report to another agency without changing its status: a
 // coordinator's correction of the routing. It is recorded in the history as
 // a transfer, and the new agency's clock starts. A stale ExpectedVersion is
@@ -527,18 +555,10 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id st
 	if err := p.Require(identity.PermReportsAll); err != nil {
 		return nil, err
 	}
-	note, agencyCode := clean(in.Note), in.AgencyCode
-	var fs []apperr.FieldError
-	if n := utf8.RuneCountInString(note); n < 3 || n > 500 {
-		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
-	}
-	ref, err := s.ref.Snapshot(ctx)
+	note := clean(in.Note)
+	fs, ref, agency, err := s.rerouteFields(ctx, in)
 	if err != nil {
 		return nil, err
-	}
-	agency, ok := activeAgency(ref, agencyCode)
-	if !ok {
-		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
 	}
 	if len(fs) > 0 {
 		return nil, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
