@@ -56,6 +56,14 @@ func TestAllBadFieldsAtOnce_Identity(t *testing.T) {
 	wantAllFields(t, env, do(t, env.app, req("POST", "/v1/admin/users", admin, map[string]string{
 		"role": "officer", "email": "canbo@camau.gov.vn", "name": strings.Repeat("A", 201), "password": "mat-khau-an-toan", "agency_code": "khong-co"})),
 		"name", "agency_code")
+	var off struct{ ID string }
+	r := do(t, env.app, req("POST", "/v1/admin/users", admin, map[string]string{
+		"role": "officer", "email": "canbo@camau.gov.vn", "name": "Cán bộ", "password": "mat-khau-an-toan", "agency_code": "so-xay-dung"}))
+	wantStatus(t, r, http.StatusCreated)
+	r.json(t, &off)
+	wantAllFields(t, env, do(t, env.app, req("PATCH", "/v1/admin/users/"+off.ID, admin, map[string]string{
+		"role": "truong-phong", "name": "   ", "agency_code": "khong-co"})),
+		"role", "name", "agency_code")
 }
 
 // TestAllBadFieldsAtOnce_Reports: a report, a transition and a rating

@@ -355,16 +355,17 @@ func patchUser(svc *identity.Service) fiber.Handler {
 			return invalidQuery("id", "Mã tài khoản không hợp lệ", "is not an account id")
 		}
 		var in patchUserIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
+		err := decodeJSON(c, &in)
 		var role *identity.Role
 		if in.Role != nil {
 			r := identity.Role(*in.Role)
 			role = &r
 		}
-		u, err := svc.UpdateStaff(c.UserContext(), principal(c), string([]byte(id)),
-			identity.StaffUpdate{Role: role, AgencyCode: in.AgencyCode, Disabled: in.Disabled, Name: in.Name})
+		up := identity.StaffUpdate{Role: role, AgencyCode: in.AgencyCode, Disabled: in.Disabled, Name: in.Name}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckStaffUpdate(c.UserContext(), up))
+		}
+		u, err := svc.UpdateStaff(c.UserContext(), principal(c), string([]byte(id)), up)
 		if err != nil {
 			return err
 		}

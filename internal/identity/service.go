@@ -768,6 +768,22 @@ type StaffUpdate struct {
 	Name       *string
 }
 
+// CheckStaffUpdate lists what is wrong with in on its own, writing
+// nothing: a blank or too long name, an unknown agency. (UpdateStaff also
+// checks the change against the account.)
+func (s *Service) CheckStaffUpdate(ctx context.Context, in StaffUpdate) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if in.Name != nil {
+		cleanName("name", *in.Name, &fs)
+	}
+	if in.AgencyCode != nil && *in.AgencyCode != "" {
+		if err := s.cfg.AgencyExists(ctx, *in.AgencyCode); err != nil {
+			fs = append(fs, field("agency_code", "Cơ quan không tồn tại", "no agency has this code"))
+		}
+	}
+	return fs
+}
+
 // UpdateStaff changes an account's role, agency, name or disabled flag.
 // Agency admins may only enable, disable or rename their own officers.
 // Disabling revokes every refresh token and ends every console session,
