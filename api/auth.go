@@ -136,12 +136,19 @@ func register(svc *identity.Service, lim Limits) fiber.Handler {
 }
 
 type guestIn struct {
-	DeviceID string `json:"device_id" validate:"required,min=8,max=200"`
-	Locale   string `json:"locale" validate:"omitempty,oneof=vi en"`
+	DeviceID    string `json:"device_id" validate:"required,min=8,max=200"`
+	GuestSecret string `json:"guest_secret" validate:"max=200"`
+	Locale      string `json:"locale" validate:"omitempty,oneof=vi en"`
+}
+
+type guestOut struct {
+	registeredOut
+	GuestSecret string `json:"guest_secret,omitempty"`
 }
 
 // guest signs a device in, at most lim.GuestsPerAddress times a window
-// per client address.
+// per client address. The secret issued on a device's first sign-in is
+// shown that once: never cached on its way back.
 func guest(svc *identity.Service, lim Limits) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := svc.Limit(c.UserContext(), "guest:"+ClientAddr(c), lim.GuestsPerAddress, lim.AddressWindow); err != nil {
@@ -151,12 +158,12 @@ func guest(svc *identity.Service, lim Limits) fiber.Handler {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		u, tokens, err := svc.Guest(c.UserContext(), in.DeviceID, in.Locale)
+		g, err := svc.Guest(c.UserContext(), principal(c), identity.GuestInput{DeviceID: in.DeviceID, Secret: in.GuestSecret, Locale: in.Locale})
 		if err != nil {
 			return err
 		}
 		c.Status(fiber.StatusCreated)
-		return c.JSON(registeredOut{User: toUser(u), tokensOut: toTokens(tokens)})
+		return c.JSON(guestOut{registeredOut: registeredOut{User: toUser(g.User), tokensOut: toTokens(g.Tokens)}, GuestSecret: g.Secret})
 	}
 }
 
@@ -236,7 +243,7 @@ func patchMe(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in patchMeIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckMeUpdate(identity.MeUpdate(in)))
 		}
 		u, err := svc.UpdateMe(c.UserContext(), principal(c), identity.MeUpdate(in))
 		if err != nil {
@@ -255,9 +262,9 @@ func changePassword(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in passwordIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, identity.CheckNewPassword(in.NewPassword))
 		}
-		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword); err != nil {
+		if err := svc.ChangePassword(c.UserContext(), principal(c), in.CurrentPassword, in.NewPassword, ClientAddr(c)); err != nil {
 			return err
 		}
 		return c.SendStatus(fiber.StatusNoContent)
@@ -318,11 +325,13 @@ type createUserIn struct {
 func createUser(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in createUserIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
+		err := decodeJSON(c, &in)
+		staff := identity.StaffInput{Role: identity.Role(in.Role), Email: in.Email,
+			Phone: in.Phone, Name: in.Name, Password: in.Password, AgencyCode: in.AgencyCode}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckStaff(c.UserContext(), staff))
 		}
-		u, err := svc.CreateStaff(c.UserContext(), principal(c), identity.StaffInput{Role: identity.Role(in.Role), Email: in.Email,
-			Phone: in.Phone, Name: in.Name, Password: in.Password, AgencyCode: in.AgencyCode})
+		u, err := svc.CreateStaff(c.UserContext(), principal(c), staff)
 		if err != nil {
 			return err
 		}
@@ -346,16 +355,17 @@ func patchUser(svc *identity.Service) fiber.Handler {
 			return invalidQuery("id", "Mã tài khoản không hợp lệ", "is not an account id")
 		}
 		var in patchUserIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
+		err := decodeJSON(c, &in)
 		var role *identity.Role
 		if in.Role != nil {
 			r := identity.Role(*in.Role)
 			role = &r
 		}
-		u, err := svc.UpdateStaff(c.UserContext(), principal(c), string([]byte(id)),
-			identity.StaffUpdate{Role: role, AgencyCode: in.AgencyCode, Disabled: in.Disabled, Name: in.Name})
+		up := identity.StaffUpdate{Role: role, AgencyCode: in.AgencyCode, Disabled: in.Disabled, Name: in.Name}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckStaffUpdate(c.UserContext(), up))
+		}
+		u, err := svc.UpdateStaff(c.UserContext(), principal(c), string([]byte(id)), up)
 		if err != nil {
 			return err
 		}

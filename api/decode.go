@@ -176,3 +176,13 @@ func alsoInvalid(err error, domain []apperr.FieldError) error {
 	}
 	return ae
 }
+
+// fieldsOf is the bad fields an EINVALID error lists (none for any other
+// error), to pass a domain check's findings to alsoInvalid.
+func fieldsOf(err error) []apperr.FieldError {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.EINVALID {
+		return nil
+	}
+	return ae.Fields
+}

@@ -260,9 +260,21 @@ func TestGuestFlow(t *testing.T) {
 		if g1.User.Role != "guest" || g1.User.Name != "" || g1.User.Phone != "" || g1.User.Email != "" || g1.User.Locale != "en" {
 			t.Fatalf("guest: got %+v, want role guest and no personal data", g1.User)
 		}
-		do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "ios-3f9a1c2e-tourist"})).json(t, &g2)
+		var secret struct {
+			GuestSecret string `json:"guest_secret"`
+		}
+		r.json(t, &secret)
+		if len(secret.GuestSecret) < 40 {
+			t.Fatalf("first sign-in: guest_secret %q, want a long random secret", secret.GuestSecret)
+		}
+		r = do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "ios-3f9a1c2e-tourist", "guest_secret": secret.GuestSecret}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &g2)
 		if g2.User.ID != g1.User.ID {
 			t.Fatal("the same device got a second guest account")
+		}
+		if strings.Contains(string(r.body), "guest_secret") {
+			t.Fatalf("a later sign-in shows a secret again: %s", r.body)
 		}
 		// The device ID itself is never stored.
 		u, _ := env.store.Identity().GetUser(context.Background(), g1.User.ID)
@@ -279,9 +291,72 @@ func TestGuestFlow(t *testing.T) {
 		}
 		// The device now starts a new guest.
 		var g3 registered
-		do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "ios-3f9a1c2e-tourist"})).json(t, &g3)
+		r = do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "ios-3f9a1c2e-tourist"}))
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &g3)
 		if g3.User.ID == g1.User.ID || g3.User.Role != "guest" {
 			t.Fatalf("after upgrade the device got %+v", g3.User)
+		}
+	})
+}
+
+// TestGuestDeviceIDIsNotACredential: someone who knows (or guesses) a
+// device ID gets no session of that guest, with no secret or a wrong one;
+// a guest created before secrets existed gets one only with its own
+// token, after which its device ID alone is refused too.
+func TestGuestDeviceIDIsNotACredential(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		type guestOut struct {
+			registered
+			GuestSecret string `json:"guest_secret"`
+		}
+		sign := func(token string, body map[string]string) response {
+			return do(t, env.app, req("POST", "/v1/auth/guest", token, body))
+		}
+		var owner guestOut
+		sign("", map[string]string{"device_id": "android-0000-0001"}).json(t, &owner)
+		for _, body := range []map[string]string{
+			{"device_id": "android-0000-0001"},
+			{"device_id": "android-0000-0001", "guest_secret": "doan-bua-mot-bi-mat"},
+			{"device_id": "android-0000-0001", "guest_secret": owner.RefreshToken},
+		} {
+			p := wantProblem(t, sign("", body), http.StatusUnauthorized)
+			if strings.Contains(p.Detail, owner.User.ID) {
+				t.Fatalf("the refusal names the account: %+v", p)
+			}
+		}
+		// Another guest's token does not unlock the device either.
+		var other guestOut
+		sign("", map[string]string{"device_id": "android-0000-0002"}).json(t, &other)
+		wantProblem(t, sign(other.AccessToken, map[string]string{"device_id": "android-0000-0001"}), http.StatusUnauthorized)
+
+		// A guest from before secrets (no hash stored).
+		ctx := context.Background()
+		u, err := env.store.Identity().GetUser(ctx, owner.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.GuestSecretHash = ""
+		if err := env.store.Identity().UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, sign("", map[string]string{"device_id": "android-0000-0001"}), http.StatusUnauthorized)
+		wantProblem(t, sign(other.AccessToken, map[string]string{"device_id": "android-0000-0001"}), http.StatusUnauthorized)
+		var claimed guestOut
+		r := sign(owner.AccessToken, map[string]string{"device_id": "android-0000-0001"})
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &claimed)
+		if claimed.User.ID != owner.User.ID || claimed.GuestSecret == "" || claimed.GuestSecret == owner.GuestSecret {
+			t.Fatalf("claim with the guest's own token: got %+v, want the same account and a new secret", claimed)
+		}
+		wantProblem(t, sign("", map[string]string{"device_id": "android-0000-0001"}), http.StatusUnauthorized)
+		wantProblem(t, sign("", map[string]string{"device_id": "android-0000-0001", "guest_secret": owner.GuestSecret}), http.StatusUnauthorized)
+		var again guestOut
+		r = sign("", map[string]string{"device_id": "android-0000-0001", "guest_secret": claimed.GuestSecret})
+		wantStatus(t, r, http.StatusCreated)
+		r.json(t, &again)
+		if again.User.ID != owner.User.ID {
+			t.Fatalf("device ID and secret: got account %s, want %s", again.User.ID, owner.User.ID)
 		}
 	})
 }

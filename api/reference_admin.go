@@ -54,7 +54,8 @@ func adminReplace[T feedback.Entity](save saveFunc[T]) fiber.Handler {
 			return err
 		}
 		if in.RefKey() != string([]byte(c.Params("code"))) {
-			return invalidQuery("code", "Mã trong nội dung phải trùng mã trên đường dẫn", "must equal the code in the path")
+			return alsoInvalid(invalidQuery("code", "Mã trong nội dung phải trùng mã trên đường dẫn", "must equal the code in the path"),
+				fieldsOf(in.Validate()))
 		}
 		if err := save(c.UserContext(), principal(c), in, false); err != nil {
 			return err

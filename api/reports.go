@@ -141,18 +141,20 @@ func submitReport(svc *feedback.ReportService, ref *feedback.ReferenceService) f
 		}
 		key = string([]byte(key))
 		var in submitIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
+		decodeErr := decodeJSON(c, &in)
 		var loc *feedback.Point
 		if in.Location != nil && in.Location.Lat != nil && in.Location.Lng != nil {
 			loc = &feedback.Point{Lat: *in.Location.Lat, Lng: *in.Location.Lng}
 		}
-		r, replayed, err := svc.Submit(c.UserContext(), principal(c), feedback.SubmitInput{
+		submit := feedback.SubmitInput{
 			CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description,
 			Location: loc, Address: in.Address, AreaCode: in.AreaCode,
 			Urgent: in.Urgent, Anonymous: in.Anonymous, ContactPhone: in.ContactPhone, Locale: in.Locale, ClientCreatedAt: in.ClientCreatedAt,
-		}, key)
+		}
+		if decodeErr != nil {
+			return alsoInvalid(decodeErr, svc.CheckSubmit(c.UserContext(), principal(c), submit))
+		}
+		r, replayed, err := svc.Submit(c.UserContext(), principal(c), submit, key)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ func createRoutingRule(ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in routingRuleIO
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, fieldsOf(feedback.RoutingRule(in).Validate()))
 		}
 		if err := ref.SaveRoutingRule(c.UserContext(), principal(c), feedback.RoutingRule(in), true); err != nil {
 			return err
@@ -46,11 +46,12 @@ func replaceRoutingRule(ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in routingRuleIO
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, fieldsOf(feedback.RoutingRule(in).Validate()))
 		}
 		code := string([]byte(c.Params("code")))
 		if in.Code != code {
-			return invalidQuery("code", "Mã trong nội dung phải trùng mã trên đường dẫn", "must equal the code in the path")
+			return alsoInvalid(invalidQuery("code", "Mã trong nội dung phải trùng mã trên đường dẫn", "must equal the code in the path"),
+				fieldsOf(feedback.RoutingRule(in).Validate()))
 		}
 		if err := ref.SaveRoutingRule(c.UserContext(), principal(c), feedback.RoutingRule(in), false); err != nil {
 			return err
@@ -79,11 +80,12 @@ type rerouteIn struct {
 func rerouteReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in rerouteIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
+		err := decodeJSON(c, &in)
+		re := feedback.RerouteInput{AgencyCode: in.AgencyCode, Note: in.Note, ExpectedVersion: in.ExpectedVersion}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckReroute(c.UserContext(), principal(c), re))
 		}
-		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))),
-			feedback.RerouteInput{AgencyCode: in.AgencyCode, Note: in.Note, ExpectedVersion: in.ExpectedVersion})
+		r, err := svc.Reroute(c.UserContext(), principal(c), string([]byte(c.Params("id"))), re)
 		if err != nil {
 			return err
 		}

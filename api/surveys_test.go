@@ -346,8 +346,63 @@ func TestSIPASStory(t *testing.T) {
 		for _, tok := range []string{guest.AccessToken, login("canbo@soxaydung.camau.gov.vn"), analyst} {
 			wantProblem(t, do(t, env.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", tok, map[string]any{"answers": sipasAnswers(4, 4, 4, 4, false, nil)})), http.StatusForbidden)
 		}
-		if _, all, _ := indicators(); all.Respondents != 10 {
-			t.Fatalf("after an app response: %d respondents, want 10", all.Respondents)
+		// The official figure counts invitation responses only; the app
+		// response shows with channel=app or all, labelled self-selected,
+		// and a rebuild of the counters keeps them apart.
+		byChannel := func(path, channel string) (n int64, label string, selfSelected bool) {
+			t.Helper()
+			q := "?survey_id=" + sv.ID + "&from=2026-03&to=2026-03"
+			if channel != "" {
+				q += "&channel=" + channel
+			}
+			r := do(t, env.app, req("GET", path+q, analyst, nil))
+			wantStatus(t, r, http.StatusOK)
+			var out struct {
+				Respondents  int64  `json:"respondents"`
+				Channel      string `json:"channel"`
+				SelfSelected bool   `json:"self_selected"`
+				Items        []struct {
+					Overall struct {
+						N int64 `json:"n"`
+					} `json:"overall"`
+				} `json:"items"`
+			}
+			r.json(t, &out)
+			n = out.Respondents
+			for _, it := range out.Items {
+				n += it.Overall.N
+			}
+			return n, out.Channel, out.SelfSelected
+		}
+		for range 2 {
+			for _, tc := range []struct {
+				path, channel, label string
+				n                    int64
+				selfSelected         bool
+			}{
+				{"/v1/indicators/sipas", "", "invitation", 9, false},
+				{"/v1/indicators/sipas", "invitation", "invitation", 9, false},
+				{"/v1/indicators/sipas", "all", "all", 10, true},
+				{"/v1/indicators/sipas", "app", "app", 1, true},
+				// The ranking ranks agencies; the app answer named none.
+				{"/v1/indicators/sipas/ranking", "", "invitation", 9, false},
+				{"/v1/indicators/sipas/ranking", "all", "all", 9, true},
+			} {
+				n, label, self := byChannel(tc.path, tc.channel)
+				if n != tc.n || label != tc.label || self != tc.selfSelected {
+					t.Fatalf("%s channel=%q: got n %d, channel %q, self_selected %v; want %d, %q, %v",
+						tc.path, tc.channel, n, label, self, tc.n, tc.label, tc.selfSelected)
+				}
+			}
+			if _, n, err := env.surveys.Reindex(t.Context()); err != nil || n != 10 {
+				t.Fatalf("reindex: %d responses, %v; want 10", n, err)
+			}
+		}
+		for _, path := range []string{"/v1/indicators/sipas", "/v1/indicators/sipas/ranking", "/v1/indicators/papi", "/v1/exports/sipas.csv"} {
+			p := wantProblem(t, do(t, env.app, req("GET", path+"?survey_id="+sv.ID+"&channel=official&group_by=town", analyst, nil)), http.StatusUnprocessableEntity)
+			if !hasField(p, "channel") {
+				t.Fatalf("%s channel=official: errors %+v, want channel named", path, p.Errors)
+			}
 		}
 
 		// Closing stops the answers.

@@ -23,12 +23,15 @@ type transitionIn struct {
 func transitionReport(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in transitionIn
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		r, view, err := svc.Transition(c.UserContext(), principal(c), string([]byte(c.Params("id"))), feedback.TransitionInput{
+		err := decodeJSON(c, &in)
+		id := string([]byte(c.Params("id")))
+		tr := feedback.TransitionInput{
 			Action: feedback.Action(in.Action), Note: in.Note, ToAgencyCode: in.ToAgencyCode, DueAt: in.DueAt, DuplicateOf: in.DuplicateOf,
-			ExpectedVersion: in.ExpectedVersion})
+			ExpectedVersion: in.ExpectedVersion}
+		if err != nil {
+			return alsoInvalid(err, svc.CheckTransition(c.UserContext(), principal(c), id, tr))
+		}
+		r, view, err := svc.Transition(c.UserContext(), principal(c), id, tr)
 		if err != nil {
 			return err
 		}
@@ -116,7 +119,7 @@ func rateReport(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in ratingIn
 		if err := decodeJSON(c, &in); err != nil {
-			return err
+			return alsoInvalid(err, feedback.CheckRating(in.Score, in.Comment))
 		}
 		r, err := svc.Rate(c.UserContext(), principal(c), string([]byte(c.Params("id"))), in.Score, in.Comment)
 		if err != nil {

@@ -108,6 +108,18 @@ func (r *Report) OverdueAt(now time.Time) Overdue {
 // Now is the service's clock.
 func (s *ReportService) Now() time.Time { return s.now() }
 
+// CheckRating lists what is wrong with a rating's score and comment.
+func CheckRating(score int, comment string) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if score < 1 || score > 5 {
+		fs = append(fs, fieldErr("score", "Điểm từ 1 đến 5", "must be 1 to 5"))
+	}
+	if utf8.RuneCountInString(clean(comment)) > 2000 {
+		fs = append(fs, fieldErr("comment", "Tối đa 2000 ký tự", "must be at most 2000 characters"))
+	}
+	return fs
+}
+
 // Rate records the reporter's score (1–5) and comment on a resolved report.
 // It may be changed for 7 days; the first rating closes the report.
 func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id string, score int, comment string) (Rating, error) {
@@ -122,14 +134,7 @@ func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id strin
 		return Rating{}, identity.ErrForbidden()
 	}
 	comment = clean(comment)
-	var fs []apperr.FieldError
-	if score < 1 || score > 5 {
-		fs = append(fs, fieldErr("score", "Điểm từ 1 đến 5", "must be 1 to 5"))
-	}
-	if utf8.RuneCountInString(comment) > 2000 {
-		fs = append(fs, fieldErr("comment", "Tối đa 2000 ký tự", "must be at most 2000 characters"))
-	}
-	if len(fs) > 0 {
+	if fs := CheckRating(score, comment); len(fs) > 0 {
 		return Rating{}, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
 	}
 	if r.Status != StatusResolved && r.Status != StatusClosed {

@@ -142,12 +142,22 @@ func (s *ReferenceService) change(ctx context.Context, p identity.Principal, e e
 	if err != nil {
 		return err
 	}
+	// An invalid entity is still checked against the whole dataset, so
+	// one answer lists every problem (its own fields and, say, an unknown
+	// agency it names).
 	before, err := e.apply(ref)
-	if err != nil {
+	if err != nil && apperr.CodeOf(err) != apperr.EINVALID {
 		return err
 	}
-	if err := ref.Validate(); err != nil {
-		return relabel(err, e.list, e.code)
+	if verr := ref.Validate(); verr != nil {
+		verr = relabel(verr, e.list, e.code)
+		if err == nil {
+			return verr
+		}
+		err = withFields(err, verr)
+	}
+	if err != nil {
+		return err
 	}
 	err = e.write(ctx)
 	s.forget()
@@ -168,9 +178,7 @@ func saveEntity[T Entity](ctx context.Context, s *ReferenceService, p identity.P
 	}
 	return s.change(ctx, p, edit{kind: kind, code: code, action: action, list: listNames[kind], after: v,
 		apply: func(ref *Reference) (any, error) {
-			if err := v.Validate(); err != nil {
-				return nil, err
-			}
+			invalid := v.Validate() // returned with the dataset's findings
 			items := list(ref)
 			for i, old := range *items {
 				if old.RefKey() != code {
@@ -180,13 +188,13 @@ func saveEntity[T Entity](ctx context.Context, s *ReferenceService, p identity.P
 					return nil, ErrEntityExists(kind, code)
 				}
 				(*items)[i] = v
-				return old, nil
+				return old, invalid
 			}
 			if !create {
 				return nil, ErrEntityNotFound(kind, code)
 			}
 			*items = append(*items, v)
-			return nil, nil
+			return nil, invalid
 		},
 		write: func(ctx context.Context) error {
 			if create {
@@ -222,6 +230,28 @@ func relabel(err error, list, code string) error {
 			}
 		}
 		out.Fields[i] = f
+	}
+	return &out
+}
+
+// withFields adds the fields of other, an EINVALID error, to err's, but
+// those err already names.
+func withFields(err, other error) error {
+	var ae, oe *apperr.Error
+	if !errors.As(err, &ae) || !errors.As(other, &oe) {
+		return err
+	}
+	out := *ae
+	out.Fields = append([]apperr.FieldError{}, ae.Fields...)
+	named := map[string]bool{}
+	for _, f := range out.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range oe.Fields {
+		if !named[f.Field] {
+			out.Fields = append(out.Fields, f)
+			named[f.Field] = true
+		}
 	}
 	return &out
 }

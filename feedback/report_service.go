@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math"
 	"sort"
 	"strings"
@@ -123,6 +124,29 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 		}
 	}
 	return r, replayed, nil
+}
+
+// CheckSubmit lists every field of in that Submit would refuse, writing
+// nothing; none when p may not report at all (Submit says so).
+func (s *ReportService) CheckSubmit(ctx context.Context, p identity.Principal, in SubmitInput) []apperr.FieldError {
+	if p.Require(identity.PermReportsCreate) != nil {
+		return nil
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil
+	}
+	_, err = s.build(ref, p, in, s.now())
+	return invalidFields(err)
+}
+
+// invalidFields is the fields an EINVALID error lists, none for any other.
+func invalidFields(err error) []apperr.FieldError {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.EINVALID {
+		return nil
+	}
+	return ae.Fields
 }
 
 func (s *ReportService) build(ref *Reference, p identity.Principal, in SubmitInput, now time.Time) (*Report, error) {
@@ -495,6 +519,34 @@ type RerouteInput struct {
 	ExpectedVersion int64
 }
 
+// CheckReroute lists what Reroute would refuse in for, writing nothing;
+// none when p may not reroute at all (Reroute says so).
+func (s *ReportService) CheckReroute(ctx context.Context, p identity.Principal, in RerouteInput) []apperr.FieldError {
+	if p.Require(identity.PermReportsAll) != nil {
+		return nil
+	}
+	fs, _, _, _ := s.rerouteFields(ctx, in)
+	return fs
+}
+
+// rerouteFields checks a reroute's note and agency against the reference
+// data it returns, with the agency found.
+func (s *ReportService) rerouteFields(ctx context.Context, in RerouteInput) ([]apperr.FieldError, *Reference, Agency, error) {
+	var fs []apperr.FieldError
+	if n := utf8.RuneCountInString(clean(in.Note)); n < 3 || n > 500 {
+		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, Agency{}, err
+	}
+	agency, ok := activeAgency(ref, in.AgencyCode)
+	if !ok {
+		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
+	}
+	return fs, ref, agency, nil
+}
+
 // Reroute sends a report to another agency without changing its status: a
 // coordinator's correction of the routing. It is recorded in the history as
 // a transfer, and the new agency's clock starts. A stale ExpectedVersion is
@@ -503,18 +555,10 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id st
 	if err := p.Require(identity.PermReportsAll); err != nil {
 		return nil, err
 	}
-	note, agencyCode := clean(in.Note), in.AgencyCode
-	var fs []apperr.FieldError
-	if n := utf8.RuneCountInString(note); n < 3 || n > 500 {
-		fs = append(fs, fieldErr("note", "Lý do từ 3 đến 500 ký tự", "must be 3 to 500 characters"))
-	}
-	ref, err := s.ref.Snapshot(ctx)
+	note := clean(in.Note)
+	fs, ref, agency, err := s.rerouteFields(ctx, in)
 	if err != nil {
 		return nil, err
-	}
-	agency, ok := activeAgency(ref, agencyCode)
-	if !ok {
-		fs = append(fs, fieldErr("agency_code", "Cơ quan không tồn tại hoặc đã ngừng hoạt động", "is not an active agency"))
 	}
 	if len(fs) > 0 {
 		return nil, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
@@ -561,13 +605,16 @@ func (s *ReportService) Transition(ctx context.Context, p identity.Principal, id
 	if err != nil {
 		return nil, 0, err
 	}
+	var fs []apperr.FieldError
 	if in.DuplicateOf != "" {
 		if _, err := s.store.GetReport(ctx, in.DuplicateOf); err != nil {
-			return nil, 0, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"),
-				fieldErr("duplicate_of", "Phản ánh gốc không tồn tại", "no report has this id"))
+			fs = append(fs, fieldErr("duplicate_of", "Phản ánh gốc không tồn tại", "no report has this id"))
 		}
 	}
 	next, ev, err := Apply(p, r, in, s.now(), ref)
+	if len(fs) > 0 && (err == nil || apperr.CodeOf(err) == apperr.EINVALID) {
+		return nil, 0, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), append(fs, invalidFields(err)...)...)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -575,6 +622,25 @@ func (s *ReportService) Transition(ctx context.Context, p identity.Principal, id
 		return nil, 0, err
 	}
 	return next, view, nil
+}
+
+// CheckTransition lists every field of in that Transition would refuse
+// on report id, writing nothing; none when p may not see the report or
+// take the action at all (Transition says so).
+func (s *ReportService) CheckTransition(ctx context.Context, p identity.Principal, id string, in TransitionInput) []apperr.FieldError {
+	if p.IsAnonymous() {
+		return nil
+	}
+	r, _, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil
+	}
+	ref, err := s.ref.Snapshot(ctx)
+	if err != nil {
+		return nil
+	}
+	_, _, err = Apply(p, r, in, s.now(), ref)
+	return invalidFields(err)
 }
 
 // History returns a report's events to those who may see the report.

@@ -3,6 +3,7 @@ package survey
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // CountResponses is the counter question that holds the number of
@@ -29,18 +30,88 @@ func ElementCountQuestion(code string) string { return countElement + code }
 // answered at least one scored question of an element of SIPAS part code.
 func PartCountQuestion(code string) string { return countPart + code }
 
+// appCountPrefix starts the questions of the counters that app responses
+// add apart from the counters of every response.
+const appCountPrefix = "_app:"
+
+// The channel selections of indicators. The official figure counts the
+// responses given with an invitation (PRODUCT.md §8: "Official figures
+// count invitation-token responses; app responses are shown apart as
+// self-selected"): a sample the province drew, not one anybody can join.
+const (
+	ChannelsOfficial = "invitation" // invitation responses only (the default)
+	ChannelsApp      = "app"        // app responses only: self-selected
+	ChannelsAll      = "all"        // every response: partly self-selected
+)
+
+// ValidChannels reports whether ch selects channels ("" is the default,
+// ChannelsOfficial).
+func ValidChannels(ch string) bool {
+	switch ch {
+	case "", ChannelsOfficial, ChannelsApp, ChannelsAll:
+		return true
+	}
+	return false
+}
+
+// SelfSelected reports whether figures of the selection include app
+// responses, whose respondents chose themselves.
+func SelfSelected(ch string) bool { return ch == ChannelsApp || ch == ChannelsAll }
+
+// ForChannel returns the counters of the responses of a channel selection
+// from counters as stored (each response's, plus app responses' again
+// under appCountPrefix): "all" keeps the first, "app" the second, and the
+// official selection is the difference.
+func ForChannel(counts []Count, ch string) []Count {
+	type key struct {
+		surveyID, agency, area, period, question, answer string
+		version                                          int
+	}
+	keyOf := func(c Count) key {
+		return key{c.SurveyID, c.AgencyCode, c.AreaCode, c.Period, c.Question, c.Answer, c.Version}
+	}
+	out := make([]Count, 0, len(counts))
+	app := map[key]int64{}
+	for _, c := range counts {
+		q, isApp := strings.CutPrefix(c.Question, appCountPrefix)
+		switch {
+		case isApp && ch == ChannelsApp:
+			c.Question = q
+			out = append(out, c)
+		case isApp:
+			c.Question = q
+			app[keyOf(c)] += c.N
+		case ch != ChannelsApp:
+			out = append(out, c)
+		}
+	}
+	if ch != ChannelsAll && ch != ChannelsApp {
+		kept := out[:0]
+		for _, c := range out {
+			c.N -= app[keyOf(c)]
+			if c.N > 0 {
+				kept = append(kept, c)
+			}
+		}
+		out = kept
+	}
+	return out
+}
+
 // CountsFor returns the counters one response adds, each with N 1, for
 // its survey version, agency, area and month: one "_responses"; one per
 // answer of a likert5, rating, yes_no or single_choice question (likert
-// "na" included); one per value chosen in a multiple_choice question; and
-// one "_eligible" when the questionnaire has scoring.eligible and the
-// answers meet it (a respondent who does not meet it adds nothing for the
-// scored questions, even where the form failed to skip them); and one "_element:CODE" for each element where the response gave a scored
+// "na" included); one per value chosen in a multiple_choice question; one
+// "_eligible" when the questionnaire has scoring.eligible and the answers
+// meet it (a respondent who does not meet it adds nothing for the scored
+// questions, even where the form failed to skip them); one
+// "_element:CODE" for each element where the response gave a scored
 // answer — a likert5 level other than "na", a rating, a yes or no, or a
 // single_choice option that has a score — to a question of that element or
-// of a sub-element of it, and one "_part:CODE" for each part of such
-// elements. Numbers and texts are not counted. r's answers
-// may be normalized ones or ones decoded back from storage.
+// of a sub-element of it; and one "_part:CODE" for each part of such
+// elements. Numbers and texts are not counted. An app response adds each
+// of those again under appCountPrefix. r's answers may be normalized ones
+// or ones decoded back from storage.
 func CountsFor(q *Questionnaire, r Response) []Count {
 	base := Count{
 		SurveyID: r.SurveyID, Version: r.Version, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode,
@@ -104,6 +175,14 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 				partAnswered[e.Part] = true
 				out = append(out, with(PartCountQuestion(e.Part), answeredAnswer))
 			}
+		}
+	}
+	if r.Channel == ChannelApp {
+		// App answers are counted a second time apart, so official
+		// figures can leave them out (see ForChannel).
+		for _, c := range out[:len(out):len(out)] {
+			c.Question = appCountPrefix + c.Question
+			out = append(out, c)
 		}
 	}
 	return out

@@ -1,6 +1,8 @@
 package survey
 
 import (
+	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -124,5 +126,45 @@ func TestMergeCounts(t *testing.T) {
 	}
 	if got := MergeCounts(nil); len(got) != 0 {
 		t.Errorf("MergeCounts(nil) = %v", got)
+	}
+}
+
+// TestForChannel: an app response's counters are kept apart, so the
+// official selection (invitation) leaves it out, "app" is it alone and
+// "all" counts it with the others.
+func TestForChannel(t *testing.T) {
+	q := &Questionnaire{Sections: []Section{{Code: "s", Questions: []Question{{Code: "q1", Type: TypeLikert5}}}}}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var counts []Count
+	for i, ch := range []Channel{ChannelInvitation, ChannelInvitation, ChannelApp} {
+		answer := map[bool]string{true: "5", false: "2"}[ch == ChannelInvitation]
+		counts = append(counts, CountsFor(q, Response{ID: fmt.Sprint(i), SurveyID: "s1", Version: 1, AgencyCode: "so-y-te",
+			Channel: ch, Answers: Answers{"q1": answer}, SubmittedAt: at})...)
+	}
+	counts = MergeCounts(counts)
+	tally := func(cs []Count) map[string]int64 {
+		m := map[string]int64{}
+		for _, c := range cs {
+			m[c.Question+"="+c.Answer] += c.N
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		ch   string
+		want map[string]int64
+	}{
+		{ChannelsOfficial, map[string]int64{CountResponses + "=": 2, "q1=5": 2}},
+		{"", map[string]int64{CountResponses + "=": 2, "q1=5": 2}},
+		{ChannelsApp, map[string]int64{CountResponses + "=": 1, "q1=2": 1}},
+		{ChannelsAll, map[string]int64{CountResponses + "=": 3, "q1=5": 2, "q1=2": 1}},
+	} {
+		if got := tally(ForChannel(counts, tc.ch)); !maps.Equal(got, tc.want) {
+			t.Errorf("ForChannel(%q): got %v, want %v", tc.ch, got, tc.want)
+		}
+	}
+	for ch, want := range map[string]bool{"": true, "invitation": true, "app": true, "all": true, "official": false, "APP": false} {
+		if ValidChannels(ch) != want {
+			t.Errorf("ValidChannels(%q) = %v, want %v", ch, !want, want)
+		}
 	}
 }

@@ -79,6 +79,11 @@ type SIPASResult struct {
 	// Previous is the same selection over the equally long span just
 	// before From, for comparison (nil when not asked for).
 	Previous *Breakdown `json:"previous,omitempty"`
+	// Channel is the responses counted: "invitation" (the official
+	// figure), "app" or "all"; SelfSelected is true when app responses,
+	// whose respondents chose themselves, are among them.
+	Channel      string `json:"channel"`
+	SelfSelected bool   `json:"self_selected"`
 }
 
 // RankItem is one agency in a ranking.
@@ -97,6 +102,11 @@ type Ranking struct {
 	From     string     `json:"from"`
 	To       string     `json:"to"`
 	Items    []RankItem `json:"items"`
+	// Channel is the responses counted: "invitation" (the official
+	// figure), "app" or "all"; SelfSelected is true when app responses,
+	// whose respondents chose themselves, are among them.
+	Channel      string `json:"channel"`
+	SelfSelected bool   `json:"self_selected"`
 }
 
 // Scale is the range a PAPI figure is on: a dimension's 1–10, a
@@ -141,4 +151,9 @@ type PAPIResult struct {
 	PAPIBreakdown
 	Groups   []PAPIGroup    `json:"groups"`
 	Previous *PAPIBreakdown `json:"previous,omitempty"`
+	// Channel is the responses counted: "invitation" (the official
+	// figure), "app" or "all"; SelfSelected is true when app responses,
+	// whose respondents chose themselves, are among them.
+	Channel      string `json:"channel"`
+	SelfSelected bool   `json:"self_selected"`
 }

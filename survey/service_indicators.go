@@ -18,6 +18,9 @@ type IndicatorQuery struct {
 	GroupBy  string
 	Compare  bool
 	Lang     i18n.Lang
+	// Channels selects responses by channel: ChannelsOfficial (the
+	// default), ChannelsApp or ChannelsAll.
+	Channels string
 }
 
 // selection is what an indicator request resolved to.
@@ -26,6 +29,7 @@ type selection struct {
 	q        *Questionnaire
 	from, to string
 	opt      IndicatorOptions
+	channels string
 }
 
 func (s *Service) selectFor(ctx context.Context, p identity.Principal, in IndicatorQuery, kind Kind) (*selection, error) {
@@ -38,6 +42,12 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 	}
 	if !ValidGroupBy(in.GroupBy) {
 		fs = append(fs, fieldErr("group_by", "Chỉ nhận agency, area, month hoặc quarter", "must be agency, area, month or quarter"))
+	}
+	if !ValidChannels(in.Channels) {
+		fs = append(fs, fieldErr("channel", "Chỉ nhận invitation, app hoặc all", "must be invitation, app or all"))
+	}
+	if in.Channels == "" {
+		in.Channels = ChannelsOfficial
 	}
 	if len(fs) > 0 {
 		return nil, invalid(fs...)
@@ -85,7 +95,8 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 		}
 		return ""
 	}
-	return &selection{survey: sv, q: q, from: from, to: to, opt: IndicatorOptions{GroupBy: in.GroupBy, Lang: in.Lang, Labels: labels}}, nil
+	return &selection{survey: sv, q: q, from: from, to: to, opt: IndicatorOptions{GroupBy: in.GroupBy, Lang: in.Lang, Labels: labels},
+		channels: in.Channels}, nil
 }
 
 // inputs reads the counters and, when the questionnaire takes them, the
@@ -99,6 +110,7 @@ func (s *Service) inputs(ctx context.Context, sel *selection, from, to string) (
 	if err != nil {
 		return nil, nil, err
 	}
+	counts = ForChannel(counts, sel.channels)
 	if !takesRatings || s.ratings == nil {
 		return counts, nil, nil
 	}
@@ -141,7 +153,8 @@ func (s *Service) SIPASIndicators(ctx context.Context, p identity.Principal, in 
 		return nil, err
 	}
 	b, groups := SIPAS(sel.q, counts, ratings, sel.opt)
-	out := &SIPASResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, Breakdown: b, Groups: groups}
+	out := &SIPASResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, Breakdown: b, Groups: groups,
+		Channel: sel.channels, SelfSelected: SelfSelected(sel.channels)}
 	if out.Groups == nil {
 		out.Groups = []Group{}
 	}
@@ -186,7 +199,8 @@ func (s *Service) Ranking(ctx context.Context, p identity.Principal, in Indicato
 	if items == nil {
 		items = []RankItem{}
 	}
-	return &Ranking{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, Items: items}, nil
+	return &Ranking{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, Items: items,
+		Channel: sel.channels, SelfSelected: SelfSelected(sel.channels)}, nil
 }
 
 // PAPIIndicators computes a PAPI survey's scores from its counters.
@@ -199,8 +213,9 @@ func (s *Service) PAPIIndicators(ctx context.Context, p identity.Principal, in I
 	if err != nil {
 		return nil, err
 	}
-	b, groups := PAPI(sel.q, counts, sel.opt)
-	out := &PAPIResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, PAPIBreakdown: b, Groups: groups}
+	b, groups := PAPI(sel.q, ForChannel(counts, sel.channels), sel.opt)
+	out := &PAPIResult{SurveyID: sel.survey.ID, From: sel.from, To: sel.to, GroupBy: in.GroupBy, PAPIBreakdown: b, Groups: groups,
+		Channel: sel.channels, SelfSelected: SelfSelected(sel.channels)}
 	if out.Groups == nil {
 		out.Groups = []PAPIGroup{}
 	}
@@ -212,7 +227,7 @@ func (s *Service) PAPIIndicators(ctx context.Context, p identity.Principal, in I
 			}
 			opt := sel.opt
 			opt.GroupBy = GroupByNone
-			prev, _ := PAPI(sel.q, counts, opt)
+			prev, _ := PAPI(sel.q, ForChannel(counts, sel.channels), opt)
 			out.Previous = &prev
 		}
 	}

@@ -8,7 +8,7 @@ import (
 // A paper-like form's answers: those to questions the earlier answers skip
 // are dropped, the others kept for CheckAnswers, which then accepts them.
 func TestQuestionnaire_Asked(t *testing.T) {
-	_, q, err := Template("sipas")
+	_, q, err := Template("sipas-2017")
 	if err != nil {
 		t.Fatal(err)
 	}

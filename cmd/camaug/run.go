@@ -435,6 +435,11 @@ func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *fe
 		if _, err := ids.SweepSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("removing expired console sessions", "error", err)
 		}
+		// Rate-limit counts are only read for the current window; this
+		// removes the ended ones so they do not pile up.
+		if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("removing ended rate-limit windows", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

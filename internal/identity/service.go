@@ -2,10 +2,13 @@ package identity
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +33,19 @@ type Config struct {
 	// public address.
 	MaxFailuresPerAddress int           // 100
 	FailureWindow         time.Duration // 15 minutes
+	// An address that already tried an account in the window, without
+	// success since, waits before its next password check: nothing for
+	// the account's first FreeFailures failures in the window (from every
+	// address), then FailureDelay, doubling with each further failure,
+	// up to MaxFailureDelay. A clean address never waits.
+	FreeFailures    int           // 3
+	FailureDelay    time.Duration // 250 milliseconds
+	MaxFailureDelay time.Duration // 4 seconds
+	// AttemptRetention is how long SweepAttempts keeps a window's counts
+	// after it started: at least the longest window the service counts
+	// in (15 minutes for sign-ins and registrations, an hour for
+	// supports). Default 2 hours.
+	AttemptRetention time.Duration
 	// Staff console sessions end after SessionIdle without a request, and
 	// SessionMax after sign-in whatever happens.
 	SessionIdle time.Duration // 30 minutes
@@ -61,6 +77,18 @@ func (c *Config) defaults() {
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
 	}
+	if c.FreeFailures == 0 {
+		c.FreeFailures = 3
+	}
+	if c.FailureDelay == 0 {
+		c.FailureDelay = 250 * time.Millisecond
+	}
+	if c.MaxFailureDelay == 0 {
+		c.MaxFailureDelay = 4 * time.Second
+	}
+	if c.AttemptRetention == 0 {
+		c.AttemptRetention = 2 * time.Hour
+	}
 	if c.SessionIdle == 0 {
 		c.SessionIdle = 30 * time.Minute
 	}
@@ -80,6 +108,9 @@ type Service struct {
 	store Store
 	keys  *Keyring
 	cfg   Config
+	// longestWindow is the longest window Limit was called with, in
+	// nanoseconds, so SweepAttempts never removes a live count.
+	longestWindow atomic.Int64
 }
 
 // NewService returns the service.
@@ -169,8 +200,8 @@ func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInp
 		if err != nil {
 			return nil, Tokens{}, err
 		}
-		guest.Role, guest.Phone, guest.Email, guest.Name, guest.Locale, guest.PasswordHash, guest.DeviceHash =
-			u.Role, u.Phone, u.Email, u.Name, u.Locale, u.PasswordHash, ""
+		guest.Role, guest.Phone, guest.Email, guest.Name, guest.Locale, guest.PasswordHash, guest.DeviceHash, guest.GuestSecretHash =
+			u.Role, u.Phone, u.Email, u.Name, u.Locale, u.PasswordHash, "", ""
 		guest.UpdatedAt = s.now().UTC()
 		if err := s.store.UpdateUser(ctx, guest); err != nil {
 			return nil, Tokens{}, s.loginTaken(err)
@@ -233,55 +264,125 @@ func (s *Service) loginTaken(err error) error {
 	return err
 }
 
-// Guest signs in a device without any personal data: the same device ID
-// gets the same guest account back.
-func (s *Service) Guest(ctx context.Context, deviceID, locale string) (*User, Tokens, error) {
+// GuestInput is a device's guest sign-in.
+type GuestInput struct {
+	DeviceID string
+	// Secret is what the first sign-in of the device returned; empty on
+	// that first sign-in.
+	Secret string
+	Locale string
+}
+
+// GuestSignIn is a guest sign-in's outcome. Secret is set only when the
+// service issued one (the device's first sign-in): the app keeps it, the
+// service keeps only its hash.
+type GuestSignIn struct {
+	User   *User
+	Tokens Tokens
+	Secret string
+}
+
+func errGuestSecret() error {
+	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Mã bí mật của thiết bị không đúng", "wrong device secret"))
+}
+
+// Guest signs a device in without any personal data. A device ID never
+// seen before gets a new guest account and a secret, issued once; the
+// device ID and that secret together sign the same account in again, so
+// knowing (or guessing) a device ID alone gives nothing. A guest created
+// before secrets existed has none: it gets one only when the caller is
+// that guest (a valid token of the account), and its device ID alone is
+// refused like a wrong secret. Returns EINVALID listing every bad field
+// and EUNAUTHORIZED for a wrong or missing secret or a disabled account.
+func (s *Service) Guest(ctx context.Context, caller Principal, in GuestInput) (GuestSignIn, error) {
 	var fs []apperr.FieldError
-	deviceID = strings.TrimSpace(deviceID)
+	deviceID := strings.TrimSpace(in.DeviceID)
 	if n := len(deviceID); n < 8 || n > 200 {
 		fs = append(fs, field("device_id", "Mã thiết bị phải từ 8 đến 200 ký tự", "must be 8 to 200 characters"))
 	}
-	lang := parseLocale(locale, &fs)
+	if len(in.Secret) > 200 {
+		fs = append(fs, field("guest_secret", "Mã bí mật tối đa 200 ký tự", "must be at most 200 characters"))
+	}
+	lang := parseLocale(in.Locale, &fs)
 	if len(fs) > 0 {
-		return nil, Tokens{}, invalid(fs...)
+		return GuestSignIn{}, invalid(fs...)
 	}
 	sum := sha256.Sum256([]byte("camaug device\x00" + deviceID))
 	hash := hex.EncodeToString(sum[:])
 	for attempt := 0; attempt < 3; attempt++ {
 		u, err := s.store.FindUser(ctx, LoginKey{DeviceHash: hash})
 		if err == nil {
-			if u.Disabled {
-				return nil, Tokens{}, ErrUnauthenticated()
-			}
-			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return s.guestAgain(ctx, caller, u, in.Secret)
 		}
 		if apperr.CodeOf(err) != apperr.ENOTFOUND {
-			return nil, Tokens{}, err
+			return GuestSignIn{}, err
 		}
 		now := s.now().UTC()
-		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, Locale: lang, CreatedAt: now, UpdatedAt: now}
+		secret, secretHash := newGuestSecret()
+		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, GuestSecretHash: secretHash, Locale: lang, CreatedAt: now, UpdatedAt: now}
 		err = s.store.CreateUser(ctx, u)
 		if err == nil {
 			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return GuestSignIn{User: u, Tokens: tokens, Secret: secret}, err
 		}
 		if apperr.CodeOf(err) != apperr.ECONFLICT {
-			return nil, Tokens{}, err
+			return GuestSignIn{}, err
 		}
-		// Another request for the same device won the race: use its account.
+		// Another request for the same device won the race: its account
+		// has a secret this caller does not know, so the next round
+		// refuses it unless it sent the right one.
 	}
-	return nil, Tokens{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return GuestSignIn{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+}
+
+// guestAgain signs an existing guest account in again.
+func (s *Service) guestAgain(ctx context.Context, caller Principal, u *User, secret string) (GuestSignIn, error) {
+	if u.Disabled || u.Erased {
+		return GuestSignIn{}, ErrUnauthenticated()
+	}
+	if u.GuestSecretHash == "" {
+		// A guest from before secrets: only its own token may claim one.
+		if caller.UserID != u.ID {
+			return GuestSignIn{}, errGuestSecret()
+		}
+		issued, secretHash := newGuestSecret()
+		u.GuestSecretHash = secretHash
+		u.UpdatedAt = s.now().UTC()
+		if err := s.store.UpdateUser(ctx, u); err != nil {
+			return GuestSignIn{}, err
+		}
+		tokens, err := s.issue(ctx, u, "")
+		return GuestSignIn{User: u, Tokens: tokens, Secret: issued}, err
+	}
+	got := sha256.Sum256([]byte(secret))
+	if secret == "" || subtle.ConstantTimeCompare([]byte(hex.EncodeToString(got[:])), []byte(u.GuestSecretHash)) != 1 {
+		return GuestSignIn{}, errGuestSecret()
+	}
+	tokens, err := s.issue(ctx, u, "")
+	return GuestSignIn{User: u, Tokens: tokens}, err
+}
+
+// newGuestSecret returns a random secret for a device (256 bits) and the
+// hash that is stored.
+func newGuestSecret() (secret, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported systems
+	}
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(sum[:])
 }
 
 func errBadLogin() error {
 	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Sai tên đăng nhập hoặc mật khẩu", "wrong login or password"))
 }
 
-// Login checks a login and password and issues tokens. Failed attempts are
-// counted per account and per client address in the store (so every
-// instance shares them); past the limit it returns ETOOMANY with
-// RetryAfter, without even checking the password.
+// Login checks a login and password and issues tokens. Attempts are
+// counted per (account, client address) and per address in the store (so
+// every instance shares them); past a limit it returns ETOOMANY with
+// RetryAfter, without even checking the password, and an address that
+// keeps failing on an account waits longer each time (see beforeGuess).
 func (s *Service) Login(ctx context.Context, login, password, addr string) (Tokens, error) {
 	u, err := s.checkLogin(ctx, login, password, addr)
 	if err != nil {
@@ -291,37 +392,18 @@ func (s *Service) Login(ctx context.Context, login, password, addr string) (Toke
 }
 
 // checkLogin is the credential check of every sign-in: the brute-force
-// limits, then the password (against a dummy hash when the login is
+// guard, then the password (against a dummy hash when the login is
 // unknown, so both take the same time). It returns the enabled account
 // whose password matched, or ETOOMANY or EUNAUTHORIZED.
 func (s *Service) checkLogin(ctx context.Context, login, password, addr string) (*User, error) {
-	now := s.now()
-	window := now.Truncate(s.cfg.FailureWindow)
 	l, ok := ParseLogin(login)
 	acct := l.String()
 	if !ok {
 		acct = "invalid"
 	}
-	// Count the attempt first, atomically in the store, then judge by the
-	// count it returns: parallel guesses cannot all read a count below the
-	// limit before any of them is recorded. The limits are per (account,
-	// address), so failing on purpose from one address does not lock the
-	// account for everyone else, and per address, over every account.
-	pairKey, addrKey := "acct:"+acct+"|addr:"+addr, "addr:"+addr
-	for _, lim := range []struct {
-		key string
-		max int
-	}{{pairKey, s.cfg.MaxFailuresPerAccount}, {addrKey, s.cfg.MaxFailuresPerAddress}} {
-		n, err := s.store.HitAttempt(ctx, lim.key, window)
-		if err != nil {
-			return nil, err
-		}
-		if n > lim.max {
-			retry := window.Add(s.cfg.FailureWindow).Sub(now)
-			e := apperr.New(apperr.ETOOMANY, i18n.T("Đăng nhập sai quá nhiều lần; hãy thử lại sau", "too many failed logins; try again later"))
-			e.RetryAfter = retry
-			return nil, e
-		}
+	g := guess{pair: "acct:" + acct + "|addr:" + addr, addr: "addr:" + addr, fails: "fails:acct:" + acct}
+	if err := s.beforeGuess(ctx, g); err != nil {
+		return nil, err
 	}
 	var u *User
 	var err error
@@ -336,13 +418,12 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 		hash = u.PasswordHash
 	}
 	match := VerifyPassword(hash, password)
-	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
-		return nil, errBadLogin()
-	}
-	// A success forgets the pair's failures (the address count stays: it
-	// counts attempts over every account).
-	if err := s.store.ClearAttempts(ctx, pairKey); err != nil {
+	good := u != nil && match && !u.Disabled && !u.Erased && u.PasswordHash != ""
+	if err := s.afterGuess(ctx, g, good); err != nil {
 		return nil, err
+	}
+	if !good {
+		return nil, errBadLogin()
 	}
 	return u, nil
 }
@@ -429,6 +510,28 @@ type MeUpdate struct {
 	Locale *string
 }
 
+// CheckMeUpdate lists every rule in breaks that holds for any account,
+// writing nothing (a guest may not set a name either: UpdateMe says so).
+func CheckMeUpdate(in MeUpdate) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if in.Name != nil {
+		cleanName("name", *in.Name, &fs)
+	}
+	if in.Locale != nil {
+		parseLocale(*in.Locale, &fs)
+	}
+	return fs
+}
+
+// CheckNewPassword lists what is wrong with a new password on its own
+// (ChangePassword also refuses one equal to the account's login).
+func CheckNewPassword(next string) []apperr.FieldError {
+	if fe := checkPassword("new_password", next); fe != nil {
+		return []apperr.FieldError{*fe}
+	}
+	return nil
+}
+
 // UpdateMe changes the caller's name or locale.
 func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User, error) {
 	u, err := s.Me(ctx, p)
@@ -455,8 +558,9 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (*User
 
 // ChangePassword checks the current password, sets the new one and signs
 // the account out everywhere (every refresh token is revoked and every
-// console session ended).
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+// console session ended). addr is the client's address: wrong current
+// passwords are limited and slowed like failed sign-ins (see beforeGuess).
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next, addr string) error {
 	u, err := s.Me(ctx, p)
 	if err != nil {
 		return err
@@ -464,20 +568,25 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if u.PasswordHash == "" {
 		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 	}
-	// The current password is guessed like a login: count the attempt
-	// first, and refuse past the per-account limit without checking.
-	key := "password-change:" + u.ID
-	if err := s.Limit(ctx, key, s.cfg.MaxFailuresPerAccount, s.cfg.FailureWindow); err != nil {
+	// The current password is guessed like a login, with the same guard
+	// per (account, address) and per address.
+	g := guess{pair: "password-change:" + u.ID + "|addr:" + addr, addr: "addr:" + addr, fails: "fails:password-change:" + u.ID}
+	if err := s.beforeGuess(ctx, g); err != nil {
 		return err
 	}
-	if !VerifyPassword(u.PasswordHash, current) {
-		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
-	}
-	if err := s.store.ClearAttempts(ctx, "rate:"+key); err != nil {
+	good := VerifyPassword(u.PasswordHash, current)
+	if err := s.afterGuess(ctx, g, good); err != nil {
 		return err
+	}
+	var fs []apperr.FieldError
+	if !good {
+		fs = append(fs, field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
 	}
 	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
-		return invalid(*fe)
+		fs = append(fs, *fe)
+	}
+	if len(fs) > 0 {
+		return invalid(fs...)
 	}
 	u.PasswordHash = HashPassword(next)
 	u.UpdatedAt = s.now().UTC()
@@ -507,7 +616,7 @@ func (s *Service) DeleteMe(ctx context.Context, p Principal) error {
 	if err := s.keepAnAdmin(ctx, u, false); err != nil {
 		return err
 	}
-	u.Name, u.Email, u.Phone, u.DeviceHash, u.PasswordHash = "", "", "", "", ""
+	u.Name, u.Email, u.Phone, u.DeviceHash, u.PasswordHash, u.GuestSecretHash = "", "", "", "", "", ""
 	u.Disabled, u.Erased = true, true
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {
@@ -555,6 +664,29 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 			return nil, ErrForbidden()
 		}
 	}
+	u, fs := s.newStaff(ctx, in)
+	if len(fs) > 0 {
+		return nil, invalid(fs...)
+	}
+	u.PasswordHash = HashPassword(in.Password)
+	u.ID = ids.New()
+	u.CreatedAt = s.now().UTC()
+	u.UpdatedAt = u.CreatedAt
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, s.loginTaken(err)
+	}
+	return u, nil
+}
+
+// CheckStaff lists every rule in breaks, writing nothing: what
+// CreateStaff would refuse it for, permissions aside.
+func (s *Service) CheckStaff(ctx context.Context, in StaffInput) []apperr.FieldError {
+	_, fs := s.newStaff(ctx, in)
+	return fs
+}
+
+// newStaff is the staff account in describes, and every rule in breaks.
+func (s *Service) newStaff(ctx context.Context, in StaffInput) (*User, []apperr.FieldError) {
 	var fs []apperr.FieldError
 	u := &User{Role: in.Role, AgencyCode: in.AgencyCode, Locale: i18n.VI}
 	if !in.Role.IsStaff() {
@@ -575,17 +707,7 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 		fs = append(fs, *fe)
 	}
 	fs = append(fs, s.checkAgency(ctx, in.Role, in.AgencyCode)...)
-	if len(fs) > 0 {
-		return nil, invalid(fs...)
-	}
-	u.PasswordHash = HashPassword(in.Password)
-	u.ID = ids.New()
-	u.CreatedAt = s.now().UTC()
-	u.UpdatedAt = u.CreatedAt
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return nil, s.loginTaken(err)
-	}
-	return u, nil
+	return u, fs
 }
 
 func (s *Service) checkAgency(ctx context.Context, role Role, code string) []apperr.FieldError {
@@ -644,6 +766,22 @@ type StaffUpdate struct {
 	AgencyCode *string
 	Disabled   *bool
 	Name       *string
+}
+
+// CheckStaffUpdate lists what is wrong with in on its own, writing
+// nothing: a blank or too long name, an unknown agency. (UpdateStaff also
+// checks the change against the account.)
+func (s *Service) CheckStaffUpdate(ctx context.Context, in StaffUpdate) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if in.Name != nil {
+		cleanName("name", *in.Name, &fs)
+	}
+	if in.AgencyCode != nil && *in.AgencyCode != "" {
+		if err := s.cfg.AgencyExists(ctx, *in.AgencyCode); err != nil {
+			fs = append(fs, field("agency_code", "Cơ quan không tồn tại", "no agency has this code"))
+		}
+	}
+	return fs
 }
 
 // UpdateStaff changes an account's role, agency, name or disabled flag.

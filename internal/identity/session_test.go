@@ -249,7 +249,7 @@ func TestResumeSession(t *testing.T) {
 	t.Run("PasswordChange", func(t *testing.T) {
 		env := newSessionEnv(t)
 		token := env.signIn(t, "admin@camau.gov.vn")
-		if err := env.svc.ChangePassword(ctx, env.admin, staffPassword, "mat-khau-moi-2026"); err != nil {
+		if err := env.svc.ChangePassword(ctx, env.admin, staffPassword, "mat-khau-moi-2026", "10.0.0.7"); err != nil {
 			t.Fatal(err)
 		}
 		env.wantSignedOut(t, token)
@@ -360,4 +360,34 @@ func TestResetPassword(t *testing.T) {
 	wantCode(t, err, apperr.EUNAUTHORIZED)
 	_, err = env.svc.ResetPassword(ctx, env.admin, "01JNOSUCHACCOUNT000000000")
 	wantCode(t, err, apperr.ENOTFOUND)
+}
+
+// TestSweepAttempts: the sweep removes rate-limit windows that have ended
+// (a Limit key and a sign-in count) and keeps the live ones, so a limit
+// still holds right after a sweep.
+func TestSweepAttempts(t *testing.T) {
+	ctx := context.Background()
+	env := newSessionEnv(t)
+	if err := env.svc.Limit(ctx, "register:198.51.100.1", 1, 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.svc.Login(ctx, "admin@camau.gov.vn", "sai-mat-khau", "198.51.100.1"); apperr.CodeOf(err) != apperr.EUNAUTHORIZED {
+		t.Fatalf("wrong password: got %v, want EUNAUTHORIZED", err)
+	}
+	env.now = env.now.Add(3 * time.Hour)
+	if err := env.svc.Limit(ctx, "register:198.51.100.2", 1, 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	n, err := env.svc.SweepAttempts(ctx)
+	if err != nil || n != 4 {
+		t.Fatalf("swept %d, %v; want the 4 ended windows (register; sign-in pair, address and account failures)", n, err)
+	}
+	// The live window is kept: a second registration from that address is
+	// still over its limit of 1.
+	if err := env.svc.Limit(ctx, "register:198.51.100.2", 1, 15*time.Minute); apperr.CodeOf(err) != apperr.ETOOMANY {
+		t.Fatalf("after the sweep: got %v, want ETOOMANY from the kept window", err)
+	}
+	if n, err := env.svc.SweepAttempts(ctx); err != nil || n != 0 {
+		t.Fatalf("second sweep: got %d, %v; want 0", n, err)
+	}
 }

@@ -89,6 +89,10 @@ type AttemptStore interface {
 	AttemptCount(ctx context.Context, key string, window time.Time) (int, error)
 	// ClearAttempts forgets every count of key.
 	ClearAttempts(ctx context.Context, key string) error
+	// DeleteAttemptsBefore removes the counts of every key in the windows
+	// that started before the given time, and returns how many windows
+	// (keys with their window) it removed.
+	DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // Session is a staff member's signed-in browser session. Only the token's

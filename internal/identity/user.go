@@ -66,6 +66,10 @@ type User struct {
 	Version   int64 // compare-and-swap on update
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// GuestSecretHash is a guest's SHA-256 of the secret the service issued
+	// to the device; empty for guests created before secrets existed.
+	GuestSecretHash string
 }
 
 // NormalizeEmail lowercases and checks an email address.

@@ -43,6 +43,10 @@ type userDoc struct {
 	Version      int64     `bson:"version"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
+
+	// GuestSecretHash is absent on guests created before secrets existed,
+	// which reads as empty: no migration is needed.
+	GuestSecretHash string `bson:"guest_secret_hash,omitempty"`
 }
 
 func loginKey(value, id string) string {
@@ -56,13 +60,13 @@ func toUserDoc(u *identity.User) userDoc {
 	return userDoc{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, DeviceHash: u.DeviceHash,
 		EmailKey: loginKey(u.Email, u.ID), PhoneKey: loginKey(u.Phone, u.ID), DeviceKey: loginKey(u.DeviceHash, u.ID),
 		AgencyCode: u.AgencyCode, Locale: string(u.Locale), PasswordHash: u.PasswordHash, Disabled: u.Disabled, Erased: u.Erased,
-		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), GuestSecretHash: u.GuestSecretHash}
 }
 
 func (d userDoc) user() *identity.User {
 	return &identity.User{ID: d.ID, Role: identity.Role(d.Role), Name: d.Name, Email: d.Email, Phone: d.Phone, DeviceHash: d.DeviceHash,
 		AgencyCode: d.AgencyCode, Locale: i18n.Lang(d.Locale), PasswordHash: d.PasswordHash, Disabled: d.Disabled, Erased: d.Erased,
-		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, GuestSecretHash: d.GuestSecretHash}
 }
 
 // IdentityStore implements identity.Store.
@@ -330,9 +334,6 @@ func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.
 	if _, err := s.attempts().InsertOne(ctx, bson.D{{Key: "key", Value: key}, {Key: "window", Value: window.Unix()}}); err != nil {
 		return 0, internal(err)
 	}
-	if _, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "window", Value: bson.D{{Key: "$lt", Value: window.Add(-24 * time.Hour).Unix()}}}}); err != nil {
-		return 0, internal(err)
-	}
 	return s.AttemptCount(ctx, key, window)
 }
 
@@ -346,6 +347,28 @@ func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window tim
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "key", Value: key}})
 	return internal(err)
+}
+
+// DeleteAttemptsBefore removes the windows that started before the time.
+// Each attempt is its own document, so it counts the distinct (key,
+// window) pairs it removes, from the index, before removing them.
+func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error) {
+	filter := bson.D{{Key: "window", Value: bson.D{{Key: "$lt", Value: before.Unix()}}}}
+	cur, err := s.attempts().Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: filter}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "key", Value: "$key"}, {Key: "window", Value: "$window"}}}}}},
+	})
+	if err != nil {
+		return 0, internal(err)
+	}
+	var groups []bson.M
+	if err := cur.All(ctx, &groups); err != nil {
+		return 0, internal(err)
+	}
+	if _, err := s.attempts().DeleteMany(ctx, filter); err != nil {
+		return 0, internal(err)
+	}
+	return len(groups), nil
 }
 
 type sessionDoc struct {

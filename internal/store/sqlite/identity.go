@@ -19,7 +19,7 @@ var _ identity.Store = (*IdentityStore)(nil)
 // Identity returns the identity store.
 func (db *DB) Identity() identity.Store { return &IdentityStore{db: db} }
 
-const userColumns = `id, role, name, email, phone, device_hash, agency_code, locale, password_hash, disabled, erased, version, created_at, updated_at`
+const userColumns = `id, role, name, email, phone, device_hash, agency_code, locale, password_hash, disabled, erased, version, created_at, updated_at, guest_secret_hash`
 
 func nullable(s string) any {
 	if s == "" {
@@ -46,7 +46,7 @@ func scanUser(row scanner) (*identity.User, error) {
 	var email, phone, device sql.NullString
 	var locale, created, updated string
 	err := row.Scan(&u.ID, &u.Role, &u.Name, &email, &phone, &device, &u.AgencyCode, &locale, &u.PasswordHash,
-		&u.Disabled, &u.Erased, &u.Version, &created, &updated)
+		&u.Disabled, &u.Erased, &u.Version, &created, &updated, &u.GuestSecretHash)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +66,9 @@ func errLoginTaken() error {
 // CreateUser stores a new account.
 func (s *IdentityStore) CreateUser(ctx context.Context, u *identity.User) error {
 	u.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
-		u.PasswordHash, u.Disabled, u.Erased, u.Version, ts(u.CreatedAt), ts(u.UpdatedAt))
+		u.PasswordHash, u.Disabled, u.Erased, u.Version, ts(u.CreatedAt), ts(u.UpdatedAt), u.GuestSecretHash)
 	if isUniqueViolation(err) {
 		return errLoginTaken()
 	}
@@ -148,10 +148,11 @@ func (s *IdentityStore) ListUsers(ctx context.Context, f identity.UserFilter) ([
 // UpdateUser writes u if nobody changed it since it was read.
 func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error {
 	res, err := s.db.write.ExecContext(ctx, `UPDATE users SET role = ?, name = ?, email = ?, phone = ?, device_hash = ?,
-		agency_code = ?, locale = ?, password_hash = ?, disabled = ?, erased = ?, version = version + 1, updated_at = ?
+		agency_code = ?, locale = ?, password_hash = ?, disabled = ?, erased = ?, version = version + 1, updated_at = ?,
+		guest_secret_hash = ?
 		WHERE id = ? AND version = ?`,
 		u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
-		u.PasswordHash, u.Disabled, u.Erased, ts(u.UpdatedAt), u.ID, u.Version)
+		u.PasswordHash, u.Disabled, u.Erased, ts(u.UpdatedAt), u.GuestSecretHash, u.ID, u.Version)
 	if isUniqueViolation(err) {
 		return errLoginTaken()
 	}
@@ -266,10 +267,6 @@ func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.
 	if err != nil {
 		return 0, apperr.Internal(err)
 	}
-	// Old windows are worthless; drop those older than a day.
-	if _, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, window.Add(-24*time.Hour).Unix()); err != nil {
-		return 0, apperr.Internal(err)
-	}
 	return n, nil
 }
 
@@ -287,6 +284,16 @@ func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window tim
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 	_, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, key)
 	return apperr.InternalOrNil(err)
+}
+
+// DeleteAttemptsBefore removes the windows that started before the time.
+func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.write.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, before.Unix())
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), apperr.InternalOrNil(err)
 }
 
 const sessionColumns = `hash, user_id, csrf, stamp, created_at, last_seen, expires_at`

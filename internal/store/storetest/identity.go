@@ -73,6 +73,33 @@ func testUsers(t *testing.T, s identity.Store) {
 	if got, err := s.FindUser(ctx, identity.LoginKey{DeviceHash: "device-1"}); err != nil || got.ID != dev.ID {
 		t.Fatalf("FindUser(device): got %v, %v", got, err)
 	}
+	// A guest's secret hash is kept, changed and cleared like any field;
+	// a guest made without one (as before secrets existed) reads empty.
+	sec := newUser(identity.RoleGuest, "", "")
+	sec.DeviceHash, sec.GuestSecretHash = "device-2", "secret-hash-2"
+	if err := s.CreateUser(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FindUser(ctx, identity.LoginKey{DeviceHash: "device-2"}); err != nil || got.GuestSecretHash != "secret-hash-2" {
+		t.Fatalf("guest secret hash: got %+v, %v; want secret-hash-2", got, err)
+	}
+	if got, _ := s.GetUser(ctx, dev.ID); got.GuestSecretHash != "" {
+		t.Fatalf("guest without a secret: got hash %q, want empty", got.GuestSecretHash)
+	}
+	sec.GuestSecretHash = ""
+	if err := s.UpdateUser(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, sec.ID); got.GuestSecretHash != "" {
+		t.Fatalf("cleared guest secret hash: got %q, want empty", got.GuestSecretHash)
+	}
+	dev.GuestSecretHash = "secret-hash-1"
+	if err := s.UpdateUser(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, dev.ID); got.GuestSecretHash != "secret-hash-1" {
+		t.Fatalf("guest secret hash set by an update: got %q, want secret-hash-1", got.GuestSecretHash)
+	}
 
 	// Compare-and-swap updates.
 	stale := *a
@@ -270,6 +297,35 @@ func testAttempts(t *testing.T, s identity.Store) {
 	if n, _ := s.AttemptCount(ctx, "acct:email:an@example.vn", w); n != 0 {
 		t.Fatalf("after clear: got %d, want 0", n)
 	}
+
+	t.Run("DeleteAttemptsBefore", func(t *testing.T) {
+		old, live := w.Add(-time.Hour), w
+		for _, hit := range []struct {
+			key    string
+			window time.Time
+		}{{"rate:register:198.51.100.1", old}, {"rate:register:198.51.100.1", old}, {"addr:198.51.100.2", old},
+			{"rate:register:198.51.100.1", live}, {"addr:198.51.100.3", live}} {
+			if _, err := s.HitAttempt(ctx, hit.key, hit.window); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.DeleteAttemptsBefore(ctx, w)
+		if err != nil || n != 2 {
+			t.Fatalf("got %d, %v; want the 2 ended windows removed", n, err)
+		}
+		if n, _ := s.AttemptCount(ctx, "rate:register:198.51.100.1", old); n != 0 {
+			t.Fatalf("ended window: got count %d, want 0", n)
+		}
+		if n, _ := s.AttemptCount(ctx, "rate:register:198.51.100.1", live); n != 1 {
+			t.Fatalf("live window: got count %d, want 1 kept", n)
+		}
+		if n, _ := s.AttemptCount(ctx, "addr:198.51.100.3", live); n != 1 {
+			t.Fatalf("live window of another key: got count %d, want 1 kept", n)
+		}
+		if n, err := s.DeleteAttemptsBefore(ctx, w); err != nil || n != 0 {
+			t.Fatalf("second sweep: got %d, %v; want 0", n, err)
+		}
+	})
 }
 
 func testSessions(t *testing.T, s identity.Store) {
