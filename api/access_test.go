@@ -82,7 +82,7 @@ var accessTable = []accessRule{
 	{method: "GET", path: "/v1/agency/reports", roles: []string{"officer", "agency_admin", "coordinator", "admin"}},
 	{method: "GET", path: "/v1/agency/reports/counts", roles: []string{"officer", "agency_admin", "coordinator", "admin"}},
 	{method: "GET", path: "/v1/indicators/feedback", public: true},
-	{method: "GET", path: "/v1/indicators/report-satisfaction", roles: []string{"analyst", "admin"}},
+	{method: "GET", path: "/v1/indicators/report-satisfaction", roles: []string{"analyst", "coordinator", "admin"}},
 	{method: "POST", path: "/v1/surveys", roles: []string{"admin"}, body: func(*testEnv) any {
 		return map[string]any{"template": "sipas", "title": "SIPAS", "period": map[string]string{"from": "2026-01-01", "to": "2026-12-31"}}
 	}},
