@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +44,8 @@ const usage = `Usage:
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
 CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT,
-CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none).
+CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none),
+CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash).
 `
 
 // defaultMetricsAddr serves /metrics on the loopback interface only, for a
@@ -67,6 +69,7 @@ type config struct {
 	WebhookURL        string
 	WebhookSecret     string
 	TileURL           string
+	HashMemoryMiB     int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -119,6 +122,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if u, err := url.Parse(cfg.TileURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		!strings.Contains(cfg.TileURL, "{z}") || !strings.Contains(cfg.TileURL, "{x}") || !strings.Contains(cfg.TileURL, "{y}") {
 		return cfg, fmt.Errorf("CAMAUG_TILE_URL: want an http(s) tile template with {z}, {x} and {y}, got %q", cfg.TileURL)
+	}
+	if v := getenv("CAMAUG_HASH_MEMORY_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < identity.HashMemoryMiB || n > 1<<20 {
+			return cfg, fmt.Errorf("CAMAUG_HASH_MEMORY_MIB: want a number of MiB from %d (one hash) up, got %q", identity.HashMemoryMiB, v)
+		}
+		cfg.HashMemoryMiB = n
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)

@@ -34,6 +34,12 @@ type Config struct {
 	// SessionMax after sign-in whatever happens.
 	SessionIdle time.Duration // 30 minutes
 	SessionMax  time.Duration // 12 hours
+	// HashMemoryMiB is the memory that password hashing may hold at once
+	// (96 MiB: each argon2id hash holds 19 MiB); with GOMAXPROCS it sets
+	// how many hashes run at once. A request waits at most HashWait (2 s)
+	// for its turn, then gets EUNAVAILABLE with RetryAfter.
+	HashMemoryMiB int
+	HashWait      time.Duration
 	// AgencyExists returns an error unless the agency code is known.
 	AgencyExists func(ctx context.Context, code string) error
 	Now          func() time.Time
@@ -70,6 +76,12 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.HashMemoryMiB == 0 {
+		c.HashMemoryMiB = 96
+	}
+	if c.HashWait == 0 {
+		c.HashWait = 2 * time.Second
+	}
 	if c.AgencyExists == nil {
 		c.AgencyExists = func(context.Context, string) error { return nil }
 	}
@@ -80,12 +92,13 @@ type Service struct {
 	store Store
 	keys  *Keyring
 	cfg   Config
+	gate  *hashGate
 }
 
 // NewService returns the service.
 func NewService(store Store, keys *Keyring, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: store, keys: keys, cfg: cfg}
+	return &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashWait)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
@@ -162,7 +175,10 @@ func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInp
 	if len(fs) > 0 {
 		return nil, Tokens{}, invalid(fs...)
 	}
-	u.PasswordHash = HashPassword(in.Password)
+	var err error
+	if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+		return nil, Tokens{}, err
+	}
 
 	if caller.Role == RoleGuest {
 		guest, err := s.store.GetUser(ctx, caller.UserID)
@@ -335,7 +351,10 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	match := VerifyPassword(hash, password)
+	match, err := s.verify(ctx, hash, password)
+	if err != nil {
+		return nil, err
+	}
 	if u == nil || !match || u.Disabled || u.Erased || u.PasswordHash == "" {
 		return nil, errBadLogin()
 	}
@@ -470,7 +489,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := s.Limit(ctx, key, s.cfg.MaxFailuresPerAccount, s.cfg.FailureWindow); err != nil {
 		return err
 	}
-	if !VerifyPassword(u.PasswordHash, current) {
+	if ok, err := s.verify(ctx, u.PasswordHash, current); err != nil {
+		return err
+	} else if !ok {
 		return invalid(field("current_password", "Mật khẩu hiện tại không đúng", "is wrong"))
 	}
 	if err := s.store.ClearAttempts(ctx, "rate:"+key); err != nil {
@@ -479,7 +500,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
 		return invalid(*fe)
 	}
-	u.PasswordHash = HashPassword(next)
+	if u.PasswordHash, err = s.hash(ctx, next); err != nil {
+		return err
+	}
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
@@ -578,7 +601,10 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 	if len(fs) > 0 {
 		return nil, invalid(fs...)
 	}
-	u.PasswordHash = HashPassword(in.Password)
+	var err error
+	if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+		return nil, err
+	}
 	u.ID = ids.New()
 	u.CreatedAt = s.now().UTC()
 	u.UpdatedAt = u.CreatedAt
@@ -723,7 +749,9 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, userID string)
 		return "", apperr.New(apperr.EFORBIDDEN, i18n.T("Chỉ đặt lại mật khẩu cho tài khoản cán bộ", "only staff accounts' passwords can be reset"))
 	}
 	password := temporaryPassword()
-	u.PasswordHash = HashPassword(password)
+	if u.PasswordHash, err = s.hash(ctx, password); err != nil {
+		return "", err
+	}
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return "", err
