@@ -17,7 +17,8 @@ const HashMemoryMiB = argonMemory / 1024
 // hashGate bounds the argon2id computations running at once. Each holds
 // HashMemoryMiB of memory and a core for tens of milliseconds, so 300
 // parallel registrations would otherwise need 5.6 GiB: the gate has
-// min(GOMAXPROCS, budget/19 MiB) slots (at least one), a request waits for a
+// min(GOMAXPROCS-1, budget/19 MiB) slots (at least one: hashing never takes
+// every core, so /healthz and every other request still find one), a request waits for a
 // slot at most `wait` (or until its context ends), and is then refused with
 // EUNAVAILABLE (503 with Retry-After) rather than queued without end.
 type hashGate struct {
@@ -27,8 +28,11 @@ type hashGate struct {
 	peak     atomic.Int64
 }
 
-func newHashGate(budgetMiB int, wait time.Duration) *hashGate {
-	n := max(1, min(runtime.GOMAXPROCS(0), budgetMiB/HashMemoryMiB))
+func newHashGate(budgetMiB, concurrency int, wait time.Duration) *hashGate {
+	n := max(1, min(runtime.GOMAXPROCS(0)-1, budgetMiB/HashMemoryMiB))
+	if concurrency > 0 {
+		n = concurrency
+	}
 	return &hashGate{slots: make(chan struct{}, n), wait: wait}
 }
 

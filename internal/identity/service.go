@@ -40,6 +40,9 @@ type Config struct {
 	// for its turn, then gets EUNAVAILABLE with RetryAfter.
 	HashMemoryMiB int
 	HashWait      time.Duration
+	// HashConcurrency, when set, replaces the number of hashes run at once
+	// derived from GOMAXPROCS (tests that hash in parallel use it).
+	HashConcurrency int
 	// AgencyExists returns an error unless the agency code is known.
 	AgencyExists func(ctx context.Context, code string) error
 	Now          func() time.Time
@@ -98,7 +101,7 @@ type Service struct {
 // NewService returns the service.
 func NewService(store Store, keys *Keyring, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashWait)}
+	return &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
