@@ -125,6 +125,9 @@ type limitedConn struct {
 	release func()
 }
 
+// NetConn returns the wrapped connection (requestContext peeks at it).
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
+
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)

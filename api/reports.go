@@ -338,7 +338,10 @@ func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 			return err
 		}
 		defer func() { f.Close(); os.Remove(f.Name()) }()
-		m, err := svc.AddPhoto(c.UserContext(), principal(c), string([]byte(c.Params("id"))), f)
+		// Decoding stops when the client goes away, or after a minute.
+		ctx, stop := requestContext(c, time.Minute)
+		defer stop()
+		m, err := svc.AddPhoto(ctx, principal(c), string([]byte(c.Params("id"))), f)
 		if err != nil {
 			return err
 		}
@@ -375,6 +378,18 @@ func spoolPhoto(c *fiber.Ctx) (*os.File, error) {
 			return nil, apperr.Internal(err)
 		}
 		if _, err := io.Copy(f, part); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, uploadError(err)
+		}
+		// Read the body to its end, so nothing is left on the connection:
+		// requestContext then sees the client close it.
+		for {
+			if _, err = mr.NextPart(); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, io.EOF) {
 			f.Close()
 			os.Remove(f.Name())
 			return nil, uploadError(err)
