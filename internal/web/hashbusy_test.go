@@ -76,3 +76,22 @@ func TestSignInWhenHashingIsBusy(t *testing.T) {
 		t.Errorf("%d sign-ins at once with room for one hash and a 1 ms wait: none was refused", n)
 	}
 }
+
+// TestConsole_FormBodyLimit: the console's form posts share the API's body
+// limit: a sign-in form padded past 256 KiB is refused with 413 before it is
+// read, and signs nobody in.
+func TestConsole_FormBodyLimit(t *testing.T) {
+	e := newEnv(t)
+	b := e.client(t)
+	_, page := b.get("/console/login")
+	res, _ := b.do("POST", "/console/login", url.Values{"_csrf": {hidden(page, "_csrf")}, "login": {coordEmail},
+		"password": {staffPassword}, "next": {"/console/"}, "padding": {strings.Repeat("x", 300<<10)}}, nil)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || sessionCookie(res) != nil {
+		t.Fatalf("a 300 KiB sign-in form: got %d (session %v), want 413 and no session", res.StatusCode, sessionCookie(res) != nil)
+	}
+	res, _ = b.do("POST", "/console/login", url.Values{"_csrf": {hidden(page, "_csrf")}, "login": {coordEmail},
+		"password": {staffPassword}, "next": {"/console/"}}, nil)
+	if res.StatusCode != http.StatusSeeOther || sessionCookie(res) == nil {
+		t.Fatalf("the same form without padding: got %d, want 303 with a session", res.StatusCode)
+	}
+}
