@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/semaphore"
 
 	"camaug/feedback"
 	"camaug/internal/identity"
@@ -37,8 +38,21 @@ type Config struct {
 	// Go and process collectors. The app does not serve it: /metrics
 	// belongs on a listener of its own (cmd/camaug), not the public one.
 	Registry *prometheus.Registry
-	// BodyLimit caps request bodies in bytes (1 MiB when zero).
-	BodyLimit int
+	// BodyLimit caps the photo upload's body, the largest any route takes
+	// (DefaultUploadBodyLimit when zero); JSONBodyLimit caps every other
+	// route's, JSON and the console's forms (DefaultJSONBodyLimit). Bodies
+	// other than the upload's are read into memory reserved from
+	// BodyMemory bytes shared by all requests (DefaultBodyMemory); a
+	// request that cannot reserve its body within a second gets 503.
+	// See bodylimit.go.
+	BodyLimit     int
+	JSONBodyLimit int
+	BodyMemory    int
+	// ReadTimeout bounds the time from a request's first byte to the end
+	// of its body (DefaultReadTimeout); UploadReadTimeout the photo
+	// upload's (DefaultUploadReadTimeout).
+	ReadTimeout       time.Duration
+	UploadReadTimeout time.Duration
 	// Limits caps the actions a script could repeat; zero fields take
 	// the defaults.
 	Limits Limits
@@ -90,17 +104,34 @@ func New(cfg Config) *fiber.App {
 	}
 	cfg.Limits.defaults()
 	if cfg.BodyLimit == 0 {
-		cfg.BodyLimit = 1 << 20
+		cfg.BodyLimit = DefaultUploadBodyLimit
+	}
+	if cfg.JSONBodyLimit == 0 {
+		cfg.JSONBodyLimit = DefaultJSONBodyLimit
+	}
+	if cfg.BodyMemory == 0 {
+		cfg.BodyMemory = DefaultBodyMemory
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.UploadReadTimeout == 0 {
+		cfg.UploadReadTimeout = DefaultUploadReadTimeout
 	}
 	routes := &routeTable{}
 	app := fiber.New(fiber.Config{
 		AppName:               "camaug",
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(cfg.Logger, routes),
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// Bodies are streamed and read by limitBodies (bodylimit.go);
+		// BodyLimit here is only what fasthttp prefetches (at most 8 KiB)
+		// and multipart bodies are never parsed before a handler asks.
+		BodyLimit:                    cfg.JSONBodyLimit,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  cfg.ReadTimeout,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
 		// X-Forwarded-Proto and -Host are believed from trusted proxies
 		// only. No ProxyHeader: Fiber's c.IP() would believe the left-most
 		// X-Forwarded-For value, which the client writes; ClientAddr is
@@ -112,6 +143,9 @@ func New(cfg Config) *fiber.App {
 	app.Use(noStore)
 	app.Use(withClientAddr(parseProxies(cfg.TrustedProxies)))
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
+	bodies := bodyLimits{json: cfg.JSONBodyLimit, upload: cfg.BodyLimit, memory: semaphore.NewWeighted(int64(cfg.BodyMemory))}
+	app.Use(limitBodies(bodies))
+	app.Server().HeaderReceived = headerReceived(bodies, cfg.UploadReadTimeout)
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,
 		StackTraceHandler: func(c *fiber.Ctx, e any) {

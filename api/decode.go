@@ -37,7 +37,8 @@ func malformed(vi, en string, fields ...apperr.FieldError) error {
 	return e
 }
 
-// maxJSONBody caps JSON bodies; the app's own limit is higher for photos.
+// maxJSONBody is a last guard: limitBodies (bodylimit.go) has already cut
+// every body at the route's limit (256 KiB by default) before decoding.
 const maxJSONBody = 1 << 20
 
 // decodeJSON reads the body into dst strictly: JSON only, one object,

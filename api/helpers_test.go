@@ -85,7 +85,9 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	now := time.Now()
 	env.now = &now
 	env.ids = identity.NewService(env.store.Identity(), keys, identity.Config{
-		MaxFailuresPerAddress: 20, // small, so the tests reach it
+		MaxFailuresPerAddress: 20,          // small, so the tests reach it
+		HashWait:              time.Minute, // tests that hash in parallel queue rather than meet 503 (TestPasswordHashingBudget does)
+		HashConcurrency:       4,           // and as many run at once as before the budget
 		Now:                   func() time.Time { return *env.now },
 		AgencyExists: func(ctx context.Context, code string) error {
 			_, err := env.store.Reference().Agencies().Get(ctx, code)

@@ -76,6 +76,7 @@ var fiberDetail = map[int]i18n.Text{
 	http.StatusNotFound:              i18n.T("Không có tài nguyên nào ở đường dẫn này", "There is no resource at this path"),
 	http.StatusMethodNotAllowed:      i18n.T("Đường dẫn này không hỗ trợ phương thức đã dùng", "This path does not support the method used"),
 	http.StatusRequestEntityTooLarge: i18n.T("Dữ liệu gửi lên vượt quá giới hạn cho phép", "The request body is over the allowed size"),
+	http.StatusRequestTimeout:        i18n.T("Yêu cầu đến quá chậm và đã bị ngắt; hãy thử lại", "The request came too slowly and was cut; try again"),
 }
 
 // ProblemTypePrefix starts every problem "type" URI.

@@ -3,6 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"camaug/feedback"
+	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 )
@@ -330,16 +335,15 @@ func toPhoto(m feedback.Media) photoOut {
 // content type and file name are ignored: the bytes decide.
 func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		fh, err := c.FormFile("file")
+		f, err := spoolPhoto(c)
 		if err != nil {
-			return malformed("Cần tệp ảnh trong trường \"file\" (multipart/form-data)", `a photo is expected in the multipart field "file"`)
+			return err
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return malformed("Không đọc được tệp", "the file cannot be read")
-		}
-		defer f.Close()
-		m, err := svc.AddPhoto(c.UserContext(), principal(c), string([]byte(c.Params("id"))), f)
+		defer func() { f.Close(); os.Remove(f.Name()) }()
+		// Decoding stops when the client goes away, or after a minute.
+		ctx, stop := requestContext(c, time.Minute)
+		defer stop()
+		m, err := svc.AddPhoto(ctx, principal(c), string([]byte(c.Params("id"))), f)
 		if err != nil {
 			return err
 		}
@@ -347,6 +351,66 @@ func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 		c.Status(fiber.StatusCreated)
 		return c.JSON(toPhoto(m))
 	}
+}
+
+// spoolPhoto copies the multipart field "file" from the request's body
+// stream to a temporary file, so an upload is never held in memory (the
+// stream is cut at the route's limit: 413 past it). The file is rewound for
+// reading; the caller removes it.
+func spoolPhoto(c *fiber.Ctx) (*os.File, error) {
+	noFile := malformed("Cần tệp ảnh trong trường \"file\" (multipart/form-data)", `a photo is expected in the multipart field "file"`)
+	boundary := string(c.Request().Header.MultipartFormBoundary())
+	if boundary == "" {
+		return nil, noFile
+	}
+	mr := multipart.NewReader(uploadBody(c), boundary)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, noFile
+		}
+		if err != nil {
+			return nil, uploadError(err)
+		}
+		if part.FormName() != "file" {
+			continue // other fields are skipped (and still count toward the limit)
+		}
+		f, err := os.CreateTemp("", "camaug-upload-*")
+		if err != nil {
+			return nil, apperr.Internal(err)
+		}
+		if _, err := io.Copy(f, part); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, uploadError(err)
+		}
+		// Read the body to its end, so nothing is left on the connection:
+		// requestContext then sees the client close it.
+		for {
+			if _, err = mr.NextPart(); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, io.EOF) {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, uploadError(err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, apperr.Internal(err)
+		}
+		return f, nil
+	}
+}
+
+// uploadError is 413 past the limit, 408 for a body too slow, 400 else.
+func uploadError(err error) error {
+	if errors.Is(err, errBodyOverLimit) {
+		return tooLarge(DefaultUploadBodyLimit)
+	}
+	return bodyReadError(err)
 }
 
 func servePhoto(svc *feedback.ReportService, thumb bool) fiber.Handler {

@@ -44,10 +44,6 @@ const (
 	PhotoWindow        = 24 * time.Hour
 )
 
-// photoSlots bounds concurrent decoding: a 12 MP photo takes about 0.6 s
-// and 70 MB to process.
-var photoSlots = make(chan struct{}, 2)
-
 // AddPhoto processes an upload (format from the bytes, size and pixel
 // limits, orientation applied, every byte of metadata dropped) and attaches
 // it. Only the reporter may add photos, within 24 hours of reporting and
@@ -69,13 +65,9 @@ func (s *ReportService) AddPhoto(ctx context.Context, p identity.Principal, repo
 	case s.now().Sub(r.CreatedAt) > PhotoWindow:
 		return Media{}, apperr.Conflict(i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
 	}
-	select {
-	case photoSlots <- struct{}{}:
-	case <-ctx.Done():
-		return Media{}, apperr.Unavailable(ctx.Err())
-	}
-	out, err := media.Process(photo, media.Limits{})
-	<-photoSlots
+	// Decoding reserves its estimated memory from the service's budget
+	// (a 12 MP photo: about 70 MiB and 0.6 s), and stops when ctx ends.
+	out, err := media.ProcessContext(ctx, photo, media.Limits{Budget: s.photos})
 	if err != nil {
 		return Media{}, err
 	}

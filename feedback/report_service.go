@@ -16,6 +16,7 @@ import (
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/ids"
+	mediapkg "camaug/internal/media"
 )
 
 // ReportService is the intake use cases: submit, read one's own, find
@@ -27,6 +28,9 @@ type ReportService struct {
 	ref     *ReferenceService
 	now     func() time.Time
 	figures figuresCache
+	// photos is the memory that photo decoding may hold at once, shared
+	// by every upload this service handles.
+	photos *mediapkg.Budget
 }
 
 // NewReportService returns the service; now may be nil (time.Now).
@@ -34,7 +38,8 @@ func NewReportService(store ReportStore, media MediaStore, ratings RatingStore, 
 	if now == nil {
 		now = time.Now
 	}
-	return &ReportService{store: store, media: media, ratings: ratings, ref: ref, now: now}
+	return &ReportService{store: store, media: media, ratings: ratings, ref: ref, now: now,
+		photos: mediapkg.NewBudget(mediapkg.DefaultMaxDecodeBytes, 10*time.Second)}
 }
 
 // SubmitInput is what a reporter sends.

@@ -44,6 +44,7 @@ func identityService(ctx context.Context, cfg config, st store, log *slog.Logger
 	}
 	agencies := st.Reference().Agencies()
 	return identity.NewService(st.Identity(), keys, identity.Config{
+		HashMemoryMiB: cfg.HashMemoryMiB,
 		AgencyExists: func(ctx context.Context, code string) error {
 			a, err := agencies.Get(ctx, code)
 			if err == nil && !a.Active {

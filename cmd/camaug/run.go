@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +44,10 @@ const usage = `Usage:
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
 CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT,
-CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none).
+CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none),
+CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash),
+CAMAUG_MAX_CONNS (connections served at once, default 4096), CAMAUG_MAX_CONNS_PER_ADDR (from one
+client address, default 256; trusted proxies are exempt).
 `
 
 // defaultMetricsAddr serves /metrics on the loopback interface only, for a
@@ -67,6 +71,9 @@ type config struct {
 	WebhookURL        string
 	WebhookSecret     string
 	TileURL           string
+	HashMemoryMiB     int
+	MaxConns          int
+	MaxConnsPerAddr   int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -119,6 +126,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if u, err := url.Parse(cfg.TileURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		!strings.Contains(cfg.TileURL, "{z}") || !strings.Contains(cfg.TileURL, "{x}") || !strings.Contains(cfg.TileURL, "{y}") {
 		return cfg, fmt.Errorf("CAMAUG_TILE_URL: want an http(s) tile template with {z}, {x} and {y}, got %q", cfg.TileURL)
+	}
+	if v := getenv("CAMAUG_HASH_MEMORY_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < identity.HashMemoryMiB || n > 1<<20 {
+			return cfg, fmt.Errorf("CAMAUG_HASH_MEMORY_MIB: want a number of MiB from %d (one hash) up, got %q", identity.HashMemoryMiB, v)
+		}
+		cfg.HashMemoryMiB = n
+	}
+	for _, v := range []struct {
+		key string
+		dst *int
+		def int
+	}{{"CAMAUG_MAX_CONNS", &cfg.MaxConns, api.DefaultMaxConns}, {"CAMAUG_MAX_CONNS_PER_ADDR", &cfg.MaxConnsPerAddr, api.DefaultMaxConnsPerAddr}} {
+		*v.dst = v.def
+		if s := getenv(v.key); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 1<<20 {
+				return cfg, fmt.Errorf("%s: want a positive number of connections, got %q", v.key, s)
+			}
+			*v.dst = n
+		}
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
@@ -263,7 +291,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20, Registry: registry})
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
@@ -315,6 +343,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	ln = api.LimitListener(ln, api.ConnLimits{Max: cfg.MaxConns, PerAddr: cfg.MaxConnsPerAddr, TrustedProxies: cfg.TrustedProxies})
 	console := "http://" + ln.Addr().String() + "/console/"
 	log.Info("listening", "addr", ln.Addr().String(), "console", console,
 		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml", "metrics", metricsURL)

@@ -50,6 +50,15 @@ type Config struct {
 	// SessionMax after sign-in whatever happens.
 	SessionIdle time.Duration // 30 minutes
 	SessionMax  time.Duration // 12 hours
+	// HashMemoryMiB is the memory that password hashing may hold at once
+	// (96 MiB: each argon2id hash holds 19 MiB); with GOMAXPROCS it sets
+	// how many hashes run at once. A request waits at most HashWait (2 s)
+	// for its turn, then gets EUNAVAILABLE with RetryAfter.
+	HashMemoryMiB int
+	HashWait      time.Duration
+	// HashConcurrency, when set, replaces the number of hashes run at once
+	// derived from GOMAXPROCS (tests that hash in parallel use it).
+	HashConcurrency int
 	// AgencyExists returns an error unless the agency code is known.
 	AgencyExists func(ctx context.Context, code string) error
 	Now          func() time.Time
@@ -98,6 +107,12 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.HashMemoryMiB == 0 {
+		c.HashMemoryMiB = 96
+	}
+	if c.HashWait == 0 {
+		c.HashWait = 2 * time.Second
+	}
 	if c.AgencyExists == nil {
 		c.AgencyExists = func(context.Context, string) error { return nil }
 	}
@@ -111,12 +126,13 @@ type Service struct {
 	// longestWindow is the longest window Limit was called with, in
 	// nanoseconds, so SweepAttempts never removes a live count.
 	longestWindow atomic.Int64
+	gate          *hashGate
 }
 
 // NewService returns the service.
 func NewService(store Store, keys *Keyring, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: store, keys: keys, cfg: cfg}
+	return &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
@@ -193,7 +209,10 @@ func (s *Service) Register(ctx context.Context, caller Principal, in RegisterInp
 	if len(fs) > 0 {
 		return nil, Tokens{}, invalid(fs...)
 	}
-	u.PasswordHash = HashPassword(in.Password)
+	var err error
+	if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+		return nil, Tokens{}, err
+	}
 
 	if caller.Role == RoleGuest {
 		guest, err := s.store.GetUser(ctx, caller.UserID)
@@ -417,7 +436,10 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	match := VerifyPassword(hash, password)
+	match, err := s.verify(ctx, hash, password)
+	if err != nil {
+		return nil, err
+	}
 	good := u != nil && match && !u.Disabled && !u.Erased && u.PasswordHash != ""
 	if err := s.afterGuess(ctx, g, good); err != nil {
 		return nil, err
@@ -574,7 +596,10 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := s.beforeGuess(ctx, g); err != nil {
 		return err
 	}
-	good := VerifyPassword(u.PasswordHash, current)
+	good, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
 	if err := s.afterGuess(ctx, g, good); err != nil {
 		return err
 	}
@@ -588,7 +613,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if len(fs) > 0 {
 		return invalid(fs...)
 	}
-	u.PasswordHash = HashPassword(next)
+	if u.PasswordHash, err = s.hash(ctx, next); err != nil {
+		return err
+	}
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
@@ -668,7 +695,10 @@ func (s *Service) CreateStaff(ctx context.Context, p Principal, in StaffInput) (
 	if len(fs) > 0 {
 		return nil, invalid(fs...)
 	}
-	u.PasswordHash = HashPassword(in.Password)
+	var err error
+	if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+		return nil, err
+	}
 	u.ID = ids.New()
 	u.CreatedAt = s.now().UTC()
 	u.UpdatedAt = u.CreatedAt
@@ -861,7 +891,9 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, userID string)
 		return "", apperr.New(apperr.EFORBIDDEN, i18n.T("Chỉ đặt lại mật khẩu cho tài khoản cán bộ", "only staff accounts' passwords can be reset"))
 	}
 	password := temporaryPassword()
-	u.PasswordHash = HashPassword(password)
+	if u.PasswordHash, err = s.hash(ctx, password); err != nil {
+		return "", err
+	}
 	u.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return "", err

@@ -9,6 +9,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"golang.org/x/image/draw"
@@ -44,6 +45,13 @@ type Limits struct {
 	MaxBytes     int64 // 10 << 20 by default (when zero)
 	MaxPixels    int   // 40_000_000 by default: width*height, checked from the header BEFORE decoding (decompression bombs)
 	MaxDimension int   // 12000 by default: longest side, also checked from the header
+	// MaxDecodeBytes caps the memory one photo may cost to decode and
+	// process, estimated from its header (pixels × bytes per pixel of
+	// what the decoder allocates): DefaultMaxDecodeBytes by default.
+	MaxDecodeBytes int64
+	// Budget, when set, is shared by every photo processed at once: each
+	// reserves its cost before decoding.
+	Budget *Budget
 }
 
 func (l Limits) withDefaults() Limits {
@@ -55,6 +63,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDimension <= 0 {
 		l.MaxDimension = DefaultMaxDimension
+	}
+	if l.MaxDecodeBytes <= 0 {
+		l.MaxDecodeBytes = DefaultMaxDecodeBytes
+	}
+	if l.Budget != nil && l.Budget.size < l.MaxDecodeBytes {
+		l.MaxDecodeBytes = l.Budget.size // more could never be reserved
 	}
 	return l
 }
@@ -84,6 +98,14 @@ type Processed struct {
 // anything that is not a readable JPEG, PNG or WebP or whose dimensions are
 // over the limits, EINTERNAL only if encoding fails.
 func Process(r io.Reader, lim Limits) (*Processed, error) {
+	return ProcessContext(context.Background(), r, lim)
+}
+
+// ProcessContext is Process that stops when ctx is done: while waiting for
+// its share of lim.Budget (EUNAVAILABLE), and while decoding (the decoder's
+// reads fail). A photo whose estimated cost is over lim.MaxDecodeBytes is
+// refused with ETOOLARGE before any pixel is decoded.
+func ProcessContext(ctx context.Context, r io.Reader, lim Limits) (*Processed, error) {
 	lim = lim.withDefaults()
 	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
 	if err != nil {
@@ -117,7 +139,21 @@ func Process(r io.Reader, lim Limits) (*Processed, error) {
 		return nil, err
 	}
 
-	src, err := safeDecode(dec, data)
+	cost := decodeCost(format, data, cfg)
+	if cost > lim.MaxDecodeBytes {
+		return nil, tooCostly(cost, lim.MaxDecodeBytes)
+	}
+	if lim.Budget != nil {
+		if err := lim.Budget.acquire(ctx, cost); err != nil {
+			return nil, err
+		}
+		defer lim.Budget.sem.Release(cost)
+	}
+
+	src, err := safeDecode(ctx, dec, data)
+	if ctx.Err() != nil {
+		return nil, apperr.Unavailable(ctx.Err())
+	}
 	if err != nil {
 		return nil, corrupt(format, err)
 	}
@@ -236,13 +272,13 @@ func safeDecodeConfig(d decoder, data []byte) (cfg image.Config, err error) {
 	return d.config(bytes.NewReader(data))
 }
 
-func safeDecode(d decoder, data []byte) (m image.Image, err error) {
+func safeDecode(ctx context.Context, d decoder, data []byte) (m image.Image, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			m, err = nil, fmt.Errorf("decoder panic: %v", p)
 		}
 	}()
-	m, err = d.decode(bytes.NewReader(data))
+	m, err = d.decode(ctxReader{ctx, bytes.NewReader(data)})
 	if err == nil && m == nil {
 		err = errors.New("decoder returned no image")
 	}

@@ -95,6 +95,12 @@ func newMongoEnv(t *testing.T) *env {
 
 func start(t *testing.T, db testStore, proxies []string) *env {
 	t.Helper()
+	return startWith(t, db, proxies, nil)
+}
+
+// startWith is start with a change to the identity service's configuration.
+func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
 	e := &env{store: db, now: time.Now()}
@@ -107,11 +113,15 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.ids = identity.NewService(db.Identity(), keys, identity.Config{Now: clock,
+	idc := identity.Config{Now: clock,
 		AgencyExists: func(ctx context.Context, code string) error {
 			_, err := db.Reference().Agencies().Get(ctx, code)
 			return err
-		}})
+		}}
+	if tune != nil {
+		tune(&idc)
+	}
+	e.ids = identity.NewService(db.Identity(), keys, idc)
 	e.reports = feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), e.ref, clock)
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,

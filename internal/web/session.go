@@ -229,7 +229,11 @@ func (w *Console) failErr(c *fiber.Ctx, err error) error {
 		return w.fail(c, fiber.StatusForbidden, "forbidden")
 	case apperr.EUNAUTHORIZED:
 		return c.Redirect("/console/login", fiber.StatusSeeOther)
-	case apperr.EINVALID, apperr.ECONFLICT, apperr.ETOOMANY:
+	case apperr.EINVALID, apperr.ECONFLICT, apperr.ETOOMANY, apperr.EUNAVAILABLE:
+		var e *apperr.Error
+		if errors.As(err, &e) && e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, retryAfter(e.RetryAfter))
+		}
 		p := w.base(c, tr(langOf(c), "error"), "")
 		return w.render(c, statusOf(err), "error", "", errorPage{page: p, Message: messageOf(err, p.Lang)})
 	}
@@ -307,7 +311,7 @@ func (w *Console) signIn(c *fiber.Ctx) error {
 	token, sess, _, err := w.cfg.Identity.StartSession(c.UserContext(), c.FormValue("login"), c.FormValue("password"), api.ClientAddr(c))
 	if err != nil {
 		switch apperr.CodeOf(err) {
-		case apperr.EUNAUTHORIZED, apperr.EFORBIDDEN, apperr.ETOOMANY, apperr.EINVALID:
+		case apperr.EUNAUTHORIZED, apperr.EFORBIDDEN, apperr.ETOOMANY, apperr.EINVALID, apperr.EUNAVAILABLE:
 			form.Error = messageOf(err, lang)
 			var e *apperr.Error
 			if errors.As(err, &e) && e.RetryAfter > 0 {
