@@ -536,6 +536,10 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id st
 	next.RoutingReason = i18n.T("điều phối chuyển đến "+agency.Name.Vi+": "+note, "re-routed by the coordinator to "+agency.Name.In(i18n.EN)+": "+note)
 	if cat, ok := categoryOf(ref, r.CategoryCode); ok {
 		next.Deadlines = ref.Calendar.DeadlinesFor(now, cat, r.Urgent)
+		if r.DispatchedAt != nil {
+			// Already dispatched: the new agency has it now.
+			next.Deadlines.ResponseDue = ref.Calendar.ResponseDueFrom(now, cat, r.Urgent)
+		}
 	}
 	ev := Event{ReportID: r.ID, Version: next.Version, Action: ActTransfer, FromStatus: r.Status, ToStatus: r.Status,
 		ActorID: p.UserID, ActorRole: p.Role, ToAgency: agency.Code, Note: note, At: now.UTC()}
