@@ -106,25 +106,45 @@ func NewLocator(areas []Area) *Locator {
 			l.parts = append(l.parts, locPart{box: box, rings: poly, area: idx})
 		}
 	}
+	// Deepest areas first: Containing stops before the province's outline
+	// (tens of thousands of vertices) once a unit inside it holds the point.
+	sort.SliceStable(l.parts, func(i, j int) bool { return l.areas[l.parts[i].area].depth > l.areas[l.parts[j].area].depth })
 	return l
+}
+
+// Holds reports whether the boundary of the area code holds p, edges
+// included. An area without a boundary holds nothing.
+func (l *Locator) Holds(code string, p Point) bool {
+	for _, part := range l.parts {
+		if l.areas[part.area].code == code && part.box.holds(p) && polygonHolds(part.rings, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Bounded reports whether any area has a boundary; without one no point can
 // be placed or refused.
 func (l *Locator) Bounded() bool { return len(l.parts) > 0 }
 
-// Containing returns the codes of the areas whose boundary holds p, points
-// on an edge included, deepest first; among equally deep areas (a point on
-// a shared border) the smaller official code comes first, then the smaller
-// code, so the choice never depends on the order of the data.
+// Containing returns the codes of the deepest areas whose boundary holds p,
+// points on an edge included (the areas above them are not tested): one
+// area, or several for a point on a shared border, the smaller official code
+// first, then the smaller code, so the choice never depends on the order of
+// the data. None means no boundary holds p.
 func (l *Locator) Containing(p Point) []string {
 	hit := map[int]bool{}
+	hitDepth := -1
 	for _, part := range l.parts {
+		if d := l.areas[part.area].depth; d < hitDepth {
+			break
+		}
 		if hit[part.area] || !part.box.holds(p) {
 			continue
 		}
 		if polygonHolds(part.rings, p) {
 			hit[part.area] = true
+			hitDepth = l.areas[part.area].depth
 		}
 	}
 	idx := make([]int, 0, len(hit))
