@@ -89,7 +89,7 @@ func listAreas(svc *feedback.ReferenceService) fiber.Handler {
 		out := list[areaOut]{Items: make([]areaOut, 0, len(areas))}
 		for _, a := range areas {
 			out.Items = append(out.Items, areaOut{Code: a.Code, OfficialCode: a.OfficialCode, Name: a.Name.In(lang), Level: string(a.Level),
-				ParentCode: a.ParentCode, HasBoundary: len(a.Boundary) > 0 && string(a.Boundary) != "null",
+				ParentCode: a.ParentCode, HasBoundary: a.HasBoundary(),
 				Historical: a.Historical, SuccessorCode: a.SuccessorCode})
 		}
 		return c.JSON(out)

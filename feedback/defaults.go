@@ -23,10 +23,10 @@ var (
 	provinceGeoJSON []byte
 )
 
-// defaultBoundaries maps official codes to their GeoJSON geometry, decoded
-// once.
-var defaultBoundaries = sync.OnceValues(func() (map[string]json.RawMessage, error) {
-	out := map[string]json.RawMessage{}
+// builtinMap holds the built-in map's boundaries by official code, decoded
+// and parsed once.
+var builtinMap = sync.OnceValues(func() (map[string]builtinBoundary, error) {
+	out := map[string]builtinBoundary{}
 	for _, file := range [][]byte{communesGeoJSON, provinceGeoJSON} {
 		var fc struct {
 			Features []struct {
@@ -40,34 +40,66 @@ var defaultBoundaries = sync.OnceValues(func() (map[string]json.RawMessage, erro
 			return nil, fmt.Errorf("built-in map: %w", err)
 		}
 		for _, f := range fc.Features {
-			out[f.Properties.Code] = f.Geometry
+			b, err := ParseBoundary(f.Geometry)
+			if err != nil {
+				return nil, fmt.Errorf("built-in map, unit %s: %w", f.Properties.Code, err)
+			}
+			out[f.Properties.Code] = builtinBoundary{raw: f.Geometry, parsed: b}
 		}
 	}
 	return out, nil
 })
 
+type builtinBoundary struct {
+	raw    json.RawMessage
+	parsed *Boundary
+}
+
+// BuiltinBoundary returns the built-in map's GeoJSON geometry for an
+// official code: the 64 units of Cà Mau since 2025 and the province (96).
+func BuiltinBoundary(officialCode string) (json.RawMessage, bool) {
+	m, err := builtinMap()
+	if err != nil || officialCode == "" {
+		return nil, false
+	}
+	b, ok := m[officialCode]
+	return b.raw, ok
+}
+
+// effectiveBoundary is the area's own boundary, or else the built-in map's
+// for its official code. Nil when it has neither.
+func (a Area) effectiveBoundary() *Boundary {
+	if len(a.Boundary) > 0 && string(a.Boundary) != "null" {
+		b, err := parseBoundaryCached(a.Boundary)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	if m, err := builtinMap(); err == nil && a.OfficialCode != "" {
+		if b, ok := m[a.OfficialCode]; ok {
+			return b.parsed
+		}
+	}
+	return nil
+}
+
+// HasBoundary reports whether reports can be placed in the area by their
+// point: it has a boundary of its own, or the built-in map has one for its
+// official code.
+func (a Area) HasBoundary() bool { return a.effectiveBoundary() != nil }
+
 // DefaultReference returns the Cà Mau dataset built into the binary: the
 // categories of QĐ 17/2022/QĐ-UBND plus tourism and the two out-of-scope
 // channels, the main provincial agencies and utilities, the coordinator, the
 // province and its 64 communes and wards since the 2025 reform (Resolution
-// 1655/NQ-UBTVQH15) with their official codes and boundaries, one earlier
-// unit kept as historical, routing rules, and the 2026 and 2027 calendars.
-// It is what an empty store is seeded with.
+// 1655/NQ-UBTVQH15) with their official codes, one earlier unit kept as
+// historical, routing rules, and the 2026 and 2027 calendars. It is what an
+// empty store is seeded with. The areas carry no boundary of their own: the
+// built-in map supplies it by official code (see HasBoundary), so the 5 MB
+// of geometry lives in the binary rather than in every store.
 func DefaultReference() (*Reference, error) {
-	ref, err := DecodeReference(defaultReference)
-	if err != nil {
-		return nil, err
-	}
-	geo, err := defaultBoundaries()
-	if err != nil {
-		return nil, err
-	}
-	for i, a := range ref.Areas {
-		if g, ok := geo[a.OfficialCode]; ok && a.OfficialCode != "" && len(a.Boundary) == 0 {
-			ref.Areas[i].Boundary = g
-		}
-	}
-	return ref, nil
+	return DecodeReference(defaultReference)
 }
 
 // DecodeReference reads a reference file strictly: unknown fields and

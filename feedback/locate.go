@@ -71,8 +71,9 @@ type Locator struct {
 	parts []locPart
 }
 
-// NewLocator indexes the boundaries of ref's current areas. Boundaries that
-// do not parse are skipped (Validate refuses them anyway).
+// NewLocator indexes the boundaries of the current areas: each area's own,
+// or else the built-in map's for its official code. Boundaries that do not
+// parse are skipped (Validate refuses them anyway).
 func NewLocator(areas []Area) *Locator {
 	byCode := make(map[string]Area, len(areas))
 	for _, a := range areas {
@@ -88,11 +89,11 @@ func NewLocator(areas []Area) *Locator {
 	}
 	l := &Locator{}
 	for _, a := range areas {
-		if a.Historical || len(a.Boundary) == 0 || string(a.Boundary) == "null" {
+		if a.Historical {
 			continue
 		}
-		b, err := parseBoundaryCached(a.Boundary)
-		if err != nil {
+		b := a.effectiveBoundary()
+		if b == nil {
 			continue
 		}
 		idx := len(l.areas)

@@ -122,19 +122,24 @@ func TestDefaultReference_Map2025(t *testing.T) {
 		case LevelCommune:
 			communes++
 		}
-		if len(a.OfficialCode) != 5 || len(a.Boundary) == 0 {
-			t.Errorf("%s: official code %q, boundary %d bytes; want 5 digits and a boundary", a.Code, a.OfficialCode, len(a.Boundary))
+		if len(a.OfficialCode) != 5 || !a.HasBoundary() {
+			t.Errorf("%s: official code %q, boundary %v; want 5 digits and a boundary", a.Code, a.OfficialCode, a.HasBoundary())
 		}
 	}
 	if wards != 9 || communes != 55 {
 		t.Errorf("got %d wards and %d communes, want 9 and 55 (NQ 1655/NQ-UBTVQH15)", wards, communes)
 	}
-	if p := byOfficial["96"]; p.Code != "ca-mau" || len(p.Boundary) == 0 {
-		t.Errorf("the province: %q with %d bytes of boundary, want ca-mau with its outline", p.Code, len(p.Boundary))
+	if p := byOfficial["96"]; p.Code != "ca-mau" || !p.HasBoundary() {
+		t.Errorf("the province: %q with boundary %v, want ca-mau with its outline", p.Code, p.HasBoundary())
+	}
+	// The built-in map has all 64 units and the province, islands included.
+	if g, ok := BuiltinBoundary("96"); !ok || len(g) < 1_000_000 {
+		t.Errorf("the province outline: %d bytes, want the 1 MB outline with its islands", len(g))
 	}
 	if len(unitInteriorPoints) != 64 {
 		t.Fatalf("%d test points, want 64", len(unitInteriorPoints))
 	}
+	ref.locator = NewLocator(ref.Areas) // built once, as Snapshot does
 	loc := ref.Locator()
 	for _, pt := range unitInteriorPoints {
 		want := byOfficial[pt.official].Code
@@ -157,6 +162,7 @@ func TestPlace_IslandsCoastAndBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	byOfficial := defaultAreaByOfficial(t, ref)
+	ref.locator = NewLocator(ref.Areas)
 	tests := []struct {
 		name     string
 		p        Point

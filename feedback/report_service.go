@@ -282,7 +282,7 @@ func place(ref *Reference, p Point, chosen string) (string, *apperr.FieldError) 
 				"this area no longer exists since the 2025 reform; choose a current one")
 			return "", &e
 		}
-		if len(a.Boundary) > 0 && string(a.Boundary) != "null" && !loc.Holds(chosen, p) {
+		if a.HasBoundary() && !loc.Holds(chosen, p) {
 			e := fieldErr("area_code", "Vị trí không nằm trong đơn vị hành chính đã chọn", "the location is not inside this area")
 			return "", &e
 		}

@@ -136,7 +136,7 @@ var messages = map[string]i18n.Text{
 	"ref.oos_msg_vi":   i18n.T("Hướng dẫn khi ngoài phạm vi (tiếng Việt)", "Out-of-scope guidance (Vietnamese)"),
 	"ref.oos_msg_en":   i18n.T("Hướng dẫn khi ngoài phạm vi (tiếng Anh)", "Out-of-scope guidance (English)"),
 	"ref.auto":         i18n.T("Tự động chuyển xử lý", "Dispatch automatically"),
-	"ref.boundary":     i18n.T("Ranh giới (GeoJSON Polygon/MultiPolygon, có thể để trống)", "Boundary (GeoJSON Polygon/MultiPolygon, optional)"),
+	"ref.boundary":     i18n.T("Ranh giới (GeoJSON Polygon/MultiPolygon; để trống thì dùng bản đồ có sẵn theo mã quốc gia, nếu có)", "Boundary (GeoJSON Polygon/MultiPolygon; empty uses the built-in map for the national code, if any)"),
 	"ref.any":          i18n.T("(mọi)", "(any)"),
 	"ref.none":         i18n.T("(không)", "(none)"),
 	"cal.hours":        i18n.T("Giờ làm việc (vd. 07:00-11:30, 13:30-17:00; để trống là ngày nghỉ)", "Working hours (e.g. 07:00-11:30, 13:30-17:00; empty is a day off)"),
