@@ -67,7 +67,7 @@ func TestHandlingFigures(t *testing.T) {
 		for _, id := range a {
 			move(c, id, "dispatch", "")
 		}
-		at(env, "2026-03-03 10:00") // response due 17:00: on time
+		at(env, "2026-03-03 10:00") // response due 15:30 (4 working hours from the 09:30 dispatch): on time
 		w := water()
 		for _, id := range a[:4] {
 			move(w, id, "accept", "")

@@ -64,26 +64,42 @@ func listAgencies(svc *feedback.ReferenceService) fiber.Handler {
 }
 
 type areaOut struct {
-	Code        string `json:"code"`
-	Name        string `json:"name"`
-	Level       string `json:"level"`
-	ParentCode  string `json:"parent_code,omitempty"`
-	HasBoundary bool   `json:"has_boundary"`
+	Code          string `json:"code"`
+	OfficialCode  string `json:"official_code,omitempty"`
+	Name          string `json:"name"`
+	Level         string `json:"level"`
+	ParentCode    string `json:"parent_code,omitempty"`
+	HasBoundary   bool   `json:"has_boundary"`
+	Historical    bool   `json:"historical,omitempty"`
+	SuccessorCode string `json:"successor_code,omitempty"`
 }
 
 func listAreas(svc *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		areas, err := svc.Areas(c.UserContext(), c.Query("parent"))
+		q := readQuery(c)
+		in := feedback.AreaQuery{Parent: q.String("parent", 64), Name: q.String("q", 100), Historical: q.Bool("include_historical")}
+		if err := q.Err(); err != nil {
+			return err
+		}
+		areas, err := svc.Areas(c.UserContext(), in)
 		if err != nil {
 			return err
 		}
 		lang := localized(c)
 		out := list[areaOut]{Items: make([]areaOut, 0, len(areas))}
 		for _, a := range areas {
-			out.Items = append(out.Items, areaOut{Code: a.Code, Name: a.Name.In(lang), Level: string(a.Level),
-				ParentCode: a.ParentCode, HasBoundary: len(a.Boundary) > 0 && string(a.Boundary) != "null"})
+			out.Items = append(out.Items, areaOut{Code: a.Code, OfficialCode: a.OfficialCode, Name: a.Name.In(lang), Level: string(a.Level),
+				ParentCode: a.ParentCode, HasBoundary: a.HasBoundary(),
+				Historical: a.Historical, SuccessorCode: a.SuccessorCode})
 		}
 		return c.JSON(out)
+	}
+}
+
+// allAreas lists areas for admins: historical units included.
+func allAreas(svc *feedback.ReferenceService) func(c *fiber.Ctx) ([]feedback.Area, error) {
+	return func(c *fiber.Ctx) ([]feedback.Area, error) {
+		return svc.Areas(c.UserContext(), feedback.AreaQuery{Parent: c.Query("parent"), Historical: true})
 	}
 }
 

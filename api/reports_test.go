@@ -24,7 +24,7 @@ func validReport() map[string]any {
 		"title":         "Ngập nước đường Phan Ngọc Hiển",
 		"description":   "Đường ngập sâu khoảng 40 cm sau mưa, xe máy chết máy hàng loạt.",
 		"location":      map[string]float64{"lat": 9.1769, "lng": 105.1524},
-		"address":       "Đường Phan Ngọc Hiển, Phường An Xuyên",
+		"address":       "Đường Phan Ngọc Hiển, Phường Tân Thành",
 		"contact_phone": "0912 345 678",
 	}
 }
@@ -75,8 +75,8 @@ func TestSubmitReport(t *testing.T) {
 			got.Agency.Code != "cap-nuoc-ca-mau" || !strings.Contains(got.RoutingReason, "rule") || !got.Anonymous || got.ContactPhone != "+84912345678" {
 			t.Fatalf("got %+v", got)
 		}
-		if got.Area == nil || got.Area.Code != "ca-mau" {
-			t.Fatalf("area %+v, want the province (no ward boundaries loaded)", got.Area)
+		if got.Area == nil || got.Area.Code != "phuong-tan-thanh" {
+			t.Fatalf("area %+v, want phuong-tan-thanh, whose boundary holds the point", got.Area)
 		}
 		// Tuesday 10:00 + 2 working hours crosses lunch: 14:00; + 4 h: Wednesday 08:00.
 		if d := got.Deadlines.DispatchDue.Format(time.RFC3339); d != "2026-03-03T14:00:00+07:00" {

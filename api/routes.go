@@ -114,7 +114,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 		r(fiber.MethodGet, "/v1/admin/agencies", admin, adminList(func(c *fiber.Ctx) ([]feedback.Agency, error) { return ref.AllAgencies(c.UserContext()) }))
 		r(fiber.MethodPost, "/v1/admin/agencies", admin, adminCreate("/v1/admin/agencies", ref.SaveAgency))
 		r(fiber.MethodPut, "/v1/admin/agencies/:code", admin, adminReplace(ref.SaveAgency))
-		r(fiber.MethodGet, "/v1/admin/areas", admin, adminList(func(c *fiber.Ctx) ([]feedback.Area, error) { return ref.Areas(c.UserContext(), c.Query("parent")) }))
+		r(fiber.MethodGet, "/v1/admin/areas", admin, adminList(allAreas(ref)))
 		r(fiber.MethodPost, "/v1/admin/areas", admin, adminCreate("/v1/admin/areas", ref.SaveArea))
 		r(fiber.MethodPut, "/v1/admin/areas/:code", admin, adminReplace(ref.SaveArea))
 		r(fiber.MethodGet, "/v1/admin/calendar", admin, getCalendar(ref))

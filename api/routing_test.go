@@ -6,6 +6,12 @@ import (
 	"testing"
 )
 
+// areaPoints are points inside the units these tests choose.
+var areaPoints = map[string][2]float64{
+	"phuong-bac-lieu": unitPoints["31825"],
+	"phuong-an-xuyen": unitPoints["32002"],
+}
+
 func TestRoutingRulesAdmin(t *testing.T) {
 	stores(t, func(t *testing.T, env *testEnv) {
 		admin := staff(t, env, "admin", "admin@camau.gov.vn", "")
@@ -14,6 +20,8 @@ func TestRoutingRulesAdmin(t *testing.T) {
 			t.Helper()
 			body := validReport()
 			body["area_code"] = area
+			// A point inside the chosen unit (its boundary is loaded).
+			body["location"] = map[string]float64{"lat": areaPoints[area][0], "lng": areaPoints[area][1]}
 			r := do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, body))
 			wantStatus(t, r, http.StatusCreated)
 			var out reportResp
@@ -57,7 +65,7 @@ func TestRoutingRulesAdmin(t *testing.T) {
 		}
 		var rules struct{ Items []map[string]string }
 		do(t, env.app, req("GET", "/v1/admin/routing-rules", admin.AccessToken, nil)).json(t, &rules)
-		if len(rules.Items) != 29 {
+		if len(rules.Items) != 70 {
 			t.Fatalf("%d rules listed, want the 29 built-in ones", len(rules.Items))
 		}
 	})

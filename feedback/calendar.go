@@ -28,6 +28,42 @@ type Calendar struct {
 	// AutoCloseDays is how many days a resolved report waits for its
 	// reporter (to rate or reopen) before it is closed; 0 means 7.
 	AutoCloseDays int `json:"auto_close_days,omitempty"`
+	// LimitSources says, for each time limit ("default_sla.dispatch_hours",
+	// "urgent_sla", ...), whether it comes from the regulation or is a local
+	// choice, and where it is written. A list, not a map: MongoDB keys may
+	// not hold the dots of these names.
+	LimitSources []LimitSource `json:"limit_sources,omitempty"`
+}
+
+// LimitBasis says where a time limit comes from.
+type LimitBasis string
+
+// The limit bases.
+const (
+	// BasisRegulation: set by the regulation (QĐ 17/2022/QĐ-UBND); changing
+	// it needs a new regulation.
+	BasisRegulation LimitBasis = "regulation"
+	// BasisLocal: a choice of the operators, not from the regulation.
+	BasisLocal LimitBasis = "local"
+)
+
+// LimitSource is the provenance of one time limit.
+type LimitSource struct {
+	// Limit names the limit by its path in the calendar or category
+	// ("default_sla.response_hours", "categories.*.urgent_sla").
+	Limit  string     `json:"limit"`
+	Basis  LimitBasis `json:"basis"`
+	Source string     `json:"source"`
+}
+
+// LimitSource returns the provenance recorded for the named limit.
+func (c Calendar) LimitSource(limit string) (LimitSource, bool) {
+	for _, ls := range c.LimitSources {
+		if ls.Limit == limit {
+			return ls, true
+		}
+	}
+	return LimitSource{}, false
 }
 
 // AutoCloseAfter is how long a resolved report stays open to its reporter.
@@ -53,12 +89,48 @@ type CalendarYear struct {
 	// WorkingDays are days worked on what would be days off (a Saturday
 	// worked to make up for a bridged holiday). They use Monday's hours.
 	WorkingDays []CalendarDay `json:"working_days,omitempty"`
+	// Provisional marks a year built from the law's fixed holidays and the
+	// lunar calendar before the government announced the year's days off
+	// and swaps; the service warns at start while it is set.
+	Provisional bool `json:"provisional,omitempty"`
+	// Source names the announcements the year follows.
+	Source string `json:"source,omitempty"`
 }
 
 // CalendarDay is one dated exception, "2026-02-17".
 type CalendarDay struct {
 	Date string    `json:"date"`
 	Name i18n.Text `json:"name"`
+	// Source is the legal basis or announcement of this day.
+	Source string `json:"source,omitempty"`
+}
+
+// YearStatus returns whether the calendar lists year and, if it does,
+// whether that year is still provisional.
+func (c Calendar) YearStatus(year int) (listed, provisional bool) {
+	for _, y := range c.Years {
+		if y.Year == year {
+			return true, y.Provisional
+		}
+	}
+	return false, false
+}
+
+// Warnings lists what an operator must fix in the calendar as of now: the
+// current or the next year missing, or still provisional (built before the
+// government's announcement), since deadlines in it may be wrong.
+func (c Calendar) Warnings(now time.Time) []string {
+	var out []string
+	y := now.In(c.Location()).Year()
+	for _, year := range []int{y, y + 1} {
+		switch listed, provisional := c.YearStatus(year); {
+		case !listed:
+			out = append(out, fmt.Sprintf("the working calendar has no year %d: holidays in it will count as working days", year))
+		case provisional:
+			out = append(out, fmt.Sprintf("the working calendar for %d is provisional: replace it once the government announces the year's days off", year))
+		}
+	}
+	return out
 }
 
 var weekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
@@ -147,6 +219,25 @@ func (c Calendar) check(p string) []apperr.FieldError {
 		}
 		check("holidays", y.Holidays)
 		check("working_days", y.WorkingDays)
+	}
+	limits := map[string]bool{}
+	for i, ls := range c.LimitSources {
+		lp := fmt.Sprintf("limit_sources[%d] (%s).", i, ls.Limit)
+		switch {
+		case strings.TrimSpace(ls.Limit) == "":
+			add(lp+"limit", msgRequired())
+		case limits[ls.Limit]:
+			add(lp+"limit", i18n.T("Thời hạn bị trùng", "listed twice"))
+		}
+		limits[ls.Limit] = true
+		switch ls.Basis {
+		case BasisRegulation, BasisLocal:
+		default:
+			add(lp+"basis", i18n.T("Phải là regulation hoặc local", "must be regulation or local"))
+		}
+		if strings.TrimSpace(ls.Source) == "" {
+			add(lp+"source", msgRequired())
+		}
 	}
 	return fs
 }

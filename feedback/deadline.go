@@ -138,37 +138,93 @@ type Deadlines struct {
 }
 
 // DeadlinesFor computes a report's deadlines from the moment it was received,
-// following QĐ 17/2022/QĐ-UBND: a limit counts working hours when the clock
-// starts on a working day and plain clock hours when it starts on a day off
-// (weekend, holiday), because someone is on duty around the clock then.
-//   - Dispatch: on a working day AddWorkingTime(received, DispatchHours),
-//     otherwise received + DispatchHoursDayOff clock hours.
-//   - Response counts from the dispatch deadline by the same rule, judged on
-//     the dispatch deadline's day: the agency's clock starts when the
-//     coordinator's runs out.
+// following QĐ 17/2022/QĐ-UBND of the Cà Mau People's Committee: a limit
+// counts working hours when it runs on a working day and clock hours when it
+// runs on a day off (weekend, holiday), because someone is on duty around the
+// clock then. See Limit for how the two regimes meet.
+//   - Dispatch: Limit(received, DispatchHours, DispatchHoursDayOff).
+//   - Response: the regulation counts it from the actual dispatch (ResponseDue
+//     is recomputed by ResponseDueFrom when the report is dispatched); until
+//     then it is projected from the dispatch deadline.
 //   - Resolution: AddWorkingDays(received, ResolutionWorkingDays), or the
-//     response deadline when no resolution limit is set.
+//     response deadline when no resolution limit is set. The resolution limit
+//     is a local choice, not from the regulation (see Calendar.Sources).
 //
 // Times are returned in the calendar's zone.
 func (c Calendar) DeadlinesFor(received time.Time, cat Category, urgent bool) Deadlines {
 	loc := c.Location()
 	received = received.In(loc)
 	sla := c.EffectiveSLA(cat, urgent)
-	step := func(from time.Time, working, dayOff float64) time.Time {
-		if c.IsWorkingDay(from) {
-			return c.AddWorkingTime(from, hoursDuration(working))
-		}
-		return from.Add(hoursDuration(dayOff)).In(loc)
-	}
 	var dl Deadlines
-	dl.DispatchDue = step(received, sla.DispatchHours, sla.DispatchHoursDayOff)
-	dl.ResponseDue = step(dl.DispatchDue, sla.ResponseHours, sla.ResponseHoursDayOff)
+	dl.DispatchDue = c.Limit(received, sla.DispatchHours, sla.DispatchHoursDayOff)
+	dl.ResponseDue = c.Limit(dl.DispatchDue, sla.ResponseHours, sla.ResponseHoursDayOff)
 	if sla.ResolutionWorkingDays > 0 {
 		dl.ResolutionDue = c.AddWorkingDays(received, sla.ResolutionWorkingDays)
 	} else {
 		dl.ResolutionDue = dl.ResponseDue
 	}
 	return dl
+}
+
+// ResponseDueFrom returns the response deadline of a report of cat that was
+// dispatched at dispatched: QĐ 17/2022/QĐ-UBND counts the agency's time from
+// the moment the report actually reached it, not from the dispatch deadline.
+func (c Calendar) ResponseDueFrom(dispatched time.Time, cat Category, urgent bool) time.Time {
+	sla := c.EffectiveSLA(cat, urgent)
+	return c.Limit(dispatched, sla.ResponseHours, sla.ResponseHoursDayOff)
+}
+
+// maxRegimeHops bounds how many changes between working days and days off
+// Limit looks ahead; the limits are hours, so two or three are ever needed.
+const maxRegimeHops = 8
+
+// Limit returns when a time limit that starts at start runs out. The
+// regulation gives a limit in working hours for a working day (workingHours)
+// and in clock hours for a day off (dayOffHours). A "day off" is a whole
+// civil day without working hours, from 00:00 to 24:00, so the same rule
+// holds whatever hour the report arrives on it. Applied uniformly:
+//
+//   - on a working day (at any hour, even after closing) the limit counts
+//     workingHours of working time; on a day off it counts dayOffHours of
+//     clock time;
+//   - a limit never ends later than that of a report received at the next
+//     change between working days and days off. So a limit still running when
+//     a day off begins is taken over by the day-off duty and ends at most
+//     dayOffHours after 00:00 of that day (Friday 20:00 gives Saturday 12:00,
+//     not Monday 09:00), and a day-off limit never ends later than a report
+//     received at 00:00 of the next working day would (Sunday 23:00 gives
+//     Monday 09:00, not Monday 11:00).
+//
+// The result never decreases as start moves later, which is what makes the
+// rule uniform. Results are in the calendar's zone.
+func (c Calendar) Limit(start time.Time, workingHours, dayOffHours float64) time.Time {
+	return c.limit(start.In(c.Location()), workingHours, dayOffHours, 0)
+}
+
+func (c Calendar) limit(start time.Time, workingHours, dayOffHours float64, hops int) time.Time {
+	loc := c.Location()
+	working := c.IsWorkingDay(start)
+	var due time.Time
+	if working {
+		due = c.AddWorkingTime(start, hoursDuration(workingHours))
+	} else {
+		due = start.Add(hoursDuration(dayOffHours)).In(loc)
+	}
+	if hops >= maxRegimeHops {
+		return due
+	}
+	// The next midnight where the kind of day changes.
+	next := nextMidnight(start, loc)
+	for i := 0; i < maxIdleDays && c.IsWorkingDay(next) == working; i++ {
+		next = nextMidnight(next, loc)
+	}
+	if !due.After(next) {
+		return due
+	}
+	if other := c.limit(next, workingHours, dayOffHours, hops+1); other.Before(due) {
+		return other
+	}
+	return due
 }
 
 // hoursDuration converts fractional hours to a Duration. Multiplying in

@@ -213,17 +213,23 @@ func TestDeadlinesFor(t *testing.T) {
 		{"working day", "2026-03-03 10:00", infra, false,
 			"2026-03-03T14:00:00+07:00", "2026-03-04T08:00:00+07:00", "2026-03-17T17:00:00+07:00"},
 		// Sunday: 12 clock hours; dispatch_due is still Sunday, so the
-		// response gets 24 clock hours and lands outside office hours.
+		// response would get 24 clock hours (Monday 21:00), but never ends
+		// later than one received at Monday 00:00: 4 working hours, 11:00.
 		{"Sunday", "2026-03-08 09:00", infra, false,
-			"2026-03-08T21:00:00+07:00", "2026-03-09T21:00:00+07:00", "2026-03-20T17:00:00+07:00"},
+			"2026-03-08T21:00:00+07:00", "2026-03-09T11:00:00+07:00", "2026-03-20T17:00:00+07:00"},
 		// Sunday evening: dispatch_due falls on Monday morning, a working
 		// day, so the response counts working hours: 08:00–11:30, 13:30 +
 		// 0.5 h.
 		{"Sunday evening into Monday", "2026-03-08 20:00", infra, false,
 			"2026-03-09T08:00:00+07:00", "2026-03-09T14:00:00+07:00", "2026-03-20T17:00:00+07:00"},
-		// A working day after hours: counting starts Monday morning.
+		// A working day after hours, with the weekend next: the day-off
+		// duty takes it over at Saturday 00:00 with its 12 clock hours
+		// (not Monday 09:00), and the response gets 24 clock hours.
 		{"Friday evening", "2026-03-06 20:00", infra, false,
-			"2026-03-09T09:00:00+07:00", "2026-03-09T15:00:00+07:00", "2026-03-20T17:00:00+07:00"},
+			"2026-03-07T12:00:00+07:00", "2026-03-08T12:00:00+07:00", "2026-03-20T17:00:00+07:00"},
+		// A weeknight with a working day next counts working hours.
+		{"Tuesday evening", "2026-03-03 20:00", infra, false,
+			"2026-03-04T09:00:00+07:00", "2026-03-04T15:00:00+07:00", "2026-03-17T17:00:00+07:00"},
 		// A Tết holiday counts clock hours like a weekend.
 		{"Tết holiday", "2026-02-17 09:00", infra, false,
 			"2026-02-17T21:00:00+07:00", "2026-02-18T21:00:00+07:00", "2026-03-06T17:00:00+07:00"},

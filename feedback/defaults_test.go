@@ -104,3 +104,81 @@ func TestCalendar_AutoCloseDays(t *testing.T) {
 		t.Fatalf("negative days: %v", err)
 	}
 }
+
+func TestCalendar_Warnings(t *testing.T) {
+	ref, err := DefaultReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := ref.Calendar
+	at := func(y int) time.Time { return time.Date(y, 6, 1, 12, 0, 0, 0, cal.Location()) }
+	tests := []struct {
+		year int
+		want []string
+	}{
+		{2025, []string{"has no year 2025"}},
+		{2026, []string{"2027 is provisional"}},
+		{2027, []string{"2027 is provisional", "has no year 2028"}},
+	}
+	for _, tt := range tests {
+		got := cal.Warnings(at(tt.year))
+		if len(got) != len(tt.want) {
+			t.Errorf("%d: got %q, want %d warnings", tt.year, got, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%d: warning %q, want it to say %q", tt.year, got[i], w)
+			}
+		}
+	}
+	if listed, provisional := cal.YearStatus(2026); !listed || provisional {
+		t.Errorf("2026: listed=%v provisional=%v, want an announced year", listed, provisional)
+	}
+}
+
+// TestDefaultCalendar_Sources: every 2026 and 2027 day names its source,
+// 2026 has the National Day bridge and its make-up Saturday, and every
+// default limit says whether the regulation or a local choice sets it.
+func TestDefaultCalendar_Sources(t *testing.T) {
+	ref, err := DefaultReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := ref.Calendar
+	for _, y := range cal.Years {
+		if y.Source == "" {
+			t.Errorf("%d has no source", y.Year)
+		}
+		for _, d := range append(append([]CalendarDay{}, y.Holidays...), y.WorkingDays...) {
+			if d.Source == "" {
+				t.Errorf("%s has no source", d.Date)
+			}
+		}
+	}
+	at := func(s string) time.Time {
+		tm, _ := time.ParseInLocation(time.DateOnly, s, cal.Location())
+		return tm.Add(9 * time.Hour)
+	}
+	for day, working := range map[string]bool{"2026-08-22": true, "2026-08-29": false, "2026-08-31": false,
+		"2026-09-01": false, "2026-09-02": false, "2026-09-03": true} {
+		if cal.IsWorkingDay(at(day)) != working {
+			t.Errorf("%s: working day = %v, want %v", day, !working, working)
+		}
+	}
+	want := map[string]LimitBasis{
+		"default_sla.dispatch_hours": BasisRegulation, "default_sla.dispatch_hours_day_off": BasisRegulation,
+		"default_sla.response_hours": BasisRegulation, "default_sla.response_hours_day_off": BasisRegulation,
+		"default_sla.resolution_working_days": BasisLocal, "urgent_sla": BasisLocal,
+	}
+	for k, b := range want {
+		if got, _ := cal.LimitSource(k); got.Basis != b || got.Source == "" {
+			t.Errorf("limit_sources[%s] = %+v, want basis %s with a source", k, got, b)
+		}
+	}
+	bad := cal
+	bad.LimitSources = []LimitSource{{Limit: "urgent_sla", Basis: "folklore"}}
+	if err := bad.Validate(); err == nil {
+		t.Error("a limit source with an unknown basis and no source passed validation")
+	}
+}

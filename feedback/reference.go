@@ -91,7 +91,20 @@ type Area struct {
 	Level      AreaLevel       `json:"level"`
 	ParentCode string          `json:"parent_code,omitempty"`
 	Boundary   json.RawMessage `json:"boundary,omitempty"`
+	// OfficialCode is the unit's code in the national list of administrative
+	// units (5 digits for a commune or ward, 2 for a province), e.g. "32002".
+	OfficialCode string `json:"official_code,omitempty"`
+	// Historical marks a unit that no longer exists (merged or renamed, as
+	// in the 2025 reform). Reports filed in it keep it and keep routing, but
+	// it is not listed for, and cannot be chosen by, new reports, and its
+	// boundary is not used to place them.
+	Historical bool `json:"historical,omitempty"`
+	// SuccessorCode, for a historical unit, is the unit that took it over;
+	// its reports are routed as if they were there.
+	SuccessorCode string `json:"successor_code,omitempty"`
 }
+
+var officialCodePattern = regexp.MustCompile(`^[0-9]{2,5}$`)
 
 // RoutingRule sends reports of a category in an area to an agency. An empty
 // CategoryCode matches every category; an empty AreaCode the whole province.
@@ -183,6 +196,19 @@ type Reference struct {
 	Areas        []Area        `json:"areas"`
 	RoutingRules []RoutingRule `json:"routing_rules"`
 	Calendar     Calendar      `json:"calendar"`
+
+	// locator indexes Areas' boundaries; set by ReferenceService.Snapshot
+	// so intake does not rebuild it for every report.
+	locator *Locator
+}
+
+// Locator returns the index of the areas' boundaries, built now unless the
+// dataset came from ReferenceService.Snapshot.
+func (r *Reference) Locator() *Locator {
+	if r.locator != nil {
+		return r.locator
+	}
+	return NewLocator(r.Areas)
 }
 
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -298,8 +324,16 @@ func (a Area) check(p string) []apperr.FieldError {
 	if a.ParentCode != "" && a.ParentCode == a.Code {
 		fs = append(fs, apperr.FieldError{Field: p + "parent_code", Message: i18n.T("Không thể là cha của chính nó", "cannot be its own parent")})
 	}
+	if a.OfficialCode != "" && !officialCodePattern.MatchString(a.OfficialCode) {
+		fs = append(fs, apperr.FieldError{Field: p + "official_code", Message: i18n.T(
+			"Mã đơn vị hành chính quốc gia gồm 2 đến 5 chữ số", "must be the national code: 2 to 5 digits")})
+	}
+	if a.SuccessorCode != "" && !a.Historical {
+		fs = append(fs, apperr.FieldError{Field: p + "successor_code", Message: i18n.T(
+			"Chỉ đơn vị đã giải thể mới có đơn vị kế thừa", "only a historical area has a successor")})
+	}
 	if len(a.Boundary) > 0 && string(a.Boundary) != "null" {
-		if _, err := ParseBoundary(a.Boundary); err != nil {
+		if _, err := parseBoundaryCached(a.Boundary); err != nil {
 			fs = append(fs, apperr.FieldError{Field: p + "boundary", Message: i18n.T(
 				"Ranh giới phải là GeoJSON Polygon hoặc MultiPolygon hợp lệ", "must be a valid GeoJSON Polygon or MultiPolygon")})
 		}
@@ -352,6 +386,7 @@ func (r *Reference) Validate() error {
 		}
 	}
 	areas := map[string]Area{}
+	official := map[string]string{}
 	for i, a := range r.Areas {
 		p := label("areas", i, a.Code)
 		fs = append(fs, a.check(p)...)
@@ -359,6 +394,34 @@ func (r *Reference) Validate() error {
 			add(p+"code", dup)
 		}
 		areas[a.Code] = a
+		if a.OfficialCode != "" {
+			if other, ok := official[a.OfficialCode]; ok {
+				add(p+"official_code", i18n.T(fmt.Sprintf("Trùng mã quốc gia với %q", other), fmt.Sprintf("same national code as %q", other)))
+			}
+			official[a.OfficialCode] = a.Code
+		}
+	}
+	// Two current units under one parent whose names compare equal (tone
+	// marks placed either way, any Unicode form) would be the same place.
+	names := map[[2]string]string{}
+	for i, a := range r.Areas {
+		if a.Historical {
+			continue
+		}
+		key := [2]string{a.ParentCode, NameKey(a.Name.Vi)}
+		if other, ok := names[key]; ok {
+			add(label("areas", i, a.Code)+"name.vi", i18n.T(fmt.Sprintf("Trùng tên với %q", other), fmt.Sprintf("same name as %q", other)))
+		}
+		names[key] = a.Code
+	}
+	for i, a := range r.Areas {
+		if a.SuccessorCode == "" {
+			continue
+		}
+		if s, ok := areas[a.SuccessorCode]; !ok || s.Historical || s.Code == a.Code {
+			add(label("areas", i, a.Code)+"successor_code", i18n.T(
+				"Đơn vị kế thừa phải là một đơn vị hiện hành trong tệp", "must be a current area in the file"))
+		}
 	}
 	unknownAgency := i18n.T("Cơ quan không tồn tại trong tệp", "no agency with this code in the file")
 	for i, a := range r.Agencies {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -272,75 +273,69 @@ func contactPhone(s string) (string, bool) {
 	return "+" + d.String(), true
 }
 
-// place decides a report's area. The point must lie in the province: inside
-// some loaded boundary, or the province outline. The area is the deepest
-// area whose boundary holds the point; a chosen area_code must exist and,
-// when it has a boundary, hold the point. Without boundaries the chosen
-// area (or the province) is used.
+// place decides a report's area from its point and the loaded boundaries
+// (see Locator): the deepest current area whose boundary holds the point; on
+// a border shared by several, the one with the smallest official code. A
+// point that no boundary holds is outside the province and refused. A
+// chosen area_code must exist, be current (not historical) and, when it has
+// a boundary, hold the point. Without boundaries the chosen area (or the
+// province) is used.
 func place(ref *Reference, p Point, chosen string) (string, *apperr.FieldError) {
-	depth := map[string]int{}
 	byCode := map[string]Area{}
+	var root Area
 	for _, a := range ref.Areas {
 		byCode[a.Code] = a
-	}
-	var depthOf func(code string, guard int) int
-	depthOf = func(code string, guard int) int {
-		if d, ok := depth[code]; ok {
-			return d
-		}
-		a, ok := byCode[code]
-		if !ok || a.ParentCode == "" || guard > 64 {
-			return 0
-		}
-		d := depthOf(a.ParentCode, guard+1) + 1
-		depth[code] = d
-		return d
-	}
-	var best, root string
-	bestDepth, bounded, inside := -1, false, false
-	for _, a := range ref.Areas {
-		if a.ParentCode == "" && root == "" {
-			root = a.Code
-		}
-		if len(a.Boundary) == 0 || string(a.Boundary) == "null" {
-			continue
-		}
-		b, err := ParseBoundary(a.Boundary)
-		if err != nil {
-			continue
-		}
-		bounded = true
-		if b.Contains(p) {
-			inside = true
-			if d := depthOf(a.Code, 0); d > bestDepth {
-				best, bestDepth = a.Code, d
-			}
+		if a.ParentCode == "" && root.Code == "" && !a.Historical {
+			root = a
 		}
 	}
-	if bounded && !inside {
-		e := fieldErr("location", "Vị trí nằm ngoài tỉnh Cà Mau", "is outside Cà Mau province")
-		return "", &e
+	loc := ref.Locator()
+	var found []string
+	if loc.Bounded() {
+		found = loc.Containing(p)
+		if len(found) == 0 {
+			e := apperr.FieldError{Field: "location", Message: i18n.T(
+				fmt.Sprintf("Vị trí nằm ngoài %s (ngoài ranh giới tỉnh, kể cả các đảo)", root.Name.Vi),
+				fmt.Sprintf("is outside %s (outside the province's boundary, islands included)", root.Name.In(i18n.EN)))}
+			return "", &e
+		}
 	}
 	if chosen != "" {
 		a, ok := byCode[chosen]
-		if !ok {
+		switch {
+		case !ok:
 			e := fieldErr("area_code", "Đơn vị hành chính không tồn tại", "is not a known area")
 			return "", &e
+		case a.Historical:
+			e := fieldErr("area_code", "Đơn vị hành chính này không còn tồn tại sau sắp xếp năm 2025; hãy chọn đơn vị hiện hành",
+				"this area no longer exists since the 2025 reform; choose a current one")
+			return "", &e
 		}
-		if len(a.Boundary) > 0 && string(a.Boundary) != "null" {
-			if b, err := ParseBoundary(a.Boundary); err == nil && !b.Contains(p) {
-				e := fieldErr("area_code", "Vị trí không nằm trong đơn vị hành chính đã chọn", "the location is not inside this area")
-				return "", &e
-			}
+		if a.HasBoundary() && !loc.Holds(chosen, p) {
+			e := fieldErr("area_code", "Vị trí không nằm trong đơn vị hành chính đã chọn", "the location is not inside this area")
+			return "", &e
 		}
-		if depthOf(chosen, 0) >= bestDepth {
+		// The chosen area stands unless the point lies in a unit below it.
+		if len(found) == 0 || found[0] == chosen || !isBelow(byCode, found[0], chosen) {
 			return chosen, nil
 		}
 	}
-	if best != "" {
-		return best, nil
+	if len(found) > 0 {
+		return found[0], nil
 	}
-	return root, nil
+	return root.Code, nil
+}
+
+// isBelow reports whether area code lies under ancestor in the tree.
+func isBelow(byCode map[string]Area, code, ancestor string) bool {
+	seen := map[string]bool{}
+	for cur := byCode[code].ParentCode; cur != "" && !seen[cur]; cur = byCode[cur].ParentCode {
+		if cur == ancestor {
+			return true
+		}
+		seen[cur] = true
+	}
+	return false
 }
 
 // View says how much of a report the caller may see.
@@ -585,6 +580,10 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id st
 	next.RoutingReason = i18n.T("điều phối chuyển đến "+agency.Name.Vi+": "+note, "re-routed by the coordinator to "+agency.Name.In(i18n.EN)+": "+note)
 	if cat, ok := categoryOf(ref, r.CategoryCode); ok {
 		next.Deadlines = ref.Calendar.DeadlinesFor(now, cat, r.Urgent)
+		if r.DispatchedAt != nil {
+			// Already dispatched: the new agency has it now.
+			next.Deadlines.ResponseDue = ref.Calendar.ResponseDueFrom(now, cat, r.Urgent)
+		}
 	}
 	ev := Event{ReportID: r.ID, Version: next.Version, Action: ActTransfer, FromStatus: r.Status, ToStatus: r.Status,
 		ActorID: p.UserID, ActorRole: p.Role, ToAgency: agency.Code, Note: note, At: now.UTC()}

@@ -50,6 +50,12 @@ func (r *Reference) Route(categoryCode, areaCode string) (Route, error) {
 			return Route{}, apperr.Invalid(i18n.T("Đơn vị hành chính không tồn tại", "unknown area"),
 				apperr.FieldError{Field: "area_code", Message: i18n.T("Đơn vị hành chính không tồn tại", "unknown area")})
 		}
+		// A unit that no longer exists routes as the unit that took it over.
+		if a := areas[areaCode]; a.Historical && a.SuccessorCode != "" {
+			if _, ok := areas[a.SuccessorCode]; ok {
+				areaCode = a.SuccessorCode
+			}
+		}
 		seen := map[string]bool{}
 		for cur := areaCode; cur != "" && !seen[cur]; cur = areas[cur].ParentCode {
 			seen[cur] = true

@@ -86,6 +86,7 @@ func (s *ReferenceService) Snapshot(ctx context.Context) (*Reference, error) {
 	if err != nil {
 		return nil, err
 	}
+	ref.locator = NewLocator(ref.Areas)
 	s.snapshot, s.loadedAt = ref, time.Now()
 	return ref, nil
 }
@@ -134,25 +135,42 @@ func (s *ReferenceService) Agencies(ctx context.Context) ([]Agency, error) {
 	return active, nil
 }
 
-// Areas returns the areas directly under parent, or every area when parent
-// is empty, ordered by code. Returns ENOTFOUND for an unknown parent.
-func (s *ReferenceService) Areas(ctx context.Context, parent string) ([]Area, error) {
-	list, err := s.store.Areas().List(ctx)
-	if err != nil || parent == "" {
-		return list, err
+// AreaQuery selects areas.
+type AreaQuery struct {
+	Parent string // only the areas directly under this one
+	// Name keeps areas whose Vietnamese or English name matches (see
+	// NameMatches): "Hoà Thành" finds "Hòa Thành".
+	Name string
+	// Historical includes the units that no longer exist.
+	Historical bool
+}
+
+// Areas returns the areas that q selects, ordered by code: by default the
+// current ones only. Returns ENOTFOUND for an unknown parent. It reads the
+// cached snapshot: the list carries every boundary, megabytes that must not
+// be read from the store on each request.
+func (s *ReferenceService) Areas(ctx context.Context, q AreaQuery) ([]Area, error) {
+	ref, err := s.Snapshot(ctx)
+	if err != nil {
+		return nil, err
 	}
-	found := false
-	children := []Area{}
-	for _, a := range list {
-		found = found || a.Code == parent
-		if a.ParentCode == parent {
-			children = append(children, a)
+	found := q.Parent == ""
+	out := []Area{}
+	for _, a := range ref.Areas {
+		found = found || a.Code == q.Parent
+		switch {
+		case q.Parent != "" && a.ParentCode != q.Parent,
+			a.Historical && !q.Historical,
+			q.Name != "" && !NameMatches(a.Name.Vi, q.Name) && !NameMatches(a.Name.En, q.Name):
+			continue
 		}
+		out = append(out, a)
 	}
 	if !found {
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy đơn vị hành chính cha", "parent area not found"))
 	}
-	return children, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, nil
 }
 
 // RoutingRules lists the routing rules, for admins and coordinators.

@@ -245,6 +245,11 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 
 	if in.Action == ActDispatch {
 		next.DispatchedAt = ptr(now.UTC())
+		// QĐ 17/2022/QĐ-UBND: the agency's response time counts from the
+		// actual dispatch, not from the dispatch deadline.
+		if cat, ok := categoryOf(ref, r.CategoryCode); ok {
+			next.Deadlines.ResponseDue = ref.Calendar.ResponseDueFrom(now, cat, r.Urgent)
+		}
 	}
 	switch in.Action {
 	case ActAccept:
@@ -285,6 +290,10 @@ func Apply(p identity.Principal, r *Report, in TransitionInput, now time.Time, r
 				// The new agency's clock starts now.
 				if cat, ok := categoryOf(ref, r.CategoryCode); ok {
 					next.Deadlines = ref.Calendar.DeadlinesFor(now, cat, r.Urgent)
+					if r.DispatchedAt != nil {
+						// Already dispatched: the new agency has it now.
+						next.Deadlines.ResponseDue = ref.Calendar.ResponseDueFrom(now, cat, r.Urgent)
+					}
 				}
 				next.Extension = nil
 				next.RespondedAt = nil

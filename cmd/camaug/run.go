@@ -261,6 +261,12 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	} else if seeded {
 		log.Info("empty store: loaded the built-in Cà Mau reference data")
 	}
+	if cur, err := ref.Snapshot(ctx); err == nil {
+		// Deadlines in a missing or provisional year skip the wrong days.
+		for _, w := range cur.Calendar.Warnings(time.Now()) {
+			log.Warn("working calendar: " + w)
+		}
+	}
 	ids, err := identityService(ctx, cfg, st, log)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -251,6 +252,13 @@ func TestRun_StartLogSaysWhereToSignIn(t *testing.T) {
 	noAdmin := regexp.MustCompile(`level=WARN msg="no admin account yet: to sign in at ` + regexp.QuoteMeta(base+"/console/") + `, restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD`)
 	if !waitLog(logs, noAdmin) {
 		t.Errorf("without an admin, the start log should say how to make one:\n%s", logs)
+	}
+	// The built-in calendar lists 2026 as announced and 2027 as
+	// provisional, so next year is always provisional or missing.
+	next := time.Now().Year() + 1
+	calendar := regexp.MustCompile(fmt.Sprintf(`level=WARN msg="working calendar: the working calendar (for %d is provisional|has no year %d)`, next, next))
+	if !waitLog(logs, calendar) {
+		t.Errorf("the start log should warn that next year's calendar is provisional or missing:\n%s", logs)
 	}
 	stop()
 

@@ -205,7 +205,8 @@ func entityForm(ref *feedback.Reference, kind, code string) (map[string]string, 
 		for _, x := range ref.Areas {
 			if x.Code == code {
 				return map[string]string{"code": x.Code, "name_vi": x.Name.Vi, "name_en": x.Name.En, "level": string(x.Level),
-					"parent_code": x.ParentCode, "boundary": string(x.Boundary)}, true
+					"parent_code": x.ParentCode, "boundary": string(x.Boundary), "official_code": x.OfficialCode,
+					"historical": b(x.Historical), "successor_code": x.SuccessorCode}, true
 			}
 		}
 	case "routing_rules":
@@ -220,7 +221,8 @@ func entityForm(ref *feedback.Reference, kind, code string) (map[string]string, 
 
 var refFields = []string{"code", "name_vi", "name_en", "default_agency_code", "urgent_capable", "out_of_scope", "oos_vi", "oos_en",
 	"sort_order", "auto_dispatch", "desc_vi", "desc_en", "dispatch_hours", "response_hours", "resolution_days", "kind", "area_code",
-	"phone", "email", "address", "active", "level", "parent_code", "boundary", "category_code", "agency_code"}
+	"phone", "email", "address", "active", "level", "parent_code", "boundary", "category_code", "agency_code",
+	"official_code", "historical", "successor_code"}
 
 // refSave creates or updates an entity from its form. The domain checks the
 // whole dataset with the change applied; a refusal re-shows the form with
@@ -269,7 +271,8 @@ func (w *Console) refSave(c *fiber.Ctx) error {
 			AreaCode: in["area_code"], Contact: feedback.Contact{Phone: in["phone"], Email: in["email"], Address: in["address"]}, Active: in["active"] != ""}
 		err = w.cfg.Reference.SaveAgency(ctx, u, ag, create)
 	case "areas":
-		ar := feedback.Area{Code: in["code"], Name: i18n.T(in["name_vi"], in["name_en"]), Level: feedback.AreaLevel(in["level"]), ParentCode: in["parent_code"]}
+		ar := feedback.Area{Code: in["code"], Name: i18n.T(in["name_vi"], in["name_en"]), Level: feedback.AreaLevel(in["level"]), ParentCode: in["parent_code"],
+			OfficialCode: in["official_code"], Historical: in["historical"] != "", SuccessorCode: in["successor_code"]}
 		if in["boundary"] != "" {
 			if !json.Valid([]byte(in["boundary"])) {
 				fs = append(fs, apperr.FieldError{Field: "boundary", Message: i18n.T("Không phải JSON hợp lệ", "is not valid JSON")})

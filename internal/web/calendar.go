@@ -27,6 +27,7 @@ type weekdayField struct{ Key, Label, Value, Error string }
 type yearField struct {
 	Year                  string
 	Holidays, WorkingDays string
+	Provisional           bool
 }
 
 // calendarView is the working calendar form: hours per weekday, the default
@@ -58,6 +59,10 @@ func slaForm(prefix string, s feedback.SLA, into map[string]string) {
 func daysText(days []feedback.CalendarDay) string {
 	var b strings.Builder
 	for _, d := range days {
+		if d.Source != "" {
+			fmt.Fprintf(&b, "%s | %s | %s | %s\n", d.Date, d.Name.Vi, d.Name.En, d.Source)
+			continue
+		}
 		fmt.Fprintf(&b, "%s | %s | %s\n", d.Date, d.Name.Vi, d.Name.En)
 	}
 	return b.String()
@@ -81,7 +86,8 @@ func (w *Console) calendarView(c *fiber.Ctx, cal feedback.Calendar) calendarView
 	years := append([]feedback.CalendarYear{}, cal.Years...)
 	sort.Slice(years, func(i, j int) bool { return years[i].Year < years[j].Year })
 	for _, y := range years {
-		v.Years = append(v.Years, yearField{Year: strconv.Itoa(y.Year), Holidays: daysText(y.Holidays), WorkingDays: daysText(y.WorkingDays)})
+		v.Years = append(v.Years, yearField{Year: strconv.Itoa(y.Year), Holidays: daysText(y.Holidays), WorkingDays: daysText(y.WorkingDays),
+			Provisional: y.Provisional})
 	}
 	v.Years = append(v.Years, yearField{}) // a blank one to add a year
 	return v
@@ -138,6 +144,7 @@ func (w *Console) calendarSave(c *fiber.Ctx) error {
 	}
 	cal.DefaultSLA, cal.UrgentSLA = sla("default."), sla("urgent.")
 	cal.AutoCloseDays = int(num("auto_close_days"))
+	cal.LimitSources = cur.LimitSources // not edited on this page
 	args := c.Request().PostArgs()
 	for i := 0; i < 50; i++ {
 		ys := strings.TrimSpace(string(args.Peek(fmt.Sprintf("year.%d", i))))
@@ -149,7 +156,13 @@ func (w *Console) calendarSave(c *fiber.Ctx) error {
 			bad(fmt.Sprintf("year.%d", i), "Năm không hợp lệ", "is not a year")
 			continue
 		}
-		year := feedback.CalendarYear{Year: y}
+		year := feedback.CalendarYear{Year: y, Provisional: args.Has(fmt.Sprintf("provisional.%d", i))}
+		// The year's source has no field on the page: keep the stored one.
+		for _, old := range cur.Years {
+			if old.Year == y {
+				year.Source = old.Source
+			}
+		}
 		year.Holidays = parseDays(string(args.Peek(fmt.Sprintf("holidays.%d", i))), fmt.Sprintf("holidays.%d", i), &fs)
 		year.WorkingDays = parseDays(string(args.Peek(fmt.Sprintf("working_days.%d", i))), fmt.Sprintf("working_days.%d", i), &fs)
 		cal.Years = append(cal.Years, year)
@@ -198,6 +211,9 @@ func parseDays(text, field string, fs *[]apperr.FieldError) []feedback.CalendarD
 		d := feedback.CalendarDay{Date: parts[0], Name: i18n.T(parts[1], "")}
 		if len(parts) > 2 {
 			d.Name.En = parts[2]
+		}
+		if len(parts) > 3 {
+			d.Source = strings.Join(parts[3:], " | ")
 		}
 		out = append(out, d)
 	}
