@@ -67,6 +67,7 @@ type config struct {
 	WebhookURL        string
 	WebhookSecret     string
 	TileURL           string
+	Open311           api.Open311Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -90,6 +91,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
 		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
 		TileURL:           or("CAMAUG_TILE_URL", web.DefaultTileURL),
+	}
+	cfg.Open311.Jurisdiction = getenv("CAMAUG_OPEN311_JURISDICTION")
+	for _, k := range strings.Split(getenv("CAMAUG_OPEN311_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			if len(k) < 16 {
+				return cfg, fmt.Errorf("CAMAUG_OPEN311_API_KEYS: each key needs at least 16 characters")
+			}
+			cfg.Open311.APIKeys = append(cfg.Open311.APIKeys, k)
+		}
 	}
 	for _, p := range strings.Split(getenv("CAMAUG_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -263,7 +273,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20, Registry: registry})
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, BodyLimit: 11 << 20, Registry: registry, Open311: cfg.Open311})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}

@@ -246,32 +246,49 @@ func (s *Service) Guest(ctx context.Context, deviceID, locale string) (*User, To
 		return nil, Tokens{}, invalid(fs...)
 	}
 	sum := sha256.Sum256([]byte("camaug device\x00" + deviceID))
-	hash := hex.EncodeToString(sum[:])
+	u, err := s.guestAccount(ctx, hex.EncodeToString(sum[:]), lang)
+	if err != nil {
+		return nil, Tokens{}, err
+	}
+	tokens, err := s.issue(ctx, u, "")
+	return u, tokens, err
+}
+
+// ClientGuest returns the guest account that stands for one device of a
+// machine client (an Open311 application) when it submits reports: the
+// same client and device ID give the same account back. No token is
+// issued, and the accounts live apart from those of POST /v1/auth/guest,
+// so no device ID sent there can reach them.
+func (s *Service) ClientGuest(ctx context.Context, client, deviceID string) (*User, error) {
+	sum := sha256.Sum256([]byte("camaug client device\x00" + client + "\x00" + deviceID))
+	return s.guestAccount(ctx, hex.EncodeToString(sum[:]), i18n.VI)
+}
+
+// guestAccount finds or creates the guest account of a device hash.
+func (s *Service) guestAccount(ctx context.Context, hash string, lang i18n.Lang) (*User, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		u, err := s.store.FindUser(ctx, LoginKey{DeviceHash: hash})
 		if err == nil {
 			if u.Disabled {
-				return nil, Tokens{}, ErrUnauthenticated()
+				return nil, ErrUnauthenticated()
 			}
-			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return u, nil
 		}
 		if apperr.CodeOf(err) != apperr.ENOTFOUND {
-			return nil, Tokens{}, err
+			return nil, err
 		}
 		now := s.now().UTC()
 		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, Locale: lang, CreatedAt: now, UpdatedAt: now}
 		err = s.store.CreateUser(ctx, u)
 		if err == nil {
-			tokens, err := s.issue(ctx, u, "")
-			return u, tokens, err
+			return u, nil
 		}
 		if apperr.CodeOf(err) != apperr.ECONFLICT {
-			return nil, Tokens{}, err
+			return nil, err
 		}
 		// Another request for the same device won the race: use its account.
 	}
-	return nil, Tokens{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return nil, apperr.Conflict(i18n.T("Thử lại", "try again"))
 }
 
 func errBadLogin() error {

@@ -1,0 +1,491 @@
+package api_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testOpen311Key is the api_key newEnv configures.
+const testOpen311Key = "open311-test-key-0123456789"
+
+// node is an XML element: its name, text and children in order.
+type node struct {
+	Name     string
+	Text     string
+	Children []*node
+}
+
+func (n *node) child(name string) *node {
+	for _, c := range n.Children {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func parseXML(t *testing.T, body []byte) *node {
+	t.Helper()
+	if !strings.HasPrefix(string(body), `<?xml version="1.0" encoding="UTF-8"?>`) {
+		t.Fatalf("XML without the UTF-8 declaration: %.80s", body)
+	}
+	d := xml.NewDecoder(strings.NewReader(string(body)))
+	var stack []*node
+	var root *node
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("bad XML %s: %v", body, err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			n := &node{Name: x.Name.Local}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1]
+				p.Children = append(p.Children, n)
+			} else {
+				root = n
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].Text += string(x)
+			}
+		}
+	}
+	if root == nil {
+		t.Fatalf("no XML root in %s", body)
+	}
+	return root
+}
+
+// o311 is one request to the Open311 endpoint and its answer as a list of
+// records (JSON objects, or the XML root's element children flattened to
+// name → text, with nested lists kept as nodes).
+type o311Answer struct {
+	status int
+	body   string
+	// items hold each record's fields as strings (JSON values are
+	// rendered; XML texts are kept), kinds their JSON types ("string",
+	// "number", "bool", "array", "null"; "xml" for XML).
+	items []map[string]string
+	kinds []map[string]string
+	root  *node            // XML only
+	raw   []map[string]any // JSON only
+}
+
+func o311Do(t *testing.T, env *testEnv, format, method, path string, params url.Values, wantRoot, wantItem string) o311Answer {
+	t.Helper()
+	target := "/open311/v2/" + path + "." + format
+	var r *http.Request
+	if method == http.MethodPost {
+		r = httptest.NewRequest(method, target, strings.NewReader(params.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		if len(params) > 0 {
+			target += "?" + params.Encode()
+		}
+		r = httptest.NewRequest(method, target, nil)
+	}
+	resp := do(t, env.app, r)
+	a := o311Answer{status: resp.StatusCode, body: string(resp.body)}
+	ct := resp.Header.Get("Content-Type")
+	if format == "xml" {
+		if !strings.HasPrefix(ct, "text/xml") || !strings.Contains(ct, "charset=utf-8") {
+			t.Fatalf("%s %s: Content-Type %q, want text/xml; charset=utf-8", method, target, ct)
+		}
+		root := parseXML(t, resp.body)
+		a.root = root
+		if a.status >= 400 {
+			wantRoot, wantItem = "errors", "error"
+		}
+		if root.Name != wantRoot {
+			t.Fatalf("%s %s: XML root <%s>, want <%s>; %s", method, target, root.Name, wantRoot, resp.body)
+		}
+		items := []*node{root}
+		if wantItem != "" {
+			items = root.Children
+		}
+		for _, it := range items {
+			if wantItem != "" && it.Name != wantItem {
+				t.Fatalf("%s %s: <%s> in <%s>, want <%s>", method, target, it.Name, wantRoot, wantItem)
+			}
+			m, k := map[string]string{}, map[string]string{}
+			for _, f := range it.Children {
+				if _, dup := m[f.Name]; dup {
+					t.Errorf("%s %s: <%s> twice in one <%s>", method, target, f.Name, it.Name)
+				}
+				m[f.Name], k[f.Name] = strings.TrimSpace(f.Text), "xml"
+			}
+			a.items, a.kinds = append(a.items, m), append(a.kinds, k)
+		}
+		return a
+	}
+	if !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s %s: Content-Type %q, want application/json", method, target, ct)
+	}
+	var list []map[string]any
+	if wantItem == "" && a.status < 400 {
+		var one map[string]any
+		resp.json(t, &one)
+		list = []map[string]any{one}
+	} else {
+		resp.json(t, &list) // the specification's lists (and errors) are top-level arrays
+	}
+	a.raw = list
+	for _, obj := range list {
+		m, k := map[string]string{}, map[string]string{}
+		for name, v := range obj {
+			switch x := v.(type) {
+			case string:
+				m[name], k[name] = x, "string"
+			case float64:
+				m[name], k[name] = strconv.FormatFloat(x, 'f', -1, 64), "number"
+			case bool:
+				m[name], k[name] = strconv.FormatBool(x), "bool"
+			case nil:
+				k[name] = "null"
+			case []any:
+				k[name] = "array"
+			default:
+				k[name] = "object"
+			}
+		}
+		a.items, a.kinds = append(a.items, m), append(a.kinds, k)
+	}
+	return a
+}
+
+// fieldSpec says how the specification types one field.
+type fieldSpec struct {
+	name     string
+	kind     string // string, number, bool, int, datetime, array
+	required bool
+}
+
+// checkFields checks every record has the required fields with the right
+// types (the JSON type, or in XML a text that parses as one).
+func checkFields(t *testing.T, what string, a o311Answer, specs []fieldSpec) {
+	t.Helper()
+	for i, item := range a.items {
+		for _, s := range specs {
+			v, ok := item[s.name]
+			kind := a.kinds[i][s.name]
+			if kind == "" {
+				if s.required {
+					t.Errorf("%s: record %d lacks %q; %s", what, i, s.name, a.body)
+				}
+				continue
+			}
+			if kind == "array" || s.kind == "array" {
+				if a.root == nil && kind != "array" {
+					t.Errorf("%s: %q is %s, want an array", what, s.name, kind)
+				}
+				continue
+			}
+			if a.root == nil { // JSON types
+				want := map[string]string{"string": "string", "datetime": "string", "number": "number", "int": "number", "bool": "bool"}[s.kind]
+				if kind != want && !(kind == "null" && !s.required) {
+					t.Errorf("%s: %q is a JSON %s, want %s; %s", what, s.name, kind, want, a.body)
+				}
+			}
+			if !ok || (v == "" && !s.required) {
+				continue
+			}
+			switch s.kind {
+			case "datetime":
+				tm, err := time.Parse(time.RFC3339, v)
+				if err != nil || !(strings.HasSuffix(v, "Z") || strings.Contains(v[10:], "+") || strings.Contains(v[10:], "-")) {
+					t.Errorf("%s: %q = %q is not an ISO 8601 date-time with a zone", what, s.name, v)
+				} else if tm.IsZero() {
+					t.Errorf("%s: %q is the zero time", what, s.name)
+				}
+			case "number":
+				if _, err := strconv.ParseFloat(v, 64); err != nil {
+					t.Errorf("%s: %q = %q is not a number", what, s.name, v)
+				}
+			case "int":
+				if _, err := strconv.Atoi(v); err != nil {
+					t.Errorf("%s: %q = %q is not an integer", what, s.name, v)
+				}
+			case "bool":
+				if v != "true" && v != "false" {
+					t.Errorf("%s: %q = %q is not true or false", what, s.name, v)
+				}
+			}
+		}
+	}
+}
+
+// The fields the specification names for each answer.
+var (
+	serviceFields = []fieldSpec{{"service_code", "string", true}, {"service_name", "string", true}, {"description", "string", false},
+		{"metadata", "bool", true}, {"type", "string", true}, {"keywords", "string", false}, {"group", "string", false}}
+	requestFields = []fieldSpec{{"service_request_id", "string", true}, {"status", "string", true}, {"status_notes", "string", false},
+		{"service_name", "string", false}, {"service_code", "string", true}, {"description", "string", false},
+		{"agency_responsible", "string", false}, {"service_notice", "string", false}, {"requested_datetime", "datetime", true},
+		{"updated_datetime", "datetime", false}, {"expected_datetime", "datetime", false}, {"address", "string", false},
+		{"address_id", "string", false}, {"zipcode", "string", false}, {"lat", "number", false}, {"long", "number", false},
+		{"media_url", "string", false}}
+	createdFields = []fieldSpec{{"service_request_id", "string", true}, {"token", "string", false}, {"service_notice", "string", false},
+		{"account_id", "string", false}}
+	tokenFields     = []fieldSpec{{"service_request_id", "string", true}, {"token", "string", true}}
+	errorFields     = []fieldSpec{{"code", "int", true}, {"description", "string", true}}
+	discoveryFields = []fieldSpec{{"changeset", "datetime", true}, {"contact", "string", true}, {"key_service", "string", true},
+		{"endpoints", "array", true}}
+)
+
+// wantO311Error checks an error answer in the specification's format.
+func wantO311Error(t *testing.T, what string, a o311Answer, status int, mention string) {
+	t.Helper()
+	if a.status != status {
+		t.Fatalf("%s: got %d, want %d; %s", what, a.status, status, a.body)
+	}
+	checkFields(t, what, a, errorFields)
+	if len(a.items) != 1 || a.items[0]["code"] != strconv.Itoa(status) || !strings.Contains(a.items[0]["description"], mention) {
+		t.Fatalf("%s: errors %v, want one with code %d mentioning %q", what, a.items, status, mention)
+	}
+}
+
+func TestOpen311_Conformance(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		for _, f := range []string{"json", "xml"} {
+			t.Run(f, func(t *testing.T) {
+				// Discovery lists the jurisdiction and this endpoint.
+				d := o311Do(t, env, f, "GET", "discovery", nil, "discovery", "")
+				checkFields(t, "discovery", d, discoveryFields)
+				var ep map[string]string
+				var formats []string
+				if f == "xml" {
+					e := d.root.child("endpoints").child("endpoint")
+					ep = map[string]string{}
+					for _, c := range e.Children {
+						ep[c.Name] = c.Text
+					}
+					for _, x := range e.child("formats").Children {
+						if x.Name != "format" {
+							t.Errorf("<%s> in <formats>, want <format>", x.Name)
+						}
+						formats = append(formats, x.Text)
+					}
+				} else {
+					b, _ := json.Marshal(d.raw[0]["endpoints"].([]any)[0])
+					var e struct {
+						Specification, URL, Changeset, Type string
+						Formats                             []string
+					}
+					json.Unmarshal(b, &e)
+					ep = map[string]string{"specification": e.Specification, "url": e.URL, "changeset": e.Changeset, "type": e.Type}
+					formats = e.Formats
+				}
+				if ep["specification"] != "http://wiki.open311.org/GeoReport_v2" || !strings.HasSuffix(ep["url"], "/open311/v2") ||
+					ep["type"] != "production" || strings.Join(formats, ",") != "text/xml,application/json" || d.items[0]["jurisdiction_id"] != "camau.gov.vn" {
+					t.Fatalf("discovery endpoint %v formats %v jurisdiction %q", ep, formats, d.items[0]["jurisdiction_id"])
+				}
+
+				// Services: our categories that take reports.
+				s := o311Do(t, env, f, "GET", "services", nil, "services", "service")
+				checkFields(t, "services", s, serviceFields)
+				codes := map[string]bool{}
+				for _, it := range s.items {
+					codes[it["service_code"]] = true
+					if it["type"] != "realtime" {
+						t.Errorf("service %s type %q, want realtime", it["service_code"], it["type"])
+					}
+				}
+				if !codes["cap-thoat-nuoc"] || len(s.items) < 5 {
+					t.Fatalf("services %v: want the seeded categories", codes)
+				}
+
+				// A service definition: its attributes and their values.
+				def := o311Do(t, env, f, "GET", "services/cap-thoat-nuoc", nil, "service_definition", "")
+				checkFields(t, "service definition", def, []fieldSpec{{"service_code", "string", true}, {"attributes", "array", true}})
+				attrs := map[string]map[string]string{}
+				var values map[string][]string = map[string][]string{}
+				if f == "xml" {
+					for _, a := range def.root.child("attributes").Children {
+						if a.Name != "attribute" {
+							t.Fatalf("<%s> in <attributes>", a.Name)
+						}
+						m := map[string]string{}
+						for _, c := range a.Children {
+							m[c.Name] = c.Text
+						}
+						for _, v := range a.child("values").Children {
+							if v.Name != "value" || v.child("key") == nil || v.child("name") == nil {
+								t.Fatalf("a value %+v, want <value><key/><name/></value>", v)
+							}
+							values[m["code"]] = append(values[m["code"]], v.child("key").Text)
+						}
+						attrs[m["code"]] = m
+					}
+				} else {
+					for _, x := range def.raw[0]["attributes"].([]any) {
+						a := x.(map[string]any)
+						if _, ok := a["variable"].(bool); !ok {
+							t.Fatalf("attribute variable %v, want a bool", a["variable"])
+						}
+						if _, ok := a["required"].(bool); !ok {
+							t.Fatalf("attribute required %v, want a bool", a["required"])
+						}
+						if _, ok := a["order"].(float64); !ok {
+							t.Fatalf("attribute order %v, want a number", a["order"])
+						}
+						m := map[string]string{"variable": "true", "code": a["code"].(string), "datatype": a["datatype"].(string),
+							"required": strconv.FormatBool(a["required"].(bool)), "order": strconv.Itoa(int(a["order"].(float64))), "description": a["description"].(string)}
+						for _, v := range a["values"].([]any) {
+							values[m["code"]] = append(values[m["code"]], v.(map[string]any)["key"].(string))
+						}
+						attrs[m["code"]] = m
+					}
+				}
+				for _, code := range []string{"share_contact", "urgent"} {
+					a := attrs[code]
+					if a == nil || a["datatype"] != "singlevaluelist" || a["required"] != "false" || a["variable"] != "true" ||
+						a["description"] == "" || strings.Join(values[code], ",") != "true,false" {
+						t.Fatalf("attribute %s = %v values %v", code, a, values[code])
+					}
+					if _, err := strconv.Atoi(a["order"]); err != nil {
+						t.Fatalf("attribute %s order %q", code, a["order"])
+					}
+				}
+				wantO311Error(t, "unknown service", o311Do(t, env, f, "GET", "services/khong-co", nil, "", ""), 404, "service_code")
+
+				// POST: refused without a key or with another jurisdiction;
+				// bad input named by its Open311 parameter.
+				good := url.Values{"api_key": {testOpen311Key}, "service_code": {"cap-thoat-nuoc"}, "lat": {"9.1769"}, "long": {"105.1524"},
+					"address_string": {"Đường Phan Ngọc Hiển, Phường An Xuyên"}, "description": {"Cống thoát nước bị tắc, nước tràn lên mặt đường " + f},
+					"email": {"nguoidan@example.vn"}, "phone": {"0912 345 678"}, "first_name": {"Lan"}, "last_name": {"Nguyễn Thị"},
+					"device_id": {"phone-" + f}}
+				with := func(kv ...string) url.Values { // key, value pairs; an empty value drops the key
+					out := url.Values{}
+					for key, vs := range good {
+						out[key] = vs
+					}
+					for i := 0; i+1 < len(kv); i += 2 {
+						if kv[i+1] == "" {
+							out.Del(kv[i])
+						} else {
+							out.Set(kv[i], kv[i+1])
+						}
+					}
+					return out
+				}
+				wantO311Error(t, "POST without api_key", o311Do(t, env, f, "POST", "requests", with("api_key", ""), "", ""), 403, "api_key")
+				wantO311Error(t, "POST with a wrong api_key", o311Do(t, env, f, "POST", "requests", with("api_key", "nope"), "", ""), 403, "api_key")
+				wantO311Error(t, "another jurisdiction", o311Do(t, env, f, "POST", "requests", with("jurisdiction_id", "hanoi.gov.vn"), "", ""), 400, "jurisdiction_id")
+				wantO311Error(t, "no service_code", o311Do(t, env, f, "POST", "requests", with("service_code", ""), "", ""), 400, "service_code")
+				wantO311Error(t, "address only", o311Do(t, env, f, "POST", "requests", with("lat", "", "long", ""), "", ""), 400, "lat")
+				wantO311Error(t, "bad lat", o311Do(t, env, f, "POST", "requests", with("lat", "north"), "", ""), 400, "lat")
+				wantO311Error(t, "bad attribute", o311Do(t, env, f, "POST", "requests", with("attribute[urgent]", "maybe"), "", ""), 400, "attribute[urgent]")
+				wantO311Error(t, "short description", o311Do(t, env, f, "POST", "requests", with("description", "tắc"), "", ""), 400, "description")
+
+				created := o311Do(t, env, f, "POST", "requests", good, "service_requests", "request")
+				if created.status != http.StatusCreated || len(created.items) != 1 {
+					t.Fatalf("POST: got %d, want 201 and one request; %s", created.status, created.body)
+				}
+				checkFields(t, "POST", created, createdFields)
+				id := created.items[0]["service_request_id"]
+				if !strings.Contains(created.items[0]["service_notice"], "CM-") {
+					t.Errorf("service_notice %q, want the tracking code", created.items[0]["service_notice"])
+				}
+
+				// Not yet published: status only, no text or place.
+				one := o311Do(t, env, f, "GET", "requests/"+id, nil, "service_requests", "request")
+				checkFields(t, "GET one", one, requestFields)
+				if it := one.items[0]; it["status"] != "open" || it["description"] != "" || it["address"] != "" || one.kinds[0]["lat"] != "" ||
+					it["service_code"] != "cap-thoat-nuoc" {
+					t.Fatalf("unpublished request shows %v, want status and service only", it)
+				}
+				tok := o311Do(t, env, f, "GET", "tokens/"+created.items[0]["token"], nil, "service_requests", "request")
+				checkFields(t, "token", tok, tokenFields)
+				if tok.items[0]["service_request_id"] != id {
+					t.Fatalf("token → %v, want %s", tok.items[0], id)
+				}
+				wantO311Error(t, "unknown token", o311Do(t, env, f, "GET", "tokens/01jzzzzzzzzzzzzzzzzzzzzzzz", nil, "", ""), 404, "")
+				wantO311Error(t, "unknown request", o311Do(t, env, f, "GET", "requests/01jzzzzzzzzzzzzzzzzzzzzzzz", nil, "", ""), 404, "")
+
+				// Published (dispatched), then answered: every field.
+				move := func(token, action, note string) {
+					body := map[string]string{"action": action}
+					if note != "" {
+						body["note"] = note
+					}
+					wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", token, body)), http.StatusOK)
+				}
+				move(coord.AccessToken, "dispatch", "")
+				one = o311Do(t, env, f, "GET", "requests/"+id, nil, "service_requests", "request")
+				checkFields(t, "GET one published", one, requestFields)
+				it := one.items[0]
+				if it["status"] != "open" || !strings.Contains(it["description"], "Cống thoát nước bị tắc") || it["lat"] != "9.1769" || it["long"] != "105.1524" ||
+					it["agency_responsible"] == "" || it["expected_datetime"] == "" || !strings.HasSuffix(it["requested_datetime"], "+07:00") {
+					t.Fatalf("published request %v", it)
+				}
+				move(water.AccessToken, "accept", "")
+				move(water.AccessToken, "resolve", "Đã nạo vét cống "+f)
+				one = o311Do(t, env, f, "GET", "requests/"+id, nil, "service_requests", "request")
+				checkFields(t, "GET one answered", one, requestFields)
+				if it := one.items[0]; it["status"] != "closed" || !strings.Contains(it["status_notes"], "Đã nạo vét cống "+f) {
+					t.Fatalf("answered request %v, want closed with the answer", it)
+				}
+
+				// The list and its filters.
+				list := func(params url.Values) []string {
+					t.Helper()
+					a := o311Do(t, env, f, "GET", "requests", params, "service_requests", "request")
+					if a.status != http.StatusOK {
+						t.Fatalf("GET requests?%s: %d %s", params.Encode(), a.status, a.body)
+					}
+					checkFields(t, "GET requests", a, requestFields)
+					var out []string
+					for _, it := range a.items {
+						out = append(out, it["service_request_id"])
+					}
+					return out
+				}
+				if got := list(nil); !contains(got, id) {
+					t.Fatalf("the default list %v lacks the published %s", got, id)
+				}
+				if got := list(url.Values{"status": {"open"}}); contains(got, id) {
+					t.Fatalf("status=open lists the closed %s", id)
+				}
+				if got := list(url.Values{"status": {"closed"}, "service_code": {"cap-thoat-nuoc"}}); !contains(got, id) {
+					t.Fatalf("status=closed&service_code lacks %s: %v", id, got)
+				}
+				if got := list(url.Values{"service_code": {"y-te"}}); contains(got, id) {
+					t.Fatalf("service_code=y-te lists %s", id)
+				}
+				past := url.Values{"start_date": {"2020-01-01T00:00:00+07:00"}, "end_date": {"2020-02-01T00:00:00Z"}}
+				if got := list(past); len(got) != 0 {
+					t.Fatalf("a past window lists %v", got)
+				}
+				if got := list(url.Values{"service_request_id": {id + ",01jzzzzzzzzzzzzzzzzzzzzzzz"}, "status": {"open"}}); strings.Join(got, ",") != id {
+					t.Fatalf("service_request_id=%s: %v, want it alone (other filters ignored)", id, got)
+				}
+				wantO311Error(t, "bad status", o311Do(t, env, f, "GET", "requests", url.Values{"status": {"done"}}, "", ""), 400, "status")
+				wantO311Error(t, "bad date", o311Do(t, env, f, "GET", "requests", url.Values{"start_date": {"2026-12-01"}}, "", ""), 400, "start_date")
+				wantO311Error(t, "long window", o311Do(t, env, f, "GET", "requests",
+					url.Values{"start_date": {"2026-01-01T00:00:00Z"}, "end_date": {"2026-06-01T00:00:00Z"}}, "", ""), 400, "end_date")
+				wantO311Error(t, "jurisdiction", o311Do(t, env, f, "GET", "requests", url.Values{"jurisdiction_id": {"x"}}, "", ""), 400, "jurisdiction_id")
+				if got := list(url.Values{"jurisdiction_id": {"camau.gov.vn"}}); !contains(got, id) {
+					t.Fatalf("the right jurisdiction_id lists %v", got)
+				}
+			})
+		}
+	})
+}
