@@ -489,3 +489,198 @@ func TestOpen311_Conformance(t *testing.T) {
 		}
 	})
 }
+
+// o311Post submits a report through Open311 (JSON) and returns its ID.
+func o311Post(t *testing.T, env *testEnv, params url.Values) string {
+	t.Helper()
+	base := url.Values{"api_key": {testOpen311Key}, "service_code": {"cap-thoat-nuoc"}, "lat": {"9.1769"}, "long": {"105.1524"},
+		"description": {"Cống thoát nước bị tắc, nước tràn lên mặt đường"}}
+	for k, v := range params {
+		base[k] = v
+	}
+	a := o311Do(t, env, "json", "POST", "requests", base, "service_requests", "request")
+	if a.status != http.StatusCreated {
+		t.Fatalf("POST requests: got %d, want 201; %s", a.status, a.body)
+	}
+	return a.items[0]["service_request_id"]
+}
+
+// TestOpen311_Confidentiality: the contact an Open311 client sends reaches
+// the agency only with the reporter's consent, and no Open311 answer shows
+// personal data.
+func TestOpen311_Confidentiality(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		personal := url.Values{"phone": {"0912 345 678"}, "email": {"nguoidan@example.vn"}, "first_name": {"Lan"},
+			"last_name": {"Nguyễn Thị Bích"}, "device_id": {"device-of-lan-0001"}}
+		hidden := o311Post(t, env, personal)
+		shared := url.Values{"attribute[share_contact]": {"true"}}
+		for k, v := range personal {
+			shared[k] = v
+		}
+		consented := o311Post(t, env, shared)
+
+		contact := func(token, id string) string {
+			t.Helper()
+			var out struct {
+				ContactPhone string `json:"contact_phone"`
+				Anonymous    bool   `json:"anonymous"`
+			}
+			r := do(t, env.app, req("GET", "/v1/reports/"+id, token, nil))
+			wantStatus(t, r, http.StatusOK)
+			r.json(t, &out)
+			return out.ContactPhone
+		}
+		if got := contact(coord.AccessToken, hidden); got != "" {
+			t.Fatalf("the coordinator sees contact %q without consent", got)
+		}
+		if got := contact(coord.AccessToken, consented); got != "+84912345678" {
+			t.Fatalf("with share_contact=true the coordinator sees %q, want +84912345678", got)
+		}
+		for _, id := range []string{hidden, consented} {
+			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+		}
+		if got := contact(water.AccessToken, hidden); got != "" {
+			t.Fatalf("the agency sees contact %q without consent", got)
+		}
+		if got := contact(water.AccessToken, consented); got != "+84912345678" {
+			t.Fatalf("with consent the agency sees %q, want +84912345678", got)
+		}
+
+		// The public Open311 answers never carry it, consent or not.
+		for _, f := range []string{"json", "xml"} {
+			for _, a := range []o311Answer{
+				o311Do(t, env, f, "GET", "requests/"+hidden, nil, "service_requests", "request"),
+				o311Do(t, env, f, "GET", "requests/"+consented, nil, "service_requests", "request"),
+				o311Do(t, env, f, "GET", "requests", nil, "service_requests", "request"),
+				o311Do(t, env, f, "GET", "requests", url.Values{"service_request_id": {hidden + "," + consented}}, "service_requests", "request"),
+			} {
+				if a.status != http.StatusOK || len(a.items) < 1 {
+					t.Fatalf("%s: got %d; %s", f, a.status, a.body)
+				}
+				for _, leak := range []string{"912345678", "912 345 678", "nguoidan", "Lan", "Bích", "device-of-lan"} {
+					if strings.Contains(a.body, leak) {
+						t.Fatalf("an Open311 answer (%s) shows %q: %s", f, leak, a.body)
+					}
+				}
+			}
+		}
+
+		// The device's guest is not the /v1 guest of the same device ID:
+		// signing in with it reaches neither the reports nor their contact.
+		var g registered
+		do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "device-of-lan-0001"})).json(t, &g)
+		wantProblem(t, do(t, env.app, req("GET", "/v1/reports/"+hidden, g.AccessToken, nil)), http.StatusNotFound)
+		var mine struct {
+			Items []any `json:"items"`
+		}
+		do(t, env.app, req("GET", "/v1/me/reports", g.AccessToken, nil)).json(t, &mine)
+		if len(mine.Items) != 0 {
+			t.Fatalf("a /v1 guest with the Open311 device ID lists %d reports, want 0", len(mine.Items))
+		}
+	})
+}
+
+// TestOpen311_Submit covers what POST does beyond the conformance test:
+// out-of-scope categories, urgent, media_url, Idempotency-Key.
+func TestOpen311_Submit(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	a := o311Do(t, env, "json", "POST", "requests", url.Values{"api_key": {testOpen311Key}, "service_code": {"khieu-nai-to-cao"},
+		"lat": {"9.1769"}, "long": {"105.1524"}, "description": {"Tôi muốn khiếu nại quyết định thu hồi đất"}}, "", "")
+	wantO311Error(t, "out-of-scope category", a, 400, "service_code")
+	for _, s := range o311Do(t, env, "json", "GET", "services", nil, "services", "service").items {
+		if s["service_code"] == "khieu-nai-to-cao" || s["service_code"] == "thu-tuc-hanh-chinh" {
+			t.Errorf("out-of-scope %s listed as a service", s["service_code"])
+		}
+	}
+
+	id := o311Post(t, env, url.Values{"service_code": {"an-ninh-trat-tu"}, "attribute[urgent]": {"true"}, "media_url": {"https://example.org/p/1.jpg"}})
+	var rep struct {
+		Urgent      bool   `json:"urgent"`
+		Description string `json:"description"`
+		Anonymous   bool   `json:"anonymous"`
+	}
+	do(t, env.app, req("GET", "/v1/reports/"+id, coord.AccessToken, nil)).json(t, &rep)
+	if !rep.Urgent || !rep.Anonymous || !strings.HasSuffix(rep.Description, "Ảnh: https://example.org/p/1.jpg") {
+		t.Fatalf("got %+v, want urgent, anonymous, and the media_url in the description", rep)
+	}
+	wantO311Error(t, "bad media_url", o311Do(t, env, "xml", "POST", "requests", url.Values{"api_key": {testOpen311Key},
+		"service_code": {"cap-thoat-nuoc"}, "lat": {"9.1769"}, "long": {"105.1524"}, "description": {"Cống thoát nước bị tắc nghẽn"},
+		"media_url": {"file:///etc/passwd"}}, "", ""), 400, "media_url")
+	wantO311Error(t, "not urgent-capable", o311Do(t, env, "xml", "POST", "requests", url.Values{"api_key": {testOpen311Key},
+		"service_code": {"gop-y-hien-ke"}, "lat": {"9.1769"}, "long": {"105.1524"}, "description": {"Góp ý mở thêm công viên cây xanh"},
+		"attribute[urgent]": {"true"}}, "", ""), 400, "attribute[urgent]")
+
+	// A retry with the same Idempotency-Key gives the same request.
+	post := func() string {
+		form := url.Values{"api_key": {testOpen311Key}, "service_code": {"cap-thoat-nuoc"}, "lat": {"9.1769"}, "long": {"105.1524"},
+			"description": {"Cống thoát nước bị tắc, gửi lại khi mất sóng"}, "device_id": {"retry-device-1"}}
+		r := httptest.NewRequest("POST", "/open311/v2/requests.json", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Idempotency-Key", "open311-retry-0001")
+		resp := do(t, env.app, r)
+		var out []map[string]string
+		resp.json(t, &out)
+		if resp.StatusCode != http.StatusCreated || len(out) != 1 {
+			t.Fatalf("POST with Idempotency-Key: %d %s", resp.StatusCode, resp.body)
+		}
+		return out[0]["service_request_id"]
+	}
+	if first, again := post(), post(); first != again {
+		t.Fatalf("a retry created %s after %s, want the same request", again, first)
+	}
+}
+
+// TestOpen311_Paging: page and page_size walk the list without overlap.
+func TestOpen311_Paging(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	var ids []string
+	for i := 0; i < 5; i++ {
+		id := o311Post(t, env, url.Values{"description": {"Cống thoát nước bị tắc, lần " + strconv.Itoa(i)}})
+		wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+		ids = append([]string{id}, ids...) // newest first
+	}
+	var got []string
+	for page := 1; page <= 3; page++ {
+		a := o311Do(t, env, "xml", "GET", "requests", url.Values{"page": {strconv.Itoa(page)}, "page_size": {"2"}}, "service_requests", "request")
+		for _, it := range a.items {
+			got = append(got, it["service_request_id"])
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(ids, ",") {
+		t.Fatalf("pages of 2 gave %v, want %v", got, ids)
+	}
+	wantO311Error(t, "past the cap", o311Do(t, env, "json", "GET", "requests", url.Values{"page": {"11"}, "page_size": {"100"}}, "", ""), 400, "page")
+	wantO311Error(t, "page_size", o311Do(t, env, "json", "GET", "requests", url.Values{"page_size": {"0"}}, "", ""), 400, "page_size")
+}
+
+// TestOpen311_RateLimit: a POST counts as a guest sign-in from its
+// address; past the limit the answer is 429 in the specification's format.
+func TestOpen311_RateLimit(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	for i := 0; i < 3; i++ {
+		do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "rate-device-" + strconv.Itoa(100000+i)}))
+	}
+	// The default is 100 in 15 minutes; spend the rest on Open311.
+	for i := 3; i < 100; i++ {
+		a := o311Do(t, env, "json", "POST", "requests", url.Values{"api_key": {testOpen311Key}}, "", "")
+		if a.status != http.StatusBadRequest {
+			t.Fatalf("POST %d: got %d, want 400 (counted, then refused as incomplete); %s", i, a.status, a.body)
+		}
+	}
+	r := httptest.NewRequest("POST", "/open311/v2/requests.xml", strings.NewReader(url.Values{"api_key": {testOpen311Key}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp := do(t, env.app, r)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("POST 101: got %d Retry-After %q, want 429 with Retry-After; %s", resp.StatusCode, resp.Header.Get("Retry-After"), resp.body)
+	}
+	root := parseXML(t, resp.body)
+	if root.Name != "errors" || root.child("error") == nil || root.child("error").child("code").Text != "429" {
+		t.Fatalf("429 body %s, want <errors><error><code>429</code>…", resp.body)
+	}
+	// The guest door shares the count.
+	wantProblem(t, do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "rate-device-999999"})), http.StatusTooManyRequests)
+}
