@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -683,4 +684,112 @@ func TestOpen311_RateLimit(t *testing.T) {
 	}
 	// The guest door shares the count.
 	wantProblem(t, do(t, env.app, req("POST", "/v1/auth/guest", "", map[string]string{"device_id": "rate-device-999999"})), http.StatusTooManyRequests)
+}
+
+// TestOpen311_OutsideClient plays an outside GeoReport v2 client over a real
+// listener: the specification's example calls (its POST, a dated open-status
+// search, one request, a token), answers decoded into the client's own
+// structs, in both formats.
+func TestOpen311_OutsideClient(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go env.app.Listener(ln)
+	t.Cleanup(func() { env.app.Shutdown() })
+	base := "http://" + ln.Addr().String() + "/open311/v2/"
+
+	type request struct {
+		ServiceRequestID  string  `xml:"service_request_id" json:"service_request_id"`
+		Token             string  `xml:"token" json:"token"`
+		Status            string  `xml:"status" json:"status"`
+		ServiceCode       string  `xml:"service_code" json:"service_code"`
+		Description       string  `xml:"description" json:"description"`
+		RequestedDatetime string  `xml:"requested_datetime" json:"requested_datetime"`
+		Lat               float64 `xml:"lat" json:"lat"`
+		Long              float64 `xml:"long" json:"long"`
+	}
+	type serviceRequests struct {
+		Requests []request `xml:"request"`
+	}
+	decode := func(resp *http.Response, f string) []request {
+		t.Helper()
+		defer resp.Body.Close()
+		if f == "xml" {
+			var out serviceRequests
+			if err := xml.NewDecoder(resp.Body).Decode(&out); err != nil {
+				t.Fatalf("decoding XML: %v", err)
+			}
+			return out.Requests
+		}
+		var out []request
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("decoding JSON: %v", err)
+		}
+		return out
+	}
+	for _, f := range []string{"xml", "json"} {
+		// The specification's POST example, with our service and place.
+		form := url.Values{"api_key": {testOpen311Key}, "jurisdiction_id": {"camau.gov.vn"}, "service_code": {"ha-tang-do-thi"},
+			"lat": {"9.17690000"}, "long": {"105.15240000"}, "address_string": {"Đường Phan Ngọc Hiển, Phường An Xuyên"},
+			"email": {"smit222@example.vn"}, "device_id": {"tt222111"}, "account_id": {"123456"}, "first_name": {"john"},
+			"last_name": {"smith"}, "phone": {"111111111"}, "description": {"A large sinkhole is destroying the street"},
+			"media_url": {"http://example.org/sinkhole.jpg"}}
+		// phone 111111111 is not a valid number here: the client is told so.
+		resp, err := http.PostForm(base+"requests."+f, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("POST with phone 111111111: got %d, want 400", resp.StatusCode)
+		}
+		resp.Body.Close()
+		form.Set("phone", "+1 415 555 0100")
+		resp, err = http.PostForm(base+"requests."+f, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST: got %d, want 201", resp.StatusCode)
+		}
+		created := decode(resp, f)
+		if len(created) != 1 || created[0].ServiceRequestID == "" {
+			t.Fatalf("POST answered %+v", created)
+		}
+		id := created[0].ServiceRequestID
+		wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", coord.AccessToken, map[string]string{"action": "dispatch"})), http.StatusOK)
+
+		// The dated search with status=open, as in the specification's
+		// example, around today.
+		now := time.Now().UTC()
+		q := url.Values{"start_date": {now.Add(-24 * time.Hour).Format(time.RFC3339)}, "end_date": {now.Add(time.Hour).Format(time.RFC3339)}, "status": {"open"}}
+		resp, err = http.Get(base + "requests." + f + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range decode(resp, f) {
+			if r.ServiceRequestID == id {
+				found = r.Status == "open" && r.ServiceCode == "ha-tang-do-thi" && r.Lat == 9.1769 && r.Long == 105.1524 &&
+					strings.HasPrefix(r.Description, "A large sinkhole")
+				if _, err := time.Parse(time.RFC3339, r.RequestedDatetime); err != nil {
+					t.Fatalf("requested_datetime %q: %v", r.RequestedDatetime, err)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("the %s search did not list %s as open with its fields", f, id)
+		}
+		for _, path := range []string{"requests/" + id, "tokens/" + created[0].Token} {
+			resp, err = http.Get(base + path + "." + f + "?jurisdiction_id=camau.gov.vn")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decode(resp, f); len(got) != 1 || got[0].ServiceRequestID != id {
+				t.Fatalf("GET %s.%s: %+v, want %s", path, f, got, id)
+			}
+		}
+	}
 }
