@@ -119,6 +119,52 @@ func (o *open311) handle(h func(c *fiber.Ctx, f o311Format) error) fiber.Handler
 	}
 }
 
+// unmatched answers the /open311/v2 paths and methods no route serves, in
+// the specification's error format (XML when the path ends in .xml).
+func (o *open311) unmatched(routes *routeTable) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		f := o311Format("json")
+		if strings.HasSuffix(c.Path(), ".xml") {
+			f = "xml"
+		}
+		for _, r := range routes.routes {
+			if strings.HasPrefix(r.path, "/open311/") && matchFormatPattern(r.path, c.Path()) {
+				c.Set(fiber.HeaderAllow, "GET, HEAD"+map[bool]string{true: ", POST"}[strings.HasSuffix(r.path, "/requests.:format")])
+				return o.writeError(c, f, http.StatusMethodNotAllowed, i18n.T("Đường dẫn này không hỗ trợ phương thức đã dùng", "this path does not support the method used"))
+			}
+		}
+		return o.writeError(c, f, http.StatusNotFound, i18n.T("Không có tài nguyên nào ở đường dẫn này", "there is no resource at this path"))
+	}
+}
+
+// matchFormatPattern matches an Open311 route pattern, whose last segment
+// may be "name.:format" or ":param.:format", against a path.
+func matchFormatPattern(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i, p := range ps {
+		x := xs[i]
+		if head, ok := strings.CutSuffix(p, ".:format"); ok {
+			stem, ext, found := strings.Cut(x, ".")
+			if !found || ext == "" || (strings.HasPrefix(head, ":") && stem == "") || (!strings.HasPrefix(head, ":") && stem != head) {
+				return false
+			}
+			continue
+		}
+		if strings.HasPrefix(p, ":") {
+			if x == "" {
+				return false
+			}
+		} else if p != x {
+			return false
+		}
+	}
+	return true
+}
+
 // open311Field names a domain field by the Open311 parameter that fed it.
 func open311Field(name string) string {
 	switch name {

@@ -793,3 +793,42 @@ func TestOpen311_OutsideClient(t *testing.T) {
 		}
 	}
 }
+
+// TestOpen311_Unmatched: paths and methods no Open311 route serves still
+// answer in the specification's error format.
+func TestOpen311_Unmatched(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	for _, c := range []struct {
+		method, path string
+		status       int
+		xml          bool
+		allow        string
+	}{
+		{"GET", "/open311/v2/nothing.xml", 404, true, ""},
+		{"GET", "/open311/v2/requests", 404, false, ""},
+		{"DELETE", "/open311/v2/requests.json", 405, false, "GET, HEAD, POST"},
+		{"POST", "/open311/v2/services.xml", 405, true, "GET, HEAD"},
+		{"PUT", "/open311/v2/requests/01jzzzzzzzzzzzzzzzzzzzzzzz.xml", 405, true, "GET, HEAD"},
+	} {
+		r := send(t, env.app, httptest.NewRequest(c.method, c.path, nil))
+		if r.StatusCode != c.status || r.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: got %d Allow %q, want %d Allow %q", c.method, c.path, r.StatusCode, r.Header.Get("Allow"), c.status, c.allow)
+			continue
+		}
+		if c.xml {
+			root := parseXML(t, r.body)
+			if root.Name != "errors" || root.child("error").child("code").Text != strconv.Itoa(c.status) {
+				t.Errorf("%s %s: %s, want <errors><error><code>%d", c.method, c.path, r.body, c.status)
+			}
+			continue
+		}
+		var out []struct {
+			Code        int    `json:"code"`
+			Description string `json:"description"`
+		}
+		r.json(t, &out)
+		if len(out) != 1 || out[0].Code != c.status || out[0].Description == "" {
+			t.Errorf("%s %s: %s, want [{code: %d, description}]", c.method, c.path, r.body, c.status)
+		}
+	}
+}

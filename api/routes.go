@@ -88,6 +88,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 		r(fiber.MethodPost, "/open311/v2/requests.:format", o.handle(o.createRequest(reports, id, cfg.Limits)))
 		r(fiber.MethodGet, "/open311/v2/requests/:id.:format", o.handle(o.getRequest(reports, ref)))
 		r(fiber.MethodGet, "/open311/v2/tokens/:token.:format", o.handle(token(reports)))
+		app.Use("/open311/v2", o.unmatched(routes)) // after its routes: only what they miss
 	}
 
 	// Surveys and satisfaction indicators.
