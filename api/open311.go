@@ -520,6 +520,13 @@ func (o *open311) listRequests(svc *feedback.ReportService, ref *feedback.Refere
 			want[s] = true
 		}
 		in := feedback.FeedInput{Since: start, Limit: 100}
+		if len(want) == 1 { // one of open, closed: let the store filter
+			for _, st := range feedback.PublicStatuses {
+				if want[open311Status(st)] {
+					in.Statuses = append(in.Statuses, st)
+				}
+			}
+		}
 		if len(codes) == 1 {
 			in.CategoryCode = codes[0]
 		}
