@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -831,4 +832,37 @@ func TestOpen311_Unmatched(t *testing.T) {
 			t.Errorf("%s %s: %s, want [{code: %d, description}]", c.method, c.path, r.body, c.status)
 		}
 	}
+}
+
+// TestClientGuest: one guest per client and device, apart from the /v1
+// guests of the same device ID.
+func TestClientGuest(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		id := func(client, device string) string {
+			t.Helper()
+			u, err := env.ids.ClientGuest(ctx, client, device)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Role != "guest" {
+				t.Fatalf("ClientGuest role %q, want guest", u.Role)
+			}
+			return u.ID
+		}
+		a := id("open311 k1", "device-0001")
+		if again := id("open311 k1", "device-0001"); again != a {
+			t.Fatalf("the same client and device gave %s then %s", a, again)
+		}
+		if id("open311 k1", "device-0002") == a || id("open311 k2", "device-0001") == a || id("open311 k1", "") == a {
+			t.Fatal("another device or client got the same guest")
+		}
+		v1, _, err := env.ids.Guest(ctx, "device-0001", "vi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v1.ID == a {
+			t.Fatal("POST /v1/auth/guest with the device ID reached the client's guest")
+		}
+	})
 }
