@@ -56,6 +56,8 @@ type Config struct {
 	// Limits caps the actions a script could repeat; zero fields take
 	// the defaults.
 	Limits Limits
+	// Open311 configures GeoReport v2 under /open311/v2/.
+	Open311 Open311Config
 }
 
 // Limits are per-window caps on actions, counted in the store so every

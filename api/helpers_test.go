@@ -96,7 +96,8 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	})
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
-	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20})
+	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
+		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}})
 	return env
 }
 

@@ -79,6 +79,19 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
 	r(fiber.MethodGet, "/v1/indicators/report-satisfaction", require(identity.PermIndicatorsRead), reportSatisfaction(reports))
 
+	// Open311 GeoReport v2: the same reports, in the standard's shapes.
+	{
+		o := newOpen311(cfg.Open311, cfg.Logger)
+		r(fiber.MethodGet, "/open311/v2/discovery.:format", o.handle(o.discovery))
+		r(fiber.MethodGet, "/open311/v2/services.:format", o.handle(services(ref)))
+		r(fiber.MethodGet, "/open311/v2/services/:service_code.:format", o.handle(serviceDefinition(ref)))
+		r(fiber.MethodGet, "/open311/v2/requests.:format", o.handle(o.listRequests(reports, ref)))
+		r(fiber.MethodPost, "/open311/v2/requests.:format", o.handle(o.createRequest(reports, id, cfg.Limits)))
+		r(fiber.MethodGet, "/open311/v2/requests/:id.:format", o.handle(o.getRequest(reports, ref)))
+		r(fiber.MethodGet, "/open311/v2/tokens/:token.:format", o.handle(token(reports)))
+		app.Use("/open311/v2", o.unmatched(routes)) // after its routes: only what they miss
+	}
+
 	// Surveys and satisfaction indicators.
 	{
 		sv := cfg.Surveys

@@ -82,6 +82,9 @@ type FeedInput struct {
 	Query                                      string
 	Cursor                                     string
 	Limit                                      int
+	// Statuses, when set, keeps the public reports with one of them (the
+	// others are ignored); Status narrows further.
+	Statuses []Status
 }
 
 // Feed returns the public feed: dispatched-or-later, not rejected, newest
@@ -94,6 +97,11 @@ func (s *ReportService) Feed(ctx context.Context, in FeedInput) ([]Report, strin
 		f.Limit = 20
 	}
 	f.Statuses = PublicStatuses
+	if len(in.Statuses) > 0 {
+		if f.Statuses = intersect(PublicStatuses, in.Statuses); len(f.Statuses) == 0 {
+			return nil, "", nil
+		}
+	}
 	if in.Status != "" {
 		f.Statuses = intersect(PublicStatuses, []Status{Status(in.Status)})
 		if len(f.Statuses) == 0 {

@@ -74,6 +74,7 @@ type config struct {
 	HashMemoryMiB     int
 	MaxConns          int
 	MaxConnsPerAddr   int
+	Open311           api.Open311Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -97,6 +98,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
 		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
 		TileURL:           or("CAMAUG_TILE_URL", web.DefaultTileURL),
+	}
+	cfg.Open311.Jurisdiction = getenv("CAMAUG_OPEN311_JURISDICTION")
+	for _, k := range strings.Split(getenv("CAMAUG_OPEN311_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			if len(k) < 16 {
+				return cfg, fmt.Errorf("CAMAUG_OPEN311_API_KEYS: each key needs at least 16 characters")
+			}
+			cfg.Open311.APIKeys = append(cfg.Open311.APIKeys, k)
+		}
 	}
 	for _, p := range strings.Split(getenv("CAMAUG_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -297,7 +307,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry})
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}

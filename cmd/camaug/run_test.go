@@ -446,6 +446,13 @@ func TestLoadConfig(t *testing.T) {
 	if strings.Join(cfg.TrustedProxies, "|") != "10.0.0.1|10.1.0.0/16" {
 		t.Errorf("trusted proxies: got %q", cfg.TrustedProxies)
 	}
+	cfg, _ = loadConfig(env("CAMAUG_OPEN311_API_KEYS", " key-of-the-app-0001,key-of-the-lgsp-002 ", "CAMAUG_OPEN311_JURISDICTION", "camau.gov.vn"))
+	if strings.Join(cfg.Open311.APIKeys, "|") != "key-of-the-app-0001|key-of-the-lgsp-002" || cfg.Open311.Jurisdiction != "camau.gov.vn" {
+		t.Errorf("Open311: got %+v", cfg.Open311)
+	}
+	if _, err := loadConfig(env("CAMAUG_OPEN311_API_KEYS", "short")); err == nil {
+		t.Error("a short Open311 key: got nil, want an error")
+	}
 	if _, err := loadConfig(env("CAMAUG_WEBHOOK_URL", "https://lgsp.camau.gov.vn/hook")); err == nil {
 		t.Error("webhook without a secret: got nil, want an error")
 	}

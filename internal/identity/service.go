@@ -393,6 +393,40 @@ func newGuestSecret() (secret, hash string) {
 	return secret, hex.EncodeToString(sum[:])
 }
 
+// ClientGuest returns the guest account that stands for one device of a
+// machine client (an Open311 application) when it submits reports: the
+// same client and device ID give the same account back. No token or
+// secret is issued, and the accounts live apart from those of
+// POST /v1/auth/guest (another hash namespace), so no device ID sent there
+// can reach them.
+func (s *Service) ClientGuest(ctx context.Context, client, deviceID string) (*User, error) {
+	sum := sha256.Sum256([]byte("camaug client device\x00" + client + "\x00" + deviceID))
+	hash := hex.EncodeToString(sum[:])
+	for attempt := 0; attempt < 3; attempt++ {
+		u, err := s.store.FindUser(ctx, LoginKey{DeviceHash: hash})
+		if err == nil {
+			if u.Disabled || u.Erased {
+				return nil, ErrUnauthenticated()
+			}
+			return u, nil
+		}
+		if apperr.CodeOf(err) != apperr.ENOTFOUND {
+			return nil, err
+		}
+		now := s.now().UTC()
+		u = &User{ID: ids.New(), Role: RoleGuest, DeviceHash: hash, Locale: i18n.VI, CreatedAt: now, UpdatedAt: now}
+		err = s.store.CreateUser(ctx, u)
+		if err == nil {
+			return u, nil
+		}
+		if apperr.CodeOf(err) != apperr.ECONFLICT {
+			return nil, err
+		}
+		// Another request for the same device won the race: use its account.
+	}
+	return nil, apperr.Conflict(i18n.T("Thử lại", "try again"))
+}
+
 func errBadLogin() error {
 	return apperr.New(apperr.EUNAUTHORIZED, i18n.T("Sai tên đăng nhập hoặc mật khẩu", "wrong login or password"))
 }
