@@ -75,3 +75,7 @@ func Floor(t time.Time) string {
 	id := at(t)
 	return id[:10] + strings.Repeat("0", 16)
 }
+
+// At returns a new identifier for time t (a record made then, loaded
+// later, keeps its place in creation order).
+func At(t time.Time) string { return at(t) }

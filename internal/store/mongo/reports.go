@@ -173,6 +173,26 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	return internal(err)
 }
 
+var _ feedback.BulkReportStore = (*ReportStore)(nil)
+
+// CreateReports inserts many reports in one unordered InsertMany. (Not
+// atomic across documents: on an error some may be stored.)
+func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	docs := make([]any, len(rs))
+	for i := range rs {
+		rs[i].Version = 1
+		docs[i] = toReportDoc(&rs[i])
+	}
+	_, err := s.reports().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if isDuplicate(err) {
+		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+	}
+	return internal(err)
+}
+
 // GetReport returns a report by ID, its support count counted afresh.
 func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Report, error) {
 	var d reportDoc

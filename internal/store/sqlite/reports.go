@@ -78,25 +78,34 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 	return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
 }
 
-// CreateReport stores a new report and its search entry.
-func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
+const (
+	insertReportSQL = `INSERT INTO reports (` + reportColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A search row's rowid is its report's.
+	insertSearchSQL = `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`
+)
+
+// reportArgs are insertReportSQL's arguments for r.
+func reportArgs(r *feedback.Report) []any {
 	reason, _ := json.Marshal(r.RoutingReason)
 	var client any
 	if r.ClientCreatedAt != nil {
 		client = ts(*r.ClientCreatedAt)
 	}
+	return []any{r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
+		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
+		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
+		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
+		r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt)}
+}
+
+// CreateReport stores a new report and its search entry.
+func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	r.Version = 1
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
-			r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
-			string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
-			client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
-			r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt))
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`, r.ID, r.SearchBody())
+		_, err := tx.ExecContext(ctx, insertSearchSQL, r.ID, r.SearchBody())
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -112,6 +121,40 @@ const (
 	historySQL        = `SELECT report_id, version, action, from_status, to_status, actor_id, actor_role, agency_code,
 		to_agency, note, due_at, duplicate_of, at FROM report_events WHERE report_id = ? ORDER BY version`
 )
+
+var _ feedback.BulkReportStore = (*ReportStore)(nil)
+
+// CreateReports stores many reports and their search entries in one
+// transaction, through prepared statements.
+func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) error {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, insertReportSQL)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		search, err := tx.PrepareContext(ctx, insertSearchSQL)
+		if err != nil {
+			return err
+		}
+		defer search.Close()
+		for i := range rs {
+			r := &rs[i]
+			r.Version = 1
+			if _, err := ins.ExecContext(ctx, reportArgs(r)...); err != nil {
+				return err
+			}
+			if _, err := search.ExecContext(ctx, r.ID, r.SearchBody()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isUniqueViolation(err) {
+		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+	}
+	return apperr.InternalOrNil(err)
+}
 
 // GetReport returns a report by ID.
 func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Report, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"camaug/feedback"
+	"camaug/internal/apperr"
 	"camaug/internal/ids"
 )
 
@@ -109,5 +110,48 @@ func testFeedFilters(t *testing.T, s feedback.ReportStore) {
 				t.Fatalf("got %d reports %v, want %d %v", len(got), got, len(want), want)
 			}
 		})
+	}
+}
+
+// testBulkCreate loads reports at once, as the load harness does: each is
+// then read, listed, searched and found near its place like one created
+// alone, and a clash is ECONFLICT.
+func testBulkCreate(t *testing.T, s feedback.ReportStore) {
+	bulk, ok := s.(feedback.BulkReportStore)
+	if !ok {
+		t.Fatal("the report store does not implement feedback.BulkReportStore")
+	}
+	ctx := context.Background()
+	var rs []feedback.Report
+	prev := ""
+	for i := 0; i < 5; i++ {
+		r := newReport("u9", camauCenter, "cap-thoat-nuoc", feedback.StatusDispatched)
+		r.ID = ids.After(prev)
+		prev = r.ID
+		r.Title = fmt.Sprintf("Cống tắc số %d", i)
+		rs = append(rs, *r)
+	}
+	if err := bulk.CreateReports(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		got, err := s.GetReport(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Version != 1 || got.Title != r.Title {
+			t.Fatalf("got version %d title %q, want 1 and %q", got.Version, got.Title, r.Title)
+		}
+	}
+	list, _, err := s.Feed(ctx, feedback.FeedFilter{Statuses: feedback.PublicStatuses, Terms: feedback.SearchTerms("cong tac"), Limit: 10})
+	if err != nil || len(list) != 5 || list[0].ID != rs[4].ID {
+		t.Fatalf("search after a bulk load: %d reports, %v; want the 5, newest first", len(list), err)
+	}
+	near, err := s.NearbyCandidates(ctx, []string{rs[0].Cell}, "", []feedback.Status{feedback.StatusDispatched})
+	if err != nil || len(near) != 5 {
+		t.Fatalf("nearby after a bulk load: %d, %v; want 5", len(near), err)
+	}
+	if err := bulk.CreateReports(ctx, rs[:1]); apperr.CodeOf(err) != apperr.ECONFLICT {
+		t.Fatalf("loading a stored report again: got %v, want ECONFLICT", err)
 	}
 }
