@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRun_Smoke runs the whole harness on a tiny store for a moment, so it
+// cannot rot: every scenario answers as expected, each figure is there, in
+// the table and in the JSON.
+func TestRun_Smoke(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bench.json")
+	var stdout, stderr bytes.Buffer
+	args := []string{"camaug-bench", "-n", "1000", "-clients", "4", "-duration", "100ms", "-data-dir", filepath.Join(dir, "db"), "-json", out}
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Reports != 1000 || rep.Clients != 4 || rep.FillPerSecond <= 0 || rep.BytesPerReport <= 0 || rep.PeakRSSMB <= 0 {
+		t.Errorf("got reports %d, clients %d, fill %.0f/s, %.0f bytes/report, peak RSS %.0f MB; want 1000, 4 and positive figures",
+			rep.Reports, rep.Clients, rep.FillPerSecond, rep.BytesPerReport, rep.PeakRSSMB)
+	}
+	want := []string{"ceiling: durable single-row commits", "ceiling: empty Fiber JSON handler", "submit", "submit with a photo",
+		"get by id, officer", "get by id, citizen", "feed", "feed category", "feed q", "feed category+area", "feed since+q", "geojson",
+		"nearby 300 m", "queue open", "queue closed", "queue overdue", "queue category", "my reports", "transition (accept)"}
+	got := map[string]result{}
+	for _, r := range rep.Results {
+		got[r.Scenario] = r
+		if r.Errors > 0 {
+			t.Errorf("%s: %d errors, first: %s", r.Scenario, r.Errors, r.FirstError)
+		}
+		if r.Requests == 0 && !strings.HasPrefix(r.Scenario, "transition") {
+			t.Errorf("%s: no request completed", r.Scenario)
+		}
+		if r.Requests > 0 && (r.PerSecond <= 0 || r.P99Ms < r.P50Ms) {
+			t.Errorf("%s: %.0f/s, p50 %.2f ms, p99 %.2f ms: want a throughput and p99 ≥ p50", r.Scenario, r.PerSecond, r.P50Ms, r.P99Ms)
+		}
+	}
+	for _, name := range want {
+		found := false
+		for s := range got {
+			found = found || strings.HasPrefix(s, name)
+		}
+		if !found {
+			t.Errorf("scenario %q missing", name)
+		}
+	}
+	if len(rep.Results) < 45 {
+		t.Errorf("%d results, want the 2 ceilings and every scenario (45 or more)", len(rep.Results))
+	}
+	if r := got["submit"]; r.Ceiling != "commit" || r.Ratio <= 0 {
+		t.Errorf("submit: ceiling %q ratio %.3f, want the commit ceiling and a ratio", r.Ceiling, r.Ratio)
+	}
+	if !strings.Contains(stdout.String(), "| feed category+area |") || !strings.Contains(stdout.String(), "1000 reports; 4 clients") {
+		t.Errorf("the table lacks a row or the run's description:\n%s", stdout.String())
+	}
+}
+
+func TestRun_BadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-n", "5"}, {"-duration", "soon"}, {"-clients", "0"}} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"camaug-bench", "-data-dir", t.TempDir()}, args...), func(string) string { return "" }, &stdout, &stderr)
+		if err == nil {
+			t.Errorf("%v: got nil error, want one", args)
+		}
+	}
+}
