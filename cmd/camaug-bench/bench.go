@@ -136,7 +136,6 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		return nil, err
 	}
 
-
 	// Fill, keeping some IDs for the scenarios.
 	var agencyReports, mine, toAccept []string
 	bulk, ok := st.Reports().(feedback.BulkReportStore)
@@ -185,7 +184,7 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	base := "http://" + ln.Addr().String()
 
 	f := filters{Category: w.categories[0].Code, Area: w.areas[0], Agency: officerAgency, Status: string(feedback.StatusInProgress),
-		BBox: fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", cityCentre.Lng-0.02, cityCentre.Lat-0.02, cityCentre.Lng+0.02, cityCentre.Lat+0.02),
+		BBox:  fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", cityCentre.Lng-0.02, cityCentre.Lat-0.02, cityCentre.Lng+0.02, cityCentre.Lat+0.02),
 		Since: w.end.Add(-30 * 24 * time.Hour).Format(time.RFC3339), Q: "ngap nuoc", Nearby: [2]float64{cityCentre.Lat, cityCentre.Lng}}
 	rep.Filters = f
 	sc := scenarios(base, client, f, citizenTokens.AccessToken, officerTokens.AccessToken, agencyReports, mine, toAccept)
