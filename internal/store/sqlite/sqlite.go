@@ -32,7 +32,7 @@ var migrations embed.FS
 type DB struct {
 	path  string
 	write *sql.DB
-	read  *sql.DB
+	read  *readDB
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -69,7 +69,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	db.read = read
+	db.read = &readDB{DB: read}
 	return db, nil
 }
 
