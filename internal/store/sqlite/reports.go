@@ -57,26 +57,39 @@ func scanReport(row scanner) (*feedback.Report, error) {
 	return &r, nil
 }
 
-// ClaimIdempotency stores a claim unless the key is taken.
+// ClaimIdempotency stores a claim unless the key is taken, in a group
+// commit.
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
-	if err == nil {
-		return k, nil
-	}
-	if !isUniqueViolation(err) {
-		return k, apperr.Internal(err)
-	}
 	var got feedback.Idempotency
-	var created string
-	err = s.db.write.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
-		k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created)
-	if err != nil {
+	taken := false
+	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
+		if !isUniqueViolation(err) {
+			return err
+		}
+		// Read in the same transaction: the claim that won may be in this
+		// very group, not yet committed.
+		var created string
+		err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
+			k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created)
+		if err != nil {
+			return err
+		}
+		got.CreatedAt, taken = parseTS(created), true
+		return errTaken
+	})
+	switch {
+	case taken:
+		return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+	case err != nil:
 		return k, apperr.Internal(err)
 	}
-	got.CreatedAt = parseTS(created)
-	return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+	return k, nil
 }
+
+// errTaken rolls back a claim's savepoint when its key is taken.
+var errTaken = errors.New("idempotency key taken")
 
 const (
 	insertReportSQL = `INSERT INTO reports (` + reportColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -98,10 +111,11 @@ func reportArgs(r *feedback.Report) []any {
 		r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt)}
 }
 
-// CreateReport stores a new report and its search entry.
+// CreateReport stores a new report and its search entry, in a group
+// commit.
 func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	r.Version = 1
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
 			return err
 		}
@@ -524,7 +538,7 @@ func errStale() error {
 // new version) together with its history event, in one transaction: the
 // loser of two concurrent changes gets ECONFLICT and changes nothing.
 func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
 		if err := s.update(ctx, tx, next, next.Version-1); err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ type DB struct {
 	path  string
 	write *sql.DB
 	read  *readDB
+	group groupCommit // the report store's group commits
 }
 
 // Open opens (creating if needed) the database file at path and applies
