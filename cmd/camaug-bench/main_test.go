@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"camaug/internal/store/mongo/mongotest"
 )
 
 // TestRun_Smoke runs the whole harness on a tiny store for a moment, so it
@@ -76,5 +78,52 @@ func TestRun_BadFlags(t *testing.T) {
 		if err == nil {
 			t.Errorf("%v: got nil error, want one", args)
 		}
+	}
+}
+
+// TestRun_SmokeMongo runs the harness on the embedded FerretDB (or on
+// MONGODB_TEST_URI): the MongoDB path works end to end too. It takes half
+// a minute (FerretDB builds ~35 indexes and loads the reference data
+// slowly), so it runs when CAMAUG_BENCH_MONGO_SMOKE=1.
+func TestRun_SmokeMongo(t *testing.T) {
+	if os.Getenv("CAMAUG_BENCH_MONGO_SMOKE") != "1" {
+		t.Skip("set CAMAUG_BENCH_MONGO_SMOKE=1 to run the harness on FerretDB (about 30 s)")
+	}
+	srv := mongotest.Start(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bench.json")
+	var stdout, stderr bytes.Buffer
+	args := []string{"camaug-bench", "-n", "300", "-clients", "4", "-duration", "50ms", "-data-dir", dir, "-json", out, "-only", "feed category"}
+	getenv := func(k string) string {
+		if k == "MONGODB_URI" {
+			return srv.URI
+		}
+		return ""
+	}
+	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep.Store, "mongodb") {
+		t.Errorf("store %q, want mongodb", rep.Store)
+	}
+	n := 0
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Scenario, "feed category") {
+			n++
+			if r.Errors > 0 || r.Requests == 0 {
+				t.Errorf("%s: %d requests, %d errors (%s)", r.Scenario, r.Requests, r.Errors, r.FirstError)
+			}
+		}
+	}
+	if n != 7 {
+		t.Errorf("%d feed category scenarios, want 7", n)
 	}
 }
