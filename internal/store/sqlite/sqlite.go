@@ -70,6 +70,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+	// Keep them all open: database/sql keeps two idle by default, so under
+	// load the others were closed and reopened (pragmas, prepared
+	// statements and page cache lost) on nearly every query.
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+	read.SetConnMaxIdleTime(0)
 	db.read = &readDB{DB: read}
 	return db, nil
 }
