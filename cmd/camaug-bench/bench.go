@@ -120,7 +120,7 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	if err != nil {
 		return nil, err
 	}
-	citizen, citizenTokens, err := ids.Register(ctx, identity.Principal{}, identity.RegisterInput{Email: "citizen@bench.invalid",
+	citizen, _, err := ids.Register(ctx, identity.Principal{}, identity.RegisterInput{Email: "citizen@bench.invalid",
 		Password: "bench-password-1", Name: "Người dân thử tải", Locale: "vi"})
 	if err != nil {
 		return nil, fmt.Errorf("citizen account: %w", err)
@@ -130,10 +130,6 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	if _, err := ids.AddStaff(ctx, identity.StaffInput{Role: identity.RoleOfficer, Email: "officer@bench.invalid", Name: "Cán bộ thử tải",
 		Password: "bench-password-1", AgencyCode: officerAgency}); err != nil {
 		return nil, fmt.Errorf("officer account: %w", err)
-	}
-	officerTokens, err := ids.Login(ctx, "officer@bench.invalid", "bench-password-1", "127.0.0.1")
-	if err != nil {
-		return nil, err
 	}
 
 	// Fill, keeping some IDs for the scenarios.
@@ -170,6 +166,16 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		return nil, fmt.Errorf("the fill made no report of the bench citizen or of the officer's agency: use a larger -n")
 	}
 
+	// Sign in now: a long fill outlasts an access token.
+	citizenTokens, err := ids.Login(ctx, "citizen@bench.invalid", "bench-password-1", "127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	officerTokens, err := ids.Login(ctx, "officer@bench.invalid", "bench-password-1", "127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+
 	// The service on a loopback listener, as cmd/camaug serves it.
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
 	surveys := survey.NewService(st.Surveys(), st.Ratings(), ref, nil)
@@ -200,7 +206,7 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		defer pprof.StopCPUProfile()
 	}
 	for _, s := range sc {
-		if o.Only != "" && !strings.Contains(s.name, o.Only) {
+		if !selected(s.name, o.Only) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -428,4 +434,18 @@ func cpuName() string {
 		}
 	}
 	return ""
+}
+
+// selected reports whether a scenario runs under -only: every one when only
+// is empty, else those whose name contains one of its "|"-separated parts.
+func selected(name, only string) bool {
+	if only == "" {
+		return true
+	}
+	for _, part := range strings.Split(only, "|") {
+		if part != "" && strings.Contains(name, part) {
+			return true
+		}
+	}
+	return false
 }

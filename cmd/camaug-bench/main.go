@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.Duration, "duration", "5s", "how long each scenario runs")
 	fs.StringVar(&o.DataDir, "data-dir", "", "folder for the database (default: a new temporary folder, removed at the end)")
 	fs.StringVar(&o.JSON, "json", "", `also write the figures as JSON to this file ("-": standard output)`)
-	fs.StringVar(&o.Only, "only", "", "run only the scenarios whose name contains this (ceilings always run)")
+	fs.StringVar(&o.Only, "only", "", "run only the scenarios whose name contains this, or one of its |-separated parts (ceilings always run)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenarios to this file")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database folder")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -135,3 +135,17 @@ func TestRun_SmokeMongo(t *testing.T) {
 		t.Errorf("%d feed category scenarios, want 7", n)
 	}
 }
+
+func TestSelected(t *testing.T) {
+	for _, c := range []struct {
+		name, only string
+		want       bool
+	}{
+		{"feed category", "", true}, {"feed category", "category", true}, {"queue open", "submit|queue", true},
+		{"feed q", "submit|queue", false}, {"feed q", "|", false},
+	} {
+		if got := selected(c.name, c.only); got != c.want {
+			t.Errorf("selected(%q, %q) = %v, want %v", c.name, c.only, got, c.want)
+		}
+	}
+}
