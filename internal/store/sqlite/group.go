@@ -32,7 +32,7 @@ const maxGroup = 128
 
 type groupJob struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error // buffered: the writer never waits for the caller
 }
 
@@ -40,8 +40,10 @@ type groupJob struct {
 // and returns once that transaction committed (fn's error if fn failed: its
 // writes are then rolled back). It waits even if ctx ends meanwhile: once
 // the writer has taken a job, only the commit says whether it was stored.
-// A job whose ctx has ended before the writer reaches it is skipped.
-func (db *DB) grouped(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// A job whose ctx has ended before the writer reaches it is skipped. fn
+// gets a context that no caller cancels and must use it, not its caller's:
+// interrupting a statement would roll back the whole group.
+func (db *DB) grouped(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	j := &groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	g := &db.group
 	g.mu.Lock()
@@ -91,7 +93,7 @@ func (db *DB) commitGroup(batch []*groupJob) {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
 				return err
 			}
-			if errs[i] = j.fn(tx); errs[i] != nil {
+			if errs[i] = j.fn(ctx, tx); errs[i] != nil {
 				// Fails when SQLite itself rolled the transaction back (an
 				// I/O error, a full disk): then the whole group fails.
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO job`); err != nil {

@@ -62,7 +62,7 @@ func scanReport(row scanner) (*feedback.Report, error) {
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
 	var got feedback.Idempotency
 	taken := false
-	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
 		if !isUniqueViolation(err) {
@@ -115,7 +115,7 @@ func reportArgs(r *feedback.Report) []any {
 // commit.
 func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	r.Version = 1
-	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
 			return err
 		}
@@ -538,7 +538,7 @@ func errStale() error {
 // new version) together with its history event, in one transaction: the
 // loser of two concurrent changes gets ECONFLICT and changes nothing.
 func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
-	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.update(ctx, tx, next, next.Version-1); err != nil {
 			return err
 		}
