@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,11 +72,32 @@ type names struct {
 	cats, areas, agencies map[string]i18n.Text
 }
 
+// namesCache holds the names of the last snapshot seen: they are built
+// once per snapshot (every few seconds at most), not on every request.
+var namesCache atomic.Pointer[struct {
+	snap *feedback.Reference
+	n    names
+}]
+
 func loadNames(ctx context.Context, ref *feedback.ReferenceService) (names, error) {
 	snap, err := ref.Snapshot(ctx)
 	if err != nil {
 		return names{}, err
 	}
+	if c := namesCache.Load(); c != nil && c.snap == snap {
+		return c.n, nil
+	}
+	n := namesOf(snap)
+	namesCache.Store(&struct {
+		snap *feedback.Reference
+		n    names
+	}{snap, n})
+	return n, nil
+}
+
+// namesOf indexes a snapshot's names by code. The maps are shared by every
+// request that uses the snapshot: read only.
+func namesOf(snap *feedback.Reference) names {
 	n := names{cats: map[string]i18n.Text{}, areas: map[string]i18n.Text{}, agencies: map[string]i18n.Text{}}
 	for _, c := range snap.Categories {
 		n.cats[c.Code] = c.Name
@@ -86,7 +108,7 @@ func loadNames(ctx context.Context, ref *feedback.ReferenceService) (names, erro
 	for _, a := range snap.Agencies {
 		n.agencies[a.Code] = a.Name
 	}
-	return n, nil
+	return n
 }
 
 // toReport shapes a report for one viewer. Only the reporter sees a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"camaug/internal/apperr"
@@ -16,9 +17,12 @@ import (
 type ReferenceService struct {
 	store ReferenceStore
 
-	mu       sync.Mutex
-	snapshot *Reference
-	loadedAt time.Time
+	// cached is the snapshot and when it was loaded (nil: none); one
+	// caller at a time reloads an expired one (reloading), the others keep
+	// reading it meanwhile instead of queueing behind the reload.
+	cached    atomic.Pointer[cachedReference]
+	reloading atomic.Bool
+	changes   atomic.Int64 // counts forget calls
 
 	// editMu makes this process's changes one at a time, so each is
 	// validated against the data the one before it left. It also guards
@@ -77,18 +81,37 @@ func (s *ReferenceService) importAs(ctx context.Context, actor string, ref *Refe
 // cached for a moment so intake does not reload it on every report.
 // Callers must not modify it.
 func (s *ReferenceService) Snapshot(ctx context.Context) (*Reference, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.snapshot != nil && time.Since(s.loadedAt) < snapshotTTL {
-		return s.snapshot, nil
+	c := s.cached.Load()
+	if c != nil && time.Since(c.loadedAt) < snapshotTTL {
+		return c.ref, nil
 	}
+	if c != nil && !s.reloading.CompareAndSwap(false, true) {
+		// Another caller is reloading: this one's snapshot is at most
+		// that reload's time older than the TTL.
+		return c.ref, nil
+	}
+	if c != nil {
+		defer s.reloading.Store(false)
+	}
+	loadedAt, gen := time.Now(), s.changes.Load()
 	ref, err := s.store.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ref.locator = NewLocator(ref.Areas)
-	s.snapshot, s.loadedAt = ref, time.Now()
+	// A change made here while loading (forget) wins over this load: the
+	// load is not kept, or is dropped again if the change came just after.
+	next := &cachedReference{ref: ref, loadedAt: loadedAt}
+	if s.changes.Load() == gen && s.cached.CompareAndSwap(c, next) && s.changes.Load() != gen {
+		s.cached.CompareAndSwap(next, nil)
+	}
 	return ref, nil
+}
+
+// cachedReference is a loaded snapshot and when its load began.
+type cachedReference struct {
+	ref      *Reference
+	loadedAt time.Time
 }
 
 // SeedDefault imports the built-in Cà Mau dataset when the store holds no
@@ -186,7 +209,6 @@ func (s *ReferenceService) RoutingRules(ctx context.Context, p identity.Principa
 
 // forget drops the cached snapshot after a change made here.
 func (s *ReferenceService) forget() {
-	s.mu.Lock()
-	s.snapshot = nil
-	s.mu.Unlock()
+	s.changes.Add(1)
+	s.cached.Store(nil)
 }

@@ -68,3 +68,14 @@ func After(prev string) string {
 	}
 	return id // prev was the largest identifier there is
 }
+
+// Floor returns the smallest identifier New could make at t: every
+// identifier made at t or later sorts at or after it.
+func Floor(t time.Time) string {
+	id := at(t)
+	return id[:10] + strings.Repeat("0", 16)
+}
+
+// At returns a new identifier for time t (a record made then, loaded
+// later, keeps its place in creation order).
+func At(t time.Time) string { return at(t) }

@@ -107,6 +107,9 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 		}
 	}
 	indexes[collReference] = []mongo.IndexModel{{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}}
+	for coll, models := range declaredModels(indexes) {
+		indexes[coll] = append(indexes[coll], models...)
+	}
 	for coll, models := range indexes {
 		// One at a time: FerretDB v1 panics when one createIndexes
 		// command names several indexes that all exist already.

@@ -17,6 +17,7 @@ import (
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/ids"
 )
 
 const (
@@ -118,10 +119,9 @@ func reportIndexes() map[string][]mongo.IndexModel {
 		return m
 	}
 	return map[string][]mongo.IndexModel{
-		collReports: {idx(true, "tracking_code"), idx(false, "reporter_id"), idx(false, "cell", "status"),
-			idx(false, "agency_code", "status", "urgent", "next_due"), idx(false, "status", "_id"), idx(false, "created_at", "_id")},
-		collSupports: {idx(false, "report_id")},
-		collEvents:   {idx(false, "report_id")},
+		// The indexes that serve the store's queries are declared next to
+		// them (servedBy); these are the ones with options.
+		collReports: {idx(true, "tracking_code"), idx(false, "created_at", "_id")},
 	}
 }
 
@@ -173,6 +173,26 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	return internal(err)
 }
 
+var _ feedback.BulkReportStore = (*ReportStore)(nil)
+
+// CreateReports inserts many reports in one unordered InsertMany. (Not
+// atomic across documents: on an error some may be stored.)
+func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	docs := make([]any, len(rs))
+	for i := range rs {
+		rs[i].Version = 1
+		docs[i] = toReportDoc(&rs[i])
+	}
+	_, err := s.reports().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if isDuplicate(err) {
+		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+	}
+	return internal(err)
+}
+
 // GetReport returns a report by ID, its support count counted afresh.
 func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Report, error) {
 	var d reportDoc
@@ -188,13 +208,15 @@ func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Repor
 	} else if fixed != nil {
 		d = *fixed
 	}
-	n, err := s.db.db.Collection(collSupports).CountDocuments(ctx, bson.D{{Key: "report_id", Value: id}})
+	n, err := s.db.db.Collection(collSupports).CountDocuments(ctx, bson.D{{Key: "report_id", Value: id}}) // ixSupports
 	if err != nil {
 		return nil, internal(err)
 	}
 	d.SupportCount = int(n)
 	return d.report(), nil
 }
+
+var ixSupports = servedBy(collSupports, "GetReport: support count", asc("report_id"))
 
 func (s *ReportStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]feedback.Report, error) {
 	return findAll(ctx, s.reports(), filter, opts, func(d reportDoc) feedback.Report { return *d.report() })
@@ -206,8 +228,10 @@ func (s *ReportStore) ListByReporter(ctx context.Context, reporterID, before str
 	if before != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
 	}
-	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)).SetHint(ixByReporter))
 }
+
+var ixByReporter = servedBy(collReports, "ListByReporter", asc("reporter_id"), desc("_id"))
 
 // NearbyCandidates returns IDs and places of reports in the cells.
 func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, category string, statuses []feedback.Status) ([]feedback.Candidate, error) {
@@ -228,11 +252,13 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 		Lat float64 `bson:"lat"`
 		Lng float64 `bson:"lng"`
 	}
-	return findAll(ctx, s.reports(), filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}),
+	return findAll(ctx, s.reports(), filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}).SetHint(ixNearby),
 		func(d place) feedback.Candidate {
 			return feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}}
 		})
 }
+
+var ixNearby = servedBy(collReports, "NearbyCandidates", asc("cell"), asc("status"), asc("category_code"))
 
 // GetReports returns the reports with the IDs.
 func (s *ReportStore) GetReports(ctx context.Context, ids []string) ([]feedback.Report, error) {
@@ -377,13 +403,15 @@ func (s *ReportStore) catchUp(ctx context.Context, d reportDoc) (*reportDoc, err
 // History returns a report's events, oldest first.
 func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
 	return findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "report_id", Value: reportID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}, {Key: "notify", Value: 0}}),
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}, {Key: "notify", Value: 0}}).SetHint(ixHistory),
 		func(e eventDoc) feedback.Event {
 			return feedback.Event{ReportID: e.ReportID, Version: e.Version, Action: feedback.Action(e.Action), FromStatus: feedback.Status(e.FromStatus),
 				ToStatus: feedback.Status(e.ToStatus), ActorID: e.ActorID, ActorRole: identity.Role(e.ActorRole), AgencyCode: e.AgencyCode,
 				ToAgency: e.ToAgency, Note: e.Note, DueAt: e.DueAt, DuplicateOf: e.DuplicateOf, At: e.At}
 		})
 }
+
+var ixHistory = servedBy(collEvents, "History", asc("report_id"), asc("_id"))
 
 // Queue returns a page of a work queue.
 func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feedback.Report, error) {
@@ -408,7 +436,36 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		}
 		filter = append(filter, bson.E{Key: "$or", Value: sameUrgent})
 	}
-	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "next_due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "next_due", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(f.Limit)).SetHint(queueIndex(f)))
+}
+
+// The queue's indexes: the equality filters, then status (several statuses
+// are merged in order from their ranges), then the queue's order. A
+// tracking code names one report: its unique index.
+var (
+	ixQueueAgencyCategory = servedBy(collReports, "Queue, QueueCounts: agency and category", asc("agency_code"), asc("category_code"), asc("status"),
+		desc("urgent"), asc("next_due"), asc("_id"))
+	ixQueueAgency   = servedBy(collReports, "Queue, QueueCounts: agency", asc("agency_code"), asc("status"), desc("urgent"), asc("next_due"), asc("_id"))
+	ixQueueCategory = servedBy(collReports, "Queue, QueueCounts: every agency, one category", asc("category_code"), asc("status"), desc("urgent"),
+		asc("next_due"), asc("_id"))
+	ixQueueAll     = servedBy(collReports, "Queue, QueueCounts: every agency", asc("status"), desc("urgent"), asc("next_due"), asc("_id"))
+	ixTrackingCode = servedBy(collReports, "Queue: tracking code", asc("tracking_code"))
+)
+
+// queueIndex is the declared index that serves f.
+func queueIndex(f feedback.QueueFilter) bson.D {
+	switch {
+	case f.TrackingCode != "":
+		return ixTrackingCode
+	case f.AgencyCode != "" && f.CategoryCode != "":
+		return ixQueueAgencyCategory
+	case f.AgencyCode != "":
+		return ixQueueAgency
+	case f.CategoryCode != "":
+		return ixQueueCategory
+	}
+	return ixQueueAll
 }
 
 // queueFilter is the part of a queue's filter that Queue and QueueCounts
@@ -450,7 +507,7 @@ func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (
 	if match == nil {
 		match = bson.D{}
 	}
-	cur, err := s.reports().Aggregate(ctx, mongo.Pipeline{
+	cur, err := s.reports().Aggregate(ctx, mongo.Pipeline{ // on queueIndex(f)
 		{{Key: "$match", Value: match}},
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$status"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
 	})
@@ -492,6 +549,11 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if f.Since != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: bson.D{{Key: "$gte", Value: f.Since.UTC()}}})
 	}
+	if f.Since != nil {
+		// Identifiers follow creation time: start at the first one made a
+		// little before since instead of walking every older report.
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gte", Value: ids.Floor(f.Since.Add(-sinceSlack))}}})
+	}
 	filter = append(filter, termsFilter(f.Terms)...)
 	if f.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
@@ -501,15 +563,52 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 		}
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: string(b[1:])}}})
 	}
-	list, err := s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
+	list, err := s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)).SetHint(feedIndex(f)))
 	if err != nil || len(list) < f.Limit {
 		return list, "", err
 	}
 	return list, base64.RawURLEncoding.EncodeToString([]byte("m" + list[len(list)-1].ID)), nil
 }
 
+// sinceSlack is how far, at most, a report's identifier (made from the
+// clock) may run ahead of its created_at.
+const sinceSlack = 10 * time.Minute
+
+// feedIndexes are the feed's indexes: equality filters, then status (the
+// five public statuses are merged in order from their ranges), then _id
+// downwards, newest first. With all three filters the first pair serves.
+var feedIndexes = []struct {
+	eq   []string
+	keys bson.D
+}{
+	{[]string{"category_code", "area_code"}, servedBy(collReports, "Feed: category and area", asc("category_code"), asc("area_code"), asc("status"), desc("_id"))},
+	{[]string{"category_code", "agency_code"}, servedBy(collReports, "Feed: category and agency", asc("category_code"), asc("agency_code"), asc("status"), desc("_id"))},
+	{[]string{"area_code", "agency_code"}, servedBy(collReports, "Feed: area and agency", asc("area_code"), asc("agency_code"), asc("status"), desc("_id"))},
+	{[]string{"category_code"}, servedBy(collReports, "Feed: category", asc("category_code"), asc("status"), desc("_id"))},
+	{[]string{"area_code"}, servedBy(collReports, "Feed: area", asc("area_code"), asc("status"), desc("_id"))},
+	{[]string{"agency_code"}, servedBy(collReports, "Feed: agency", asc("agency_code"), asc("status"), desc("_id"))},
+	{nil, servedBy(collReports, "Feed: no filter, status", asc("status"), desc("_id"))},
+}
+
+// feedIndex is the declared index that serves f.
+func feedIndex(f feedback.FeedFilter) bson.D {
+	set := map[string]bool{"category_code": f.CategoryCode != "", "area_code": f.AreaCode != "", "agency_code": f.AgencyCode != ""}
+	for _, ix := range feedIndexes {
+		all := true
+		for _, k := range ix.eq {
+			all = all && set[k]
+		}
+		if all {
+			return ix.keys
+		}
+	}
+	return feedIndexes[len(feedIndexes)-1].keys
+}
+
+var ixResolved = servedBy(collReports, "ResolvedBefore", asc("status"), asc("resolved_at"))
+
 // ResolvedBefore returns resolved reports whose resolution is older than t.
 func (s *ReportStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]feedback.Report, error) {
 	return s.find(ctx, bson.D{{Key: "status", Value: string(feedback.StatusResolved)}, {Key: "resolved_at", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}},
-		options.Find().SetSort(bson.D{{Key: "resolved_at", Value: 1}}).SetLimit(int64(limit)))
+		options.Find().SetSort(bson.D{{Key: "resolved_at", Value: 1}}).SetLimit(int64(limit)).SetHint(ixResolved))
 }

@@ -57,47 +57,112 @@ func scanReport(row scanner) (*feedback.Report, error) {
 	return &r, nil
 }
 
-// ClaimIdempotency stores a claim unless the key is taken.
+// ClaimIdempotency stores a claim unless the key is taken, in a group
+// commit.
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
-	if err == nil {
-		return k, nil
-	}
-	if !isUniqueViolation(err) {
-		return k, apperr.Internal(err)
-	}
 	var got feedback.Idempotency
-	var created string
-	err = s.db.write.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
-		k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created)
-	if err != nil {
+	taken := false
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
+		if !isUniqueViolation(err) {
+			return err
+		}
+		// Read in the same transaction: the claim that won may be in this
+		// very group, not yet committed.
+		var created string
+		err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
+			k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created)
+		if err != nil {
+			return err
+		}
+		got.CreatedAt, taken = parseTS(created), true
+		return errTaken
+	})
+	switch {
+	case taken:
+		return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+	case err != nil:
 		return k, apperr.Internal(err)
 	}
-	got.CreatedAt = parseTS(created)
-	return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+	return k, nil
 }
 
-// CreateReport stores a new report and its search entry.
-func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
+// errTaken rolls back a claim's savepoint when its key is taken.
+var errTaken = errors.New("idempotency key taken")
+
+const (
+	insertReportSQL = `INSERT INTO reports (` + reportColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A search row's rowid is its report's.
+	insertSearchSQL = `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`
+)
+
+// reportArgs are insertReportSQL's arguments for r.
+func reportArgs(r *feedback.Report) []any {
 	reason, _ := json.Marshal(r.RoutingReason)
 	var client any
 	if r.ClientCreatedAt != nil {
 		client = ts(*r.ClientCreatedAt)
 	}
+	return []any{r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
+		r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
+		string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
+		client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
+		r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt)}
+}
+
+// CreateReport stores a new report and its search entry, in a group
+// commit.
+func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	r.Version = 1
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, insertSearchSQL, r.ID, r.SearchBody())
+		return err
+	})
+	if isUniqueViolation(err) {
+		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+	}
+	return apperr.InternalOrNil(err)
+}
+
+const (
+	getReportSQL      = `SELECT ` + reportColumns + ` FROM reports WHERE id = ?`
+	byReporterSQL     = `SELECT ` + reportColumns + ` FROM reports WHERE reporter_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	resolvedBeforeSQL = `SELECT ` + reportColumns + ` FROM reports WHERE status = 'resolved' AND resolved_at < ? ORDER BY resolved_at LIMIT ?`
+	historySQL        = `SELECT report_id, version, action, from_status, to_status, actor_id, actor_role, agency_code,
+		to_agency, note, due_at, duplicate_of, at FROM report_events WHERE report_id = ? ORDER BY version`
+)
+
+var _ feedback.BulkReportStore = (*ReportStore)(nil)
+
+// CreateReports stores many reports and their search entries in one
+// transaction, through prepared statements.
+func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.TrackingCode, r.ReporterID, r.Anonymous, r.ContactPhone, r.CategoryCode, r.AreaCode, r.AgencyCode,
-			r.RoutingRule, string(reason), r.Title, r.Description, r.Address, r.Location.Lat, r.Location.Lng, r.Cell, r.Urgent,
-			string(r.Locale), string(r.Status), ts(r.Deadlines.DispatchDue), ts(r.Deadlines.ResponseDue), ts(r.Deadlines.ResolutionDue),
-			client, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, r.SupportCount, r.Answer, tsOrNil(r.ResolvedAt), r.RejectReason,
-			r.DuplicateOf, extensionJSON(r.Extension), dueKey(r.NextDue()), tsOrNil(r.DispatchedAt), tsOrNil(r.RespondedAt))
+		ins, err := tx.PrepareContext(ctx, insertReportSQL)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (last_insert_rowid(), ?, ?)`, r.ID, r.SearchBody())
-		return err
+		defer ins.Close()
+		search, err := tx.PrepareContext(ctx, insertSearchSQL)
+		if err != nil {
+			return err
+		}
+		defer search.Close()
+		for i := range rs {
+			r := &rs[i]
+			r.Version = 1
+			if _, err := ins.ExecContext(ctx, reportArgs(r)...); err != nil {
+				return err
+			}
+			if _, err := search.ExecContext(ctx, r.ID, r.SearchBody()); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if isUniqueViolation(err) {
 		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
@@ -107,7 +172,7 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 
 // GetReport returns a report by ID.
 func (s *ReportStore) GetReport(ctx context.Context, id string) (*feedback.Report, error) {
-	r, err := scanReport(s.db.read.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE id = ?`, id))
+	r, err := scanReport(s.db.read.QueryRowContext(ctx, getReportSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy phản ánh", "report not found"))
 	}
@@ -139,7 +204,7 @@ func (s *ReportStore) ListByReporter(ctx context.Context, reporterID, before str
 	if before == "" {
 		before = "~" // after every ID
 	}
-	return s.list(ctx, `SELECT `+reportColumns+` FROM reports WHERE reporter_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, reporterID, before, limit)
+	return s.list(ctx, byReporterSQL, reporterID, before, limit)
 }
 
 // NearbyCandidates reads IDs and places from the covering index alone.
@@ -154,9 +219,8 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 	for _, st := range statuses {
 		args = append(args, string(st))
 	}
-	q := `SELECT id, lat, lng FROM reports INDEXED BY reports_nearby WHERE cell IN (` + placeholders(len(cells)) + `) AND status IN (` + placeholders(len(statuses)) + `)`
+	q := nearbyQuery(len(cells), category, len(statuses))
 	if category != "" {
-		q += ` AND category_code = ?`
 		args = append(args, category)
 	}
 	rows, err := s.db.read.QueryContext(ctx, q, args...)
@@ -173,6 +237,16 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 		out = append(out, c)
 	}
 	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// nearbyQuery is NearbyCandidates' statement for so many cells and
+// statuses, with a category or not.
+func nearbyQuery(cells int, category string, statuses int) string {
+	q := `SELECT id, lat, lng FROM reports INDEXED BY reports_nearby WHERE cell IN (` + placeholders(cells) + `) AND status IN (` + placeholders(statuses) + `)`
+	if category != "" {
+		q += ` AND category_code = ?`
+	}
+	return q
 }
 
 // GetReports returns the reports with the IDs.
@@ -245,32 +319,62 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 	if len(f.Statuses) == 0 {
 		return []feedback.Report{}, nil
 	}
-	from := `reports`
-	if f.ExtensionPending {
-		// The few pending requests, already in queue order per agency.
-		from += ` INDEXED BY reports_extension_pending`
-	} else if onlyOpen(f.Statuses) && f.TrackingCode == "" && len(f.Terms) == 0 {
-		// Name the index whose order is the queue's order: the planner
-		// otherwise sometimes sorts every open report of the agency. (A
-		// tracking code or search terms are left to the planner: the
-		// tracking code's unique index, or the search's matches.)
+	q, args := queueQuery(f)
+	return s.list(ctx, q, args...)
+}
+
+// queueIndex names the index whose order is the queue's order for f, so a
+// page reads its rows in order and stops (the query-plan test checks every
+// shape). A tracking code names at most one report: its unique index.
+func queueIndex(f feedback.QueueFilter) string {
+	agency, category := f.AgencyCode != "", f.CategoryCode != ""
+	pick := func(agencyCategory, agencyOnly, allCategory, all string) string {
 		switch {
-		case f.AgencyCode != "" && f.CategoryCode != "":
-			from += ` INDEXED BY reports_queue_category`
-		case f.AgencyCode != "":
-			from += ` INDEXED BY reports_queue`
-		default:
-			from += ` INDEXED BY reports_queue_all`
+		case agency && category:
+			return agencyCategory
+		case agency:
+			return agencyOnly
+		case category:
+			return allCategory
 		}
+		return all
 	}
-	q := `SELECT ` + reportColumns + ` FROM ` + from + ` WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
+	switch {
+	case f.TrackingCode != "":
+		return ""
+	case f.ExtensionPending:
+		// The few pending requests, already in queue order.
+		return pick("reports_extension_pending", "reports_extension_pending", "reports_extension_pending_all", "reports_extension_pending_all")
+	case len(f.Statuses) == 1:
+		return pick("reports_queue_status_category", "reports_queue_status", "reports_queue_status_all_category", "reports_queue_status_all")
+	case onlyOpen(f.Statuses):
+		// Partial indexes of the open reports alone.
+		return pick("reports_queue_open_category", "reports_queue_open", "reports_queue_open_all_category", "reports_queue_open_all")
+	}
+	// Several statuses, not all open (every status, in the store's own
+	// tests): the full queue order, the rest checked on the row.
+	return pick("reports_queue", "reports_queue", "reports_queue_all", "reports_queue_all")
+}
+
+// queueQuery is Queue's statement for f.
+func queueQuery(f feedback.QueueFilter) (string, []any) {
+	from := `reports`
+	if ix := queueIndex(f); ix != "" {
+		from += ` INDEXED BY ` + ix
+	}
+	q := `SELECT ` + reportColumns + ` FROM ` + from
 	var args []any
+	if len(f.Statuses) == 1 {
+		q += ` WHERE status = ?`
+	} else {
+		q += ` WHERE status IN (` + placeholders(len(f.Statuses)) + `)`
+	}
 	for _, st := range f.Statuses {
 		args = append(args, string(st))
 	}
 	if onlyOpen(f.Statuses) {
-		// Open reports are exactly those with a next deadline: this lets the
-		// (agency, urgent, next_due, id) index give the queue's order.
+		// Open reports are exactly those with a next deadline: the partial
+		// indexes hold just them.
 		q += ` AND next_due <> ''`
 	}
 	cond, more := queueConditions(f)
@@ -281,9 +385,12 @@ func (s *ReportStore) Queue(ctx context.Context, f feedback.QueueFilter) ([]feed
 		q += ` AND (urgent < ? OR (urgent = ? AND (next_due > ? OR (next_due = ? AND id > ?))))`
 		args = append(args, c.Urgent, c.Urgent, due, due, c.ID)
 	}
-	q += ` ORDER BY urgent DESC, next_due, id LIMIT ?`
+	if f.TrackingCode == "" { // one report at most: nothing to order
+		q += ` ORDER BY urgent DESC, next_due, id`
+	}
+	q += ` LIMIT ?`
 	args = append(args, f.Limit)
-	return s.list(ctx, q, args...)
+	return q, args
 }
 
 // queueConditions is the part of a queue's WHERE clause that Queue and
@@ -431,7 +538,7 @@ func errStale() error {
 // new version) together with its history event, in one transaction: the
 // loser of two concurrent changes gets ECONFLICT and changes nothing.
 func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.update(ctx, tx, next, next.Version-1); err != nil {
 			return err
 		}
@@ -455,8 +562,7 @@ func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev 
 
 // History returns a report's events, oldest first.
 func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT report_id, version, action, from_status, to_status, actor_id, actor_role, agency_code,
-		to_agency, note, due_at, duplicate_of, at FROM report_events WHERE report_id = ? ORDER BY version`, reportID)
+	rows, err := s.db.read.QueryContext(ctx, historySQL, reportID)
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
@@ -490,56 +596,10 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if len(f.Statuses) == 0 {
 		return []feedback.Report{}, "", nil
 	}
-	var before int64 = math.MaxInt64
-	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		v, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "r"), 10, 64)
-		if err != nil || perr != nil || !strings.HasPrefix(string(b), "r") {
-			return nil, "", apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
-				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
-		}
-		before = v
+	q, args, err := feedQuery(f)
+	if err != nil {
+		return nil, "", err
 	}
-	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
-	var q string
-	var args []any
-	if len(f.Terms) > 0 {
-		q = `SELECT r.rowid, ` + cols + ` FROM reports_search s JOIN reports r ON r.rowid = s.rowid WHERE reports_search MATCH ? AND s.rowid < ?`
-		args = append(args, matchQuery(f.Terms), before)
-	} else {
-		from := `reports r`
-		if f.CategoryCode == "" && f.AreaCode == "" && f.AgencyCode == "" {
-			// Walk the table backwards from the newest row; an index on
-			// another column would make SQLite sort every public report.
-			from += ` NOT INDEXED`
-		}
-		q = `SELECT r.rowid, ` + cols + ` FROM ` + from + ` WHERE r.rowid < ?`
-		args = append(args, before)
-	}
-	q += ` AND r.status IN (` + placeholders(len(f.Statuses)) + `)`
-	for _, st := range f.Statuses {
-		args = append(args, string(st))
-	}
-	for _, kv := range [][2]string{{"category_code", f.CategoryCode}, {"area_code", f.AreaCode}, {"agency_code", f.AgencyCode}} {
-		if kv[1] != "" {
-			q += ` AND r.` + kv[0] + ` = ?`
-			args = append(args, kv[1])
-		}
-	}
-	if b := f.BBox; b != nil {
-		q += ` AND r.lng BETWEEN ? AND ? AND r.lat BETWEEN ? AND ?`
-		args = append(args, b[0], b[2], b[1], b[3])
-	}
-	if f.Since != nil {
-		q += ` AND r.created_at >= ?`
-		args = append(args, ts(*f.Since))
-	}
-	if len(f.Terms) > 0 {
-		q += ` ORDER BY s.rowid DESC LIMIT ?`
-	} else {
-		q += ` ORDER BY r.rowid DESC LIMIT ?`
-	}
-	args = append(args, f.Limit)
 	rows, err := s.db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", apperr.Internal(err)
@@ -564,6 +624,120 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	return out, next, nil
 }
 
+// feedIndexes are the feed's indexes, each with the equality filters it
+// holds, pairs first: rowid follows them, so with those filters fixed the
+// index yields the feed's order. With three or more filters the first pair
+// found serves and the rest are checked on the row.
+var feedIndexes = []struct {
+	name    string
+	filters []string
+}{
+	{"reports_feed_category_area", []string{"category_code", "area_code"}},
+	{"reports_feed_category_agency", []string{"category_code", "agency_code"}},
+	{"reports_feed_area_agency", []string{"area_code", "agency_code"}},
+	{"reports_feed_category_status", []string{"category_code", "status"}},
+	{"reports_feed_area_status", []string{"area_code", "status"}},
+	{"reports_feed_agency_status", []string{"agency_code", "status"}},
+	{"reports_feed_category", []string{"category_code"}},
+	{"reports_feed_area", []string{"area_code"}},
+	{"reports_feed_agency", []string{"agency_code"}},
+	{"reports_feed_status", []string{"status"}},
+}
+
+// feedIndex names the index for the equality filters set in eq; "" means
+// none applies: walk the table by rowid.
+func feedIndex(eq map[string]bool) string {
+	for _, ix := range feedIndexes {
+		all := true
+		for _, col := range ix.filters {
+			all = all && eq[col]
+		}
+		if all {
+			return ix.name
+		}
+	}
+	return ""
+}
+
+// sinceSlack is how far, at most, a report's created_at may run behind a
+// report inserted after it (the time between the service stamping a report
+// and storing it). A since filter starts its walk at the last report
+// created that long before it, so it reads the reports after since and not
+// the table before them.
+const sinceSlack = 10 * time.Minute
+
+// feedQuery is Feed's statement for f.
+func feedQuery(f feedback.FeedFilter) (string, []any, error) {
+	var before int64 = math.MaxInt64
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		v, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "r"), 10, 64)
+		if err != nil || perr != nil || !strings.HasPrefix(string(b), "r") {
+			return "", nil, apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
+				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
+		}
+		before = v
+	}
+	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
+	eq := map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode}
+	if len(f.Statuses) == 1 {
+		eq["status"] = string(f.Statuses[0])
+	}
+	set := map[string]bool{}
+	for col, v := range eq {
+		set[col] = v != ""
+	}
+	var q string
+	var args []any
+	if len(f.Terms) > 0 {
+		// FTS5 drives, newest match first; each match's report is read by
+		// rowid and checked against the other filters.
+		q = `SELECT r.rowid, ` + cols + ` FROM reports_search s CROSS JOIN reports r NOT INDEXED ON r.rowid = s.rowid
+			WHERE reports_search MATCH ? AND s.rowid < ?`
+		args = append(args, matchQuery(f.Terms), before)
+	} else {
+		// Without an index for the filters, walk the table backwards from
+		// the newest row: an index on another column would make SQLite sort
+		// every match.
+		from := `reports r NOT INDEXED`
+		if ix := feedIndex(set); ix != "" {
+			from = `reports r INDEXED BY ` + ix
+		}
+		q = `SELECT r.rowid, ` + cols + ` FROM ` + from + ` WHERE r.rowid < ?`
+		args = append(args, before)
+	}
+	if len(f.Statuses) == 1 {
+		q += ` AND r.status = ?`
+	} else {
+		q += ` AND r.status IN (` + placeholders(len(f.Statuses)) + `)`
+	}
+	for _, st := range f.Statuses {
+		args = append(args, string(st))
+	}
+	for _, col := range []string{"category_code", "area_code", "agency_code"} {
+		if eq[col] != "" {
+			q += ` AND r.` + col + ` = ?`
+			args = append(args, eq[col])
+		}
+	}
+	if b := f.BBox; b != nil {
+		q += ` AND r.lng BETWEEN ? AND ? AND r.lat BETWEEN ? AND ?`
+		args = append(args, b[0], b[2], b[1], b[3])
+	}
+	if f.Since != nil {
+		q += ` AND r.created_at >= ? AND r.rowid > coalesce((SELECT rowid FROM reports INDEXED BY reports_created
+			WHERE created_at < ? ORDER BY created_at DESC LIMIT 1), 0)`
+		args = append(args, ts(*f.Since), ts(f.Since.Add(-sinceSlack)))
+	}
+	if len(f.Terms) > 0 {
+		q += ` ORDER BY s.rowid DESC LIMIT ?`
+	} else {
+		q += ` ORDER BY r.rowid DESC LIMIT ?`
+	}
+	args = append(args, f.Limit)
+	return q, args, nil
+}
+
 // rowidScanner reads a leading rowid column, then hands the rest to scanReport.
 type rowidScanner struct {
 	rows  *sql.Rows
@@ -576,5 +750,5 @@ func (r rowidScanner) Scan(dest ...any) error {
 
 // ResolvedBefore returns resolved reports whose resolution is older than t.
 func (s *ReportStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]feedback.Report, error) {
-	return s.list(ctx, `SELECT `+reportColumns+` FROM reports WHERE status = 'resolved' AND resolved_at < ? ORDER BY resolved_at LIMIT ?`, ts(t), limit)
+	return s.list(ctx, resolvedBeforeSQL, ts(t), limit)
 }

@@ -32,7 +32,8 @@ var migrations embed.FS
 type DB struct {
 	path  string
 	write *sql.DB
-	read  *sql.DB
+	read  *readDB
+	group groupCommit // the report store's group commits
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -69,7 +70,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	db.read = read
+	// Keep them all open: database/sql keeps two idle by default, so under
+	// load the others were closed and reopened (pragmas, prepared
+	// statements and page cache lost) on nearly every query.
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+	read.SetConnMaxIdleTime(0)
+	db.read = &readDB{DB: read}
 	return db, nil
 }
 

@@ -29,6 +29,8 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("QueueFilters", func(t *testing.T) { testQueueFilters(t, newStores(t).Reports) })
 	t.Run("QueueHandledPages", func(t *testing.T) { testQueueHandledPages(t, newStores(t).Reports) })
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
+	t.Run("FeedFilters", func(t *testing.T) { testFeedFilters(t, newStores(t).Reports) })
+	t.Run("BulkCreate", func(t *testing.T) { testBulkCreate(t, newStores(t).Reports) })
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
