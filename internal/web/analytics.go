@@ -68,6 +68,10 @@ type aTable struct {
 	Sortable bool
 	Sort     string
 	Error    string // why this table could not be computed (bad filter)
+	// Channel labels the responses a survey table counts (survey tables
+	// only): its downloads carry it as a last column on every row, so a
+	// self-selected figure stays labelled wherever the file goes.
+	Channel string
 
 	// Head and Body are the table as shown, filled by show.
 	Head      []aHead
@@ -205,14 +209,21 @@ type aFilters struct {
 	From   string // first month, "2026-01"
 	To     string // last month
 	Trend  string // "month" or "quarter"
-	Sort   map[string]string
+	// Channel selects the survey responses counted (survey.ChannelsOfficial,
+	// the default, ChannelsApp or ChannelsAll), as the API's channel.
+	Channel string
+	Sort    map[string]string
 }
 
 func aFiltersOf(c *fiber.Ctx) aFilters {
 	f := aFilters{Survey: strings.TrimSpace(c.Query("survey")), PAPI: strings.TrimSpace(c.Query("papi")),
-		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Trend: c.Query("trend"), Sort: map[string]string{}}
+		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Trend: c.Query("trend"),
+		Channel: strings.TrimSpace(c.Query("channel")), Sort: map[string]string{}}
 	if f.Trend != survey.GroupByQuarter {
 		f.Trend = survey.GroupByMonth
+	}
+	if f.Channel == "" {
+		f.Channel = survey.ChannelsOfficial
 	}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		if id, ok := strings.CutPrefix(string(k), "sort_"); ok {
@@ -235,6 +246,7 @@ func (f aFilters) query(set ...string) string {
 	put("from", f.From)
 	put("to", f.To)
 	put("trend", f.Trend)
+	put("channel", f.Channel)
 	for id, s := range f.Sort {
 		put("sort_"+id, s)
 	}
@@ -258,6 +270,14 @@ type analyticsPage struct {
 	AllXLSX   string // every table in one workbook, with the filters
 	Surveys   []aOption
 	PAPIs     []aOption
+	Channels  []aOption
+	// SelfSelected says the survey figures include app responses, whose
+	// respondents chose themselves (PRODUCT.md §8).
+	SelfSelected bool
+	// Official and App are the overall index of invitation responses (the
+	// official figure) and of app responses (self-selected), side by side.
+	Official, App                 *survey.Figure
+	OfficialText, AppText         string
 	FilterErr string
 	From, To  string // the months the figures cover
 	Overall   *survey.SIPASResult
@@ -304,6 +324,10 @@ func (w *Console) analyticsPage(c *fiber.Ctx) error {
 	if p.Overall != nil {
 		p.OverallText = aFormat(p.Lang, "pct", aFigure(p.Overall.Overall))
 		p.ChangeText = aFormat(p.Lang, "pp", aNum(p.Change))
+	}
+	if p.Official != nil && p.App != nil {
+		p.OfficialText = aFormat(p.Lang, "pct", aFigure(*p.Official))
+		p.AppText = aFormat(p.Lang, "pct", aFigure(*p.App))
 	}
 	if p.PAPITotal != nil {
 		p.PAPIText = aFormat(p.Lang, "score", aFigure(p.PAPITotal.Total))
@@ -361,6 +385,14 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 		}
 	}
 	p.MinGroup = survey.DefaultMinGroupSize
+	for _, ch := range []string{survey.ChannelsOfficial, survey.ChannelsApp, survey.ChannelsAll} {
+		p.Channels = append(p.Channels, aOption{Value: ch, Label: tr(lang, "an.channel."+ch)})
+	}
+	if !survey.ValidChannels(p.F.Channel) {
+		p.FilterErr = tr(lang, "an.channel.bad")
+		return p, nil
+	}
+	p.SelfSelected = survey.SelfSelected(p.F.Channel)
 
 	// The months: checked once, here, so every section covers the same.
 	from, to, err := survey.ParseMonthRange(p.F.From, p.F.To, w.analyticsNow())
@@ -416,6 +448,18 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 			t.sortBy(s)
 		}
 	}
+	// Survey tables are labelled with the responses they count; figures
+	// that include app responses say they are self-selected.
+	surveyTables := append(append(append([]*aTable{}, p.Satisfaction...), p.Comparison...), p.PAPI...)
+	if p.Trend != nil {
+		surveyTables = append(surveyTables, p.Trend)
+	}
+	for _, t := range surveyTables {
+		t.Channel = tr(lang, "an.channel."+p.F.Channel)
+		if p.SelfSelected && t.Error == "" {
+			t.Note = strings.TrimSpace(tr(lang, "an.selfselected.note") + " " + t.Note)
+		}
+	}
 	return p, nil
 }
 
@@ -446,12 +490,30 @@ func (w *Console) analyticsNow() time.Time {
 // before, elements and criteria, the agencies and areas compared, and the
 // trend.
 func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
-	q := survey.IndicatorQuery{SurveyID: p.F.Survey, From: p.From, To: p.To, Compare: true, Lang: lang}
+	q := survey.IndicatorQuery{SurveyID: p.F.Survey, From: p.From, To: p.To, Compare: true, Lang: lang, Channels: p.F.Channel}
 	res, err := w.cfg.Surveys.SIPASIndicators(ctx, u, q)
 	if err != nil {
 		return err
 	}
 	p.Overall = res
+	// The official (invitation) and the app (self-selected) overall index,
+	// side by side, whatever the selection.
+	for _, side := range []struct {
+		ch  string
+		out **survey.Figure
+	}{{survey.ChannelsOfficial, &p.Official}, {survey.ChannelsApp, &p.App}} {
+		if side.ch == p.F.Channel {
+			*side.out = &res.Overall
+			continue
+		}
+		sq := q
+		sq.Compare, sq.Channels = false, side.ch
+		r, err := w.cfg.Surveys.SIPASIndicators(ctx, u, sq)
+		if err != nil {
+			return err
+		}
+		*side.out = &r.Overall
+	}
 	if res.Previous != nil && res.Overall.Value != nil && res.Previous.Overall.Value != nil {
 		ch := *res.Overall.Value - *res.Previous.Overall.Value
 		p.Change = &ch
@@ -670,7 +732,7 @@ func aMonths(from, to string) func(func(string) bool) {
 
 // anPAPI fills the PAPI section: dimensions and their sub-dimensions.
 func (w *Console) anPAPI(ctx context.Context, u identity.Principal, lang i18n.Lang, p *analyticsPage) error {
-	res, err := w.cfg.Surveys.PAPIIndicators(ctx, u, survey.IndicatorQuery{SurveyID: p.F.PAPI, From: p.From, To: p.To, Lang: lang})
+	res, err := w.cfg.Surveys.PAPIIndicators(ctx, u, survey.IndicatorQuery{SurveyID: p.F.PAPI, From: p.From, To: p.To, Lang: lang, Channels: p.F.Channel})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 // aExport is a dashboard table as a spreadsheet table: the same rows
 // and headers as the page, figures unrounded, a withheld figure written as
 // the page's "too few answers" so the file never holds what the page hides.
+// A survey table ends with the responses it counts, on every row.
 func aExport(t *aTable, lang i18n.Lang) export.Table {
 	out := export.Table{Name: t.Title, Columns: make([]string, len(t.Cols))}
 	for i, c := range t.Cols {
@@ -39,7 +40,13 @@ func aExport(t *aTable, lang i18n.Lang) export.Table {
 				row[i] = c.Num
 			}
 		}
+		if t.Channel != "" {
+			row = append(row, t.Channel)
+		}
 		out.Rows = append(out.Rows, row)
+	}
+	if t.Channel != "" {
+		out.Columns = append(out.Columns, tr(lang, "an.col.channel"))
 	}
 	return out
 }

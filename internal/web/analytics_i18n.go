@@ -83,6 +83,18 @@ var analyticsMessages = map[string]i18n.Text{
 	"an.col.dimension":        i18n.T("Nội dung", "Dimension"),
 	"an.col.label":            i18n.T("Tên", "Name"),
 	"an.col.score":            i18n.T("Điểm", "Score"),
+	// Response channels: PRODUCT.md §8, "Official figures count
+	// invitation-token responses; app responses are shown apart as
+	// self-selected".
+	"an.channel":            i18n.T("Kênh trả lời", "Response channel"),
+	"an.channel.invitation": i18n.T("Phiếu mời (số liệu chính thức)", "Invitation (official figure)"),
+	"an.channel.app":        i18n.T("Ứng dụng — tự chọn tham gia", "App — self-selected"),
+	"an.channel.all":        i18n.T("Tất cả kênh — có người tự chọn tham gia", "All channels — partly self-selected"),
+	"an.channel.bad":        i18n.T("Kênh trả lời không hợp lệ: chọn invitation, app hoặc all", "invalid response channel: choose invitation, app or all"),
+	"an.col.channel":        i18n.T("Kênh trả lời", "Response channel"),
+	"an.official":           i18n.T("Chính thức (phiếu mời)", "Official (invitation)"),
+	"an.app":                i18n.T("Ứng dụng (tự chọn tham gia)", "App (self-selected)"),
+	"an.selfselected.note":  i18n.T("Số liệu có câu trả lời qua ứng dụng: người trả lời tự chọn tham gia, không phải mẫu được chọn; không dùng làm số liệu chính thức.", "These figures include app responses: self-selected respondents, not a drawn sample; they are not the official figure."),
 }
 
 func init() {

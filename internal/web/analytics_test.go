@@ -438,3 +438,148 @@ func TestAnalytics_FiltersAndSorting(t *testing.T) {
 		}
 	}
 }
+
+// The dashboard shows each response channel apart: by default the
+// official figure (invitation responses), the API's default; with
+// channel=app the app responses, the API's channel=app, labelled
+// self-selected on the page and in the downloads; the official and the
+// app overall index side by side either way.
+func TestAnalytics_Channels(t *testing.T) {
+	for name, newE := range map[string]func(*testing.T) *env{"sqlite": newEnv, "mongo": newMongoEnv} {
+		t.Run(name, func(t *testing.T) {
+			e := newE(t)
+			d := seedDashboard(t, e)
+			// Five registered citizens answer in the app in March, lower
+			// than the invited respondents.
+			e.at(t, "2026-03-12 09:00")
+			for i := range 5 {
+				citizen, _ := e.citizenWithPhone(t)
+				if st := e.call(t, "POST", "/v1/surveys/"+d.sipas+"/responses", citizen, map[string]any{"answers": sipasAnswers(2, 1+i%2, 2, 3)}, nil); st != 201 {
+					t.Fatalf("app answer: %d", st)
+				}
+			}
+			e.mu.Lock()
+			e.now = time.Now()
+			e.mu.Unlock()
+
+			analyst := e.token(t, analystEmail, staffPassword)
+			api := map[string]sipasAPI{}
+			for _, ch := range []string{"", "app", "all"} {
+				var out sipasAPI
+				if st := e.call(t, "GET", "/v1/indicators/sipas?survey_id="+d.sipas+"&from=2026-03&to=2026-03&channel="+ch, analyst, nil, &out); st != 200 || out.Overall.Value == nil {
+					t.Fatalf("API channel=%q: %d %+v", ch, st, out)
+				}
+				api[ch] = out
+			}
+			if api[""].Overall.N != 9 || api["app"].Overall.N != 5 || api["all"].Overall.N != 14 || *api["app"].Overall.Value >= *api[""].Overall.Value {
+				t.Fatalf("API figures: official %+v, app %+v, all %+v", api[""].Overall, api["app"].Overall, api["all"].Overall)
+			}
+			pct := func(v *float64) string { return oneDecimal(*v) + " %" }
+			text := func(page, id string) string { return strings.ReplaceAll(pageText(page, id), "\u2009", " ") }
+
+			b := e.client(t)
+			b.signIn(analystEmail, staffPassword)
+			q := "survey=" + d.sipas + "&papi=" + d.papi + "&from=2026-03&to=2026-03"
+			for _, tc := range []struct {
+				channel, label string
+				want           sipasAPI
+				selfSelected   bool
+			}{
+				{"", "Phiếu mời (số liệu chính thức)", api[""], false},
+				{"invitation", "Phiếu mời (số liệu chính thức)", api[""], false},
+				{"app", "Ứng dụng — tự chọn tham gia", api["app"], true},
+				{"all", "Tất cả kênh — có người tự chọn tham gia", api["all"], true},
+			} {
+				qq := q
+				if tc.channel != "" {
+					qq += "&channel=" + tc.channel
+				}
+				res, page := b.get("/console/analytics?" + qq)
+				if res.StatusCode != 200 {
+					t.Fatalf("channel=%q: %d", tc.channel, res.StatusCode)
+				}
+				if got := text(page, "overall-value"); got != pct(tc.want.Overall.Value) || text(page, "overall-n") != strconv.FormatInt(tc.want.Overall.N, 10) {
+					t.Errorf("channel=%q: overall %q n %q, API %s n %d", tc.channel, got, text(page, "overall-n"), pct(tc.want.Overall.Value), tc.want.Overall.N)
+				}
+				// Side by side: the official and the app figure, whatever
+				// the selection.
+				if got := text(page, "overall-official"); got != pct(api[""].Overall.Value) || text(page, "overall-official-n") != "9" {
+					t.Errorf("channel=%q: official beside %q, want %s", tc.channel, got, pct(api[""].Overall.Value))
+				}
+				if got := text(page, "overall-app"); got != pct(api["app"].Overall.Value) || text(page, "overall-app-n") != "5" {
+					t.Errorf("channel=%q: app beside %q, want %s", tc.channel, got, pct(api["app"].Overall.Value))
+				}
+				if got := text(page, "channel"); got != tc.label {
+					t.Errorf("channel=%q: shown as %q, want %q", tc.channel, got, tc.label)
+				}
+				if got := strings.Contains(page, `id="self-selected"`); got != tc.selfSelected {
+					t.Errorf("channel=%q: self-selected notice shown %v, want %v", tc.channel, got, tc.selfSelected)
+				}
+				// The selection stays in every download link and sort link.
+				want := "channel=" + map[string]string{"": "invitation"}[tc.channel]
+				if tc.channel != "" {
+					want = "channel=" + tc.channel
+				}
+				for _, link := range regexp.MustCompile(`href="(/console/analytics/download/[^"]+|\?[^"]+)"`).FindAllStringSubmatch(page, -1) {
+					if !strings.Contains(html.UnescapeString(link[1]), want) {
+						t.Errorf("channel=%q: link %s loses the channel", tc.channel, link[1])
+					}
+				}
+				// The CSV of the elements: every row ends with the channel,
+				// so self-selected figures stay labelled in the file.
+				res, body := b.get("/console/analytics/download/elements.csv?" + qq)
+				recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+				if res.StatusCode != 200 || err != nil || len(recs) < 2 {
+					t.Fatalf("channel=%q: CSV %d %v", tc.channel, res.StatusCode, err)
+				}
+				last := len(recs[0]) - 1
+				if recs[0][last] != "Kênh trả lời" {
+					t.Errorf("channel=%q: CSV header %v", tc.channel, recs[0])
+				}
+				for _, rec := range recs[1:] {
+					if rec[last] != tc.label {
+						t.Errorf("channel=%q: CSV row %v, want the label %q", tc.channel, rec, tc.label)
+					}
+				}
+				if v, err := strconv.ParseFloat(recs[1][2], 64); err != nil || oneDecimal(v) != oneDecimal(*tc.want.Overall.Value) {
+					t.Errorf("channel=%q: CSV overall %q, API %v", tc.channel, recs[1][2], *tc.want.Overall.Value)
+				}
+				if strings.Contains(body, "tự chọn tham gia") != tc.selfSelected {
+					t.Errorf("channel=%q: CSV self-selected label present %v, want %v", tc.channel, !tc.selfSelected, tc.selfSelected)
+				}
+			}
+
+			// The workbook labels its survey sheets the same way, in English too.
+			res, body := b.get("/console/analytics/download/all.xlsx?" + q + "&channel=app&lang=en")
+			f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+			if res.StatusCode != 200 || err != nil {
+				t.Fatalf("XLSX: %d %v", res.StatusCode, err)
+			}
+			// App answers name no agency or area: those two sheets have
+			// their header only.
+			labelled, headed := 0, 0
+			for _, s := range f.GetSheetList() {
+				rs, _ := f.GetRows(s)
+				if len(rs) > 0 && rs[0][len(rs[0])-1] == "Response channel" {
+					headed++
+				}
+				if len(rs) > 1 && rs[0][len(rs[0])-1] == "Response channel" && rs[1][len(rs[0])-1] == "App — self-selected" {
+					labelled++
+				}
+			}
+			if headed != 6 || labelled != 4 { // elements, criteria, agencies, areas, trend, PAPI
+				t.Errorf("XLSX: %d sheets with the channel column (want 6), %d labelled self-selected (want 4)", headed, labelled)
+			}
+			b.get("/console/analytics?lang=vi")
+
+			// An unknown channel is a clear message, never a server error.
+			res, page := b.get("/console/analytics?" + q + "&channel=khac")
+			if res.StatusCode != 422 || !strings.Contains(pageText(page, "filter-error"), "Kênh trả lời không hợp lệ") {
+				t.Errorf("channel=khac: %d %q", res.StatusCode, pageText(page, "filter-error"))
+			}
+			if res, _ := b.get("/console/analytics/download/elements.csv?" + q + "&channel=khac"); res.StatusCode != 422 {
+				t.Errorf("download channel=khac: %d, want 422", res.StatusCode)
+			}
+		})
+	}
+}
