@@ -266,22 +266,22 @@ type aOption struct{ Value, Label string }
 // analyticsPage is the dashboard's view model.
 type analyticsPage struct {
 	page
-	F         aFilters
-	AllXLSX   string // every table in one workbook, with the filters
-	Surveys   []aOption
-	PAPIs     []aOption
-	Channels  []aOption
+	F        aFilters
+	AllXLSX  string // every table in one workbook, with the filters
+	Surveys  []aOption
+	PAPIs    []aOption
+	Channels []aOption
 	// SelfSelected says the survey figures include app responses, whose
 	// respondents chose themselves (PRODUCT.md §8).
 	SelfSelected bool
 	// Official and App are the overall index of invitation responses (the
 	// official figure) and of app responses (self-selected), side by side.
-	Official, App                 *survey.Figure
-	OfficialText, AppText         string
-	FilterErr string
-	From, To  string // the months the figures cover
-	Overall   *survey.SIPASResult
-	Change    *float64 // overall, in percentage points against Previous
+	Official, App         *survey.Figure
+	OfficialText, AppText string
+	FilterErr             string
+	From, To              string // the months the figures cover
+	Overall               *survey.SIPASResult
+	Change                *float64 // overall, in percentage points against Previous
 	// OverallText, ChangeText and PAPIText are the headline figures as
 	// shown.
 	OverallText, ChangeText, PAPIText string
