@@ -278,10 +278,14 @@ type analyticsPage struct {
 	// official figure) and of app responses (self-selected), side by side.
 	Official, App         *survey.Figure
 	OfficialText, AppText string
-	FilterErr             string
-	From, To              string // the months the figures cover
-	Overall               *survey.SIPASResult
-	Change                *float64 // overall, in percentage points against Previous
+	// OverallCI is the overall index's 95% interval (Taylor linearization,
+	// survey.OverallInterval); CIText shows it.
+	OverallCI *survey.OverallCI
+	CIText    string
+	FilterErr string
+	From, To  string // the months the figures cover
+	Overall   *survey.SIPASResult
+	Change    *float64 // overall, in percentage points against Previous
 	// OverallText, ChangeText and PAPIText are the headline figures as
 	// shown.
 	OverallText, ChangeText, PAPIText string
@@ -324,6 +328,10 @@ func (w *Console) analyticsPage(c *fiber.Ctx) error {
 	if p.Overall != nil {
 		p.OverallText = aFormat(p.Lang, "pct", aFigure(p.Overall.Overall))
 		p.ChangeText = aFormat(p.Lang, "pp", aNum(p.Change))
+	}
+	if ci := p.OverallCI; ci != nil {
+		lo, hi := ci.Low, ci.High
+		p.CIText = aFormat(p.Lang, "pct", aNum(&lo)) + " – " + aFormat(p.Lang, "pct", aNum(&hi))
 	}
 	if p.Official != nil && p.App != nil {
 		p.OfficialText = aFormat(p.Lang, "pct", aFigure(*p.Official))
@@ -496,6 +504,9 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 		return err
 	}
 	p.Overall = res
+	if p.OverallCI, err = w.cfg.Surveys.SIPASOverallInterval(ctx, u, q); err != nil {
+		return err
+	}
 	// The official (invitation) and the app (self-selected) overall index,
 	// side by side, whatever the selection.
 	for _, side := range []struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -454,7 +455,7 @@ func TestAnalytics_Channels(t *testing.T) {
 			e.at(t, "2026-03-12 09:00")
 			for i := range 5 {
 				citizen, _ := e.citizenWithPhone(t)
-				if st := e.call(t, "POST", "/v1/surveys/"+d.sipas+"/responses", citizen, map[string]any{"answers": sipasAnswers(2, 1+i%2, 2, 3)}, nil); st != 201 {
+				if st := e.call(t, "POST", "/v1/surveys/"+d.sipas+"/responses", citizen, map[string]any{"answers": sipasAnswers([]any{4, 2, 5, 2, 3}[i], 2, 1+i%2, 3)}, nil); st != 201 {
 					t.Fatalf("app answer: %d", st)
 				}
 			}
@@ -508,6 +509,20 @@ func TestAnalytics_Channels(t *testing.T) {
 				}
 				if got := text(page, "overall-app"); got != pct(api["app"].Overall.Value) || text(page, "overall-app-n") != "5" {
 					t.Errorf("channel=%q: app beside %q, want %s", tc.channel, got, pct(api["app"].Overall.Value))
+				}
+				// The overall index's 95% interval (Taylor linearization)
+				// stands next to it, around the API's figure.
+				if m := regexp.MustCompile(`^(\d+,\d) – (\d+,\d) %$`).FindStringSubmatch(text(page, "overall-ci")); m == nil {
+					t.Errorf("channel=%q: interval %q", tc.channel, text(page, "overall-ci"))
+				} else {
+					lo, _ := strconv.ParseFloat(strings.Replace(m[1], ",", ".", 1), 64)
+					hi, _ := strconv.ParseFloat(strings.Replace(m[2], ",", ".", 1), 64)
+					v := *tc.want.Overall.Value
+					t.Logf("channel=%q: index %.2f, interval [%v, %v], n %d", tc.channel, *tc.want.Overall.Value, lo, hi, tc.want.Overall.N)
+					clipped := lo == 0 || hi == 100 // clipped to 0..100: not symmetric
+					if !(lo <= v && v < hi && hi-lo > 1 && (clipped || math.Abs((lo+hi)/2-v) <= 0.1)) {
+						t.Errorf("channel=%q: interval [%v, %v] not around the index %v", tc.channel, lo, hi, v)
+					}
 				}
 				if got := text(page, "channel"); got != tc.label {
 					t.Errorf("channel=%q: shown as %q, want %q", tc.channel, got, tc.label)
