@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"camaug/feedback"
 )
 
 // The overall index's interval by hand (Taylor linearization over
@@ -51,6 +53,26 @@ func TestOverallInterval(t *testing.T) {
 	b, _ := SIPAS(&q, counts, nil, IndicatorOptions{MinGroupSize: 1})
 	if b.Overall.Value == nil || !near(*b.Overall.Value, ci.Value, 1e-9) {
 		t.Errorf("overall index %v, interval centred on %f", b.Overall.Value, ci.Value)
+	}
+
+	// With reporters' ratings (element e2 takes them): 4 ratings, 3 of
+	// them 4 or 5, are a third criterion of e2 (p=.75, N=4) and 4 more
+	// units. index = ½(.5 + (1+0+.75)/3) = .5416̅; the respondents' z are
+	// unchanged (their e2 terms are 0); each rating's z is
+	// (s − .75)/(4·3·2): 3 × (.25/24)² + (.75/24)² = 1/768, so Σz² = 1/48,
+	// Var = 8/7 · 1/48 = 1/42, half-width 1.96/√42 = .302434.
+	ratings := []feedback.RatingCount{
+		{AgencyCode: "A", AreaCode: "X", Period: "2026-11", Score: 5, N: 2},
+		{AgencyCode: "A", AreaCode: "X", Period: "2026-11", Score: 4, N: 1},
+		{AgencyCode: "A", AreaCode: "X", Period: "2026-11", Score: 3, N: 1},
+	}
+	ci = OverallInterval(&q, rs, ratings)
+	idx, half := (0.5+1.75/3)/2, 1.96/math.Sqrt(42)
+	if ci == nil || !near(ci.Value, 100*idx, 1e-9) || !near(ci.Low, 100*(idx-half), 1e-9) || !near(ci.High, 100*(idx+half), 1e-9) || ci.N != 8 {
+		t.Errorf("with ratings: %+v, want %.4f in [%.4f, %.4f], n 8", ci, 100*idx, 100*(idx-half), 100*(idx+half))
+	}
+	if b, _ := SIPAS(&q, counts, ratings, IndicatorOptions{MinGroupSize: 1}); b.Overall.Value == nil || !near(*b.Overall.Value, ci.Value, 1e-9) {
+		t.Errorf("with ratings: overall index %v, interval centred on %f", b.Overall.Value, ci.Value)
 	}
 
 	// Everyone satisfied: no spread, the interval is the point, within 0..100.
