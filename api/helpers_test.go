@@ -88,7 +88,10 @@ func newEnv(t *testing.T, kind string) *testEnv {
 		MaxFailuresPerAddress: 20,          // small, so the tests reach it
 		HashWait:              time.Minute, // tests that hash in parallel queue rather than meet 503 (TestPasswordHashingBudget does)
 		HashConcurrency:       4,           // and as many run at once as before the budget
-		Now:                   func() time.Time { return *env.now },
+		// argon2id at 1 MiB, 1 pass: the production cost (19 MiB, 2) takes
+		// seconds per hash under -race; TestProductionPasswordCost checks it.
+		PasswordCost: identity.ArgonCost{MemoryKiB: 1024, Time: 1},
+		Now:          func() time.Time { return *env.now },
 		AgencyExists: func(ctx context.Context, code string) error {
 			_, err := env.store.Reference().Agencies().Get(ctx, code)
 			return err

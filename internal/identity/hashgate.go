@@ -71,7 +71,7 @@ func (g *hashGate) run(ctx context.Context, fn func()) error {
 // hash is HashPassword inside the gate.
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	var h string
-	err := s.gate.run(ctx, func() { h = HashPassword(password) })
+	err := s.gate.run(ctx, func() { h = hashPasswordCost(password, s.cfg.PasswordCost) })
 	return h, err
 }
 

@@ -19,13 +19,39 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an argon2id hash in the PHC string format.
+// HashPassword returns an argon2id hash in the PHC string format, at the
+// production cost (argonMemory KiB, argonTime passes).
 func HashPassword(password string) string {
+	return hashPasswordCost(password, ArgonCost{})
+}
+
+// ArgonCost is the cost of new password hashes. The zero value is the
+// production cost (OWASP's minimum: 19 MiB, 2 passes); a cheaper one is for
+// tests only, where the race detector makes each hash take seconds.
+// Verification reads the cost from the stored hash, so hashes of any cost
+// keep verifying.
+type ArgonCost struct {
+	MemoryKiB uint32
+	Time      uint32
+}
+
+func (c ArgonCost) orDefault() ArgonCost {
+	if c.MemoryKiB == 0 {
+		c.MemoryKiB = argonMemory
+	}
+	if c.Time == 0 {
+		c.Time = argonTime
+	}
+	return c
+}
+
+func hashPasswordCost(password string, cost ArgonCost) string {
+	cost = cost.orDefault()
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, cost.Time, cost.MemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, cost.MemoryKiB, cost.Time, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 

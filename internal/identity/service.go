@@ -19,10 +19,13 @@ import (
 
 // Config tunes the identity service.
 type Config struct {
-	Issuer     string        // "camaug"
-	Audience   string        // "camaug-api"
-	AccessTTL  time.Duration // 15 minutes
-	RefreshTTL time.Duration // 30 days
+	// PasswordCost is the argon2id cost of new hashes; zero is the
+	// production cost. Tests lower it (see ArgonCost).
+	PasswordCost ArgonCost
+	Issuer       string        // "camaug"
+	Audience     string        // "camaug-api"
+	AccessTTL    time.Duration // 15 minutes
+	RefreshTTL   time.Duration // 30 days
 	// Sign-in attempts allowed per (account, client address) and per
 	// client address in one window before 429; a success clears the
 	// account's count for that address.
@@ -127,12 +130,20 @@ type Service struct {
 	// nanoseconds, so SweepAttempts never removes a live count.
 	longestWindow atomic.Int64
 	gate          *hashGate
+	// dummy is verified against for unknown logins (see dummyHash), at
+	// this service's cost.
+	dummy string
 }
 
 // NewService returns the service.
 func NewService(store Store, keys *Keyring, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait)}
+	s := &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait), dummy: dummyHash}
+	if cfg.PasswordCost.orDefault() != (ArgonCost{}).orDefault() {
+		// An unknown login costs what a known one does.
+		s.dummy = hashPasswordCost("camaug-no-such-account", cfg.PasswordCost)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
@@ -466,7 +477,7 @@ func (s *Service) checkLogin(ctx context.Context, login, password, addr string) 
 			return nil, err
 		}
 	}
-	hash := dummyHash
+	hash := s.dummy
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}

@@ -113,7 +113,7 @@ func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity
 	if err != nil {
 		t.Fatal(err)
 	}
-	idc := identity.Config{Now: clock,
+	idc := identity.Config{Now: clock, PasswordCost: identity.ArgonCost{MemoryKiB: 1024, Time: 1}, // cheap under -race
 		AgencyExists: func(ctx context.Context, code string) error {
 			_, err := db.Reference().Agencies().Get(ctx, code)
 			return err
