@@ -131,8 +131,16 @@ func TestBrowser_OfficerHandlesAReport(t *testing.T) {
 	screenshot(t, ctx, "queue-desktop", 1280, 800)
 	screenshot(t, ctx, "queue-phone", 360, 740)
 
+	// The queue re-renders its rows every second, so a node found for a
+	// click may be gone before the click lands: follow the row's link
+	// instead (what a click on it does).
+	var href string
+	run(t, ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('#rows a')).filter(function (a) { return a.textContent.indexOf('`+r.TrackingCode+`') >= 0 }).map(function (a) { return a.href })[0] || ''`, &href))
+	if href == "" {
+		t.Fatalf("no link to %s in the queue", r.TrackingCode)
+	}
 	run(t, ctx,
-		chromedp.Click(`//a[contains(., "`+r.TrackingCode+`")]`, chromedp.BySearch),
+		chromedp.Navigate(href),
 		chromedp.WaitVisible(`#report-code`, chromedp.ByQuery),
 	)
 	if got := textOf(t, ctx, `#report-status`); got != "Đã chuyển xử lý" {
