@@ -78,6 +78,16 @@ func TestBrowser_SurveyFromAdminToRespondent(t *testing.T) {
 	if !strings.HasPrefix(form, e.base+"/s/") || !strings.Contains(form, "?token=") {
 		t.Fatalf("a QR code's URL is %q, want the public form with its token", form)
 	}
+	// The admin reads the survey's respondents on the dashboard before
+	// anyone answers.
+	surveyID := strings.TrimPrefix(strings.SplitN(form, "?", 2)[0], e.base+"/s/")
+	respondents := func() string {
+		run(t, ctx, chromedp.Navigate(e.base+"/console/analytics?survey="+surveyID), chromedp.WaitVisible(`#overall-n`, chromedp.ByQuery))
+		return textOf(t, ctx, `#overall-n`)
+	}
+	if n := respondents(); n != "0" {
+		t.Fatalf("before any answer the dashboard shows n = %s, want 0", n)
+	}
 
 	// The respondent, on a phone (this Chromium asks for English; the
 	// respondent picks Vietnamese, remembered for the next visit).
@@ -134,6 +144,10 @@ func TestBrowser_SurveyFromAdminToRespondent(t *testing.T) {
 	run(t, ctx, chromedp.Navigate(form), chromedp.WaitVisible(`#error-message`, chromedp.ByQuery), emulation.ClearDeviceMetricsOverride())
 	if got := textOf(t, ctx, `#error-message`); !strings.Contains(got, "đã được dùng") {
 		t.Fatalf("the used token's page reads %q, want that it was used", got)
+	}
+	// The answer counts: the dashboard's n grew by one.
+	if n := respondents(); n != "1" {
+		t.Fatalf("after one answer the dashboard shows n = %s, want 1", n)
 	}
 }
 
