@@ -256,6 +256,41 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 			}
 			b.get("/console/analytics?lang=vi")
 
+			// Elements: each index with its 95% interval around it
+			// (survey.Intervals); the overall row's is the headline's, and
+			// the chart draws the interval from the same columns.
+			var els [][]string
+			num := func(s string) float64 {
+				v, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+				if err != nil {
+					t.Fatalf("elements: %q is not a figure: %v", s, els)
+				}
+				return v
+			}
+			els = tableRows(t, page, "d-elements")
+			if len(els) < 2 || strings.ReplaceAll(pageText(page, "overall-ci"), "\u2009", " ") != els[0][4]+" – "+els[0][5]+" %" {
+				t.Errorf("elements: overall row %v, headline interval %q", els[0], pageText(page, "overall-ci"))
+			}
+			wide := 0
+			for _, r := range els {
+				if r[2] == "—" || r[2] == "Quá ít trả lời" { // no index, or withheld
+					continue
+				}
+				v, lo, hi := num(r[2]), num(r[4]), num(r[5])
+				if lo > v || v > hi || lo < 0 || hi > 100 {
+					t.Errorf("element %v: interval [%v, %v] does not hold %v within 0..100", r, lo, hi, v)
+				}
+				if hi-lo >= 1 {
+					wide++
+				}
+			}
+			if wide < 2 {
+				t.Errorf("elements: %d rows with an interval of some width: %v", wide, els)
+			}
+			if !strings.Contains(page, `id="d-elements" data-chart="hbar" data-label="label" data-value="value" data-lo="ci_low" data-hi="ci_high"`) {
+				t.Error("the elements chart does not draw the intervals")
+			}
+
 			// Agencies: Construction ranked with its n; Health (3 answers)
 			// shows "too few answers" and no value anywhere in its row.
 			rows := tableRows(t, page, "d-agencies")
