@@ -633,3 +633,47 @@ func TestAnalytics_Channels(t *testing.T) {
 		})
 	}
 }
+
+// A selection under the minimum group withholds every index, and with
+// them their 95% intervals: the headline shows none, the elements table no
+// figure in its interval columns (PRODUCT.md §8, the minimum group).
+func TestAnalytics_WithheldIntervals(t *testing.T) {
+	for name, newE := range map[string]func(*testing.T) *env{"sqlite": newEnv, "mongo": newMongoEnv} {
+		t.Run(name, func(t *testing.T) {
+			e := newE(t)
+			d := seedDashboard(t, e)
+			// Three citizens answer in the app in April: fewer than 5.
+			e.at(t, "2026-04-08 09:00")
+			for i := range 3 {
+				citizen, _ := e.citizenWithPhone(t)
+				if st := e.call(t, "POST", "/v1/surveys/"+d.sipas+"/responses", citizen, map[string]any{"answers": sipasAnswers(4+i%2, 2, 5, 3)}, nil); st != 201 {
+					t.Fatalf("app answer: %d", st)
+				}
+			}
+			e.mu.Lock()
+			e.now = time.Now()
+			e.mu.Unlock()
+			b := e.client(t)
+			b.signIn(analystEmail, staffPassword)
+			res, page := b.get("/console/analytics?survey=" + d.sipas + "&from=2026-04&to=2026-04&channel=app")
+			if res.StatusCode != 200 {
+				t.Fatalf("page: %d", res.StatusCode)
+			}
+			if strings.Contains(page, `id="overall-ci"`) || pageText(page, "overall-value") != "Quá ít trả lời" {
+				t.Errorf("withheld overall index %q shows an interval: %v", pageText(page, "overall-value"), strings.Contains(page, `id="overall-ci"`))
+			}
+			withheld := 0
+			for _, r := range tableRows(t, page, "d-elements") {
+				if r[2] == "Quá ít trả lời" {
+					withheld++
+				}
+				if regexp.MustCompile(`\d`).MatchString(r[2] + r[4] + r[5]) {
+					t.Errorf("withheld selection: element row shows a figure: %v", r)
+				}
+			}
+			if withheld < 5 { // the overall row and the four elements answered
+				t.Errorf("%d withheld rows in the elements table, want 5", withheld)
+			}
+		})
+	}
+}
