@@ -238,11 +238,22 @@ func (s *Service) SIPASIntervals(ctx context.Context, p identity.Principal, in I
 	if b.Overall.Value == nil {
 		return nil, nil, nil
 	}
+	rs, err := s.selectedResponses(ctx, sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	overall, elements := Intervals(sel.q, rs, ratings)
+	return overall, elements, nil
+}
+
+// selectedResponses are the stored responses of a selection: its survey,
+// months and channels.
+func (s *Service) selectedResponses(ctx context.Context, sel *selection) ([]Response, error) {
 	var rs []Response
 	for after := ""; ; {
 		page, err := s.store.Responses(ctx, sel.survey.ID, after, 1000)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(page) == 0 {
 			break
@@ -261,6 +272,49 @@ func (s *Service) SIPASIntervals(ctx context.Context, p identity.Principal, in I
 		}
 		after = page[len(page)-1].ID
 	}
-	overall, elements := Intervals(sel.q, rs, ratings)
-	return overall, elements, nil
+	return rs, nil
+}
+
+// SIPASAgencyIntervals is the overall index's 95% interval of each
+// agency of a selection (Intervals over the agency's responses and its
+// report ratings), by agency code, for the agency ranking. An agency
+// whose index is withheld or missing gets none.
+func (s *Service) SIPASAgencyIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery) (map[string]*OverallCI, error) {
+	in.GroupBy, in.Compare = GroupByAgency, false
+	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.selectedResponses(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	counts, ratings, err := s.inputs(ctx, sel, sel.from, sel.to)
+	if err != nil {
+		return nil, err
+	}
+	// The agencies whose index the ranking publishes (not withheld).
+	_, groups := SIPAS(sel.q, counts, ratings, sel.opt)
+	published := map[string]bool{}
+	for _, g := range groups {
+		published[g.Key] = g.Breakdown.Overall.Value != nil
+	}
+	byAgency := map[string][]Response{}
+	for _, r := range rs {
+		byAgency[r.AgencyCode] = append(byAgency[r.AgencyCode], r)
+	}
+	ratingsOf := map[string][]feedback.RatingCount{}
+	for _, r := range ratings {
+		ratingsOf[r.AgencyCode] = append(ratingsOf[r.AgencyCode], r)
+	}
+	out := map[string]*OverallCI{}
+	for code, ars := range byAgency {
+		if !published[code] {
+			continue
+		}
+		if ci := OverallInterval(sel.q, ars, ratingsOf[code]); ci != nil {
+			out[code] = ci
+		}
+	}
+	return out, nil
 }

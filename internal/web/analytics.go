@@ -585,12 +585,21 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 	if err != nil {
 		return err
 	}
-	rankCols := func(what string) []aCol {
-		return []aCol{{"rank", tr(lang, "an.col.rank"), "rank"}, {"code", tr(lang, "an.col.code"), "text"},
-			{"name", tr(lang, what), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"},
-			{"previous", tr(lang, "an.col.previous"), "pct"}, {"change", tr(lang, "an.col.change"), "pp"}}
+	// The agencies' ranking shows each index's 95% interval
+	// (survey.SIPASAgencyIntervals); the areas' has none.
+	agencyCI, err := w.cfg.Surveys.SIPASAgencyIntervals(ctx, u, q)
+	if err != nil {
+		return err
 	}
-	rankRows := func(items []survey.RankItem) [][]aCell {
+	rankCols := func(what string, withCI bool) []aCol {
+		cols := []aCol{{"rank", tr(lang, "an.col.rank"), "rank"}, {"code", tr(lang, "an.col.code"), "text"},
+			{"name", tr(lang, what), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"}}
+		if withCI {
+			cols = append(cols, aCol{"ci_low", tr(lang, "an.col.ci_low"), "pct"}, aCol{"ci_high", tr(lang, "an.col.ci_high"), "pct"})
+		}
+		return append(cols, aCol{"previous", tr(lang, "an.col.previous"), "pct"}, aCol{"change", tr(lang, "an.col.change"), "pp"})
+	}
+	rankRows := func(items []survey.RankItem, cis map[string]*survey.OverallCI) [][]aCell {
 		var rows [][]aCell
 		for _, it := range items {
 			prev := aCell{}
@@ -602,12 +611,16 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 				name = it.AgencyCode
 			}
 			rank := aCell{Int: int64(it.Rank), Hidden: it.Overall.Suppressed}
-			rows = append(rows, []aCell{rank, aText(it.AgencyCode), aText(name), aFigure(it.Overall), aInt(it.Overall.N), prev, aNum(it.Change)})
+			row := []aCell{rank, aText(it.AgencyCode), aText(name), aFigure(it.Overall), aInt(it.Overall.N)}
+			if cis != nil {
+				row = append(row, ciCells(cis[it.AgencyCode], it.Overall)...)
+			}
+			rows = append(rows, append(row, prev, aNum(it.Change)))
 		}
 		return rows
 	}
 	ag := &aTable{ID: "agencies", Title: tr(lang, "an.agencies"), Sortable: true, Chart: "hbar", ChartMax: 100, ChartLabel: "name", ChartValue: "value",
-		Cols: rankCols("an.col.agency"), Rows: rankRows(rk.Items)}
+		ChartLo: "ci_low", ChartHi: "ci_high", Cols: rankCols("an.col.agency", true), Rows: rankRows(rk.Items, agencyCI)}
 
 	q.Compare, q.GroupBy = false, survey.GroupByArea
 	areas, err := w.cfg.Surveys.SIPASIndicators(ctx, u, q)
@@ -625,7 +638,7 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 		prevAreas = prev.Groups
 	}
 	ar := &aTable{ID: "areas", Title: tr(lang, "an.areas"), Sortable: true, Chart: "hbar", ChartMax: 100, ChartLabel: "name", ChartValue: "value",
-		Cols: rankCols("an.col.area"), Rows: rankRows(survey.Rank(areas.Groups, prevAreas))}
+		Cols: rankCols("an.col.area", false), Rows: rankRows(survey.Rank(areas.Groups, prevAreas), nil)}
 	p.Comparison = []*aTable{ag, ar}
 	ref, err := w.cfg.Reference.Snapshot(ctx)
 	if err != nil {

@@ -304,7 +304,16 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 			if health[1] != "so-y-te" || health[3] != "Quá ít trả lời" || health[4] != "3" {
 				t.Errorf("Health's row (3 answers, minimum 5): %v", health)
 			}
-			for _, cell := range []int{0, 3, 5, 6} {
+			// Construction's index within its 95% interval; Health's row
+			// (withheld) shows no interval either.
+			if v, lo, hi := num(build[3]), num(build[5]), num(build[6]); lo > v || v > hi || hi-lo < 1 || hi > 100 ||
+				(lo > 0 && hi < 100 && math.Abs((lo+hi)/2-v) > 0.1) { // centred on the ranking's figure unless clipped
+				t.Errorf("Construction's interval [%v, %v] around %v: %v", lo, hi, v, build)
+			}
+			if !strings.Contains(page, `id="d-agencies" data-chart="hbar" data-label="name" data-value="value" data-lo="ci_low" data-hi="ci_high"`) {
+				t.Error("the agencies chart does not draw the intervals")
+			}
+			for _, cell := range []int{0, 3, 5, 6, 7, 8} {
 				if regexp.MustCompile(`\d`).MatchString(health[cell]) {
 					t.Errorf("Health's row shows a figure in column %d: %v", cell, health)
 				}
