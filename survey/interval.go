@@ -41,6 +41,23 @@ const OverallCIMethod = "taylor-linearization"
 // each report rating of an element with report_ratings is a unit of its
 // own. It returns nil with fewer than 2 units or no index.
 func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingCount) *OverallCI {
+	overall, _ := Intervals(q, rs, ratings)
+	return overall
+}
+
+// Intervals returns OverallInterval and, by element code, the same 95%
+// interval for each element's index (the mean of its criteria's
+// proportions), computed the same way: respondent i's influence on
+// element e is
+//
+//	z_ie = (1/C_e) Σ_c (s_ic − p_c·a_ic) / N_c
+//
+// (the overall z_i is the mean of the z_ie over the E elements).
+// Var ≈ n/(n−1) Σ_i z_ie², index ± 1.96·√Var (×100), clipped to 0..100.
+// An element's n counts the responses of the selection, plus the report
+// ratings when the element takes them. Elements without data, parts
+// (left out of the index) and elements with fewer than 2 units get none.
+func Intervals(q *Questionnaire, rs []Response, ratings []feedback.RatingCount) (*OverallCI, map[string]*OverallCI) {
 	satisfied := map[string]bool{"4": true, "5": true}
 	if len(q.Scoring.Satisfied) > 0 {
 		satisfied = map[string]bool{}
@@ -84,7 +101,9 @@ func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingC
 			questions[qu.Code] = qu
 		}
 	}
-	var elemCrits []int // criteria with data per element that has data
+	var elemCrits []int    // criteria with data per element that has data
+	var elemCodes []string // their codes
+	var elemRatings []bool // whether their criteria include the report ratings
 	for _, e := range q.Elements {
 		if e.Part != "" {
 			continue
@@ -112,24 +131,34 @@ func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingC
 				}
 			}
 		}
-		if e.ReportRatings && ratingN > 0 {
+		withRatings := e.ReportRatings && ratingN > 0
+		if withRatings {
 			crits = append(crits, crit{k: ratingK, n: ratingN, element: len(elemCrits)})
 		}
 		if len(crits) > start {
 			elemCrits = append(elemCrits, len(crits)-start)
+			elemCodes = append(elemCodes, e.Code)
+			elemRatings = append(elemRatings, withRatings)
 		}
 	}
 	E := float64(len(elemCrits))
 	if E == 0 {
-		return nil
+		return nil, nil
+	}
+	// Each element's index, and the overall index as their mean.
+	elemIndex := make([]float64, len(elemCrits))
+	for _, c := range crits {
+		elemIndex[c.element] += (c.k / c.n) / float64(elemCrits[c.element])
 	}
 	index := 0.0
-	for _, c := range crits {
-		index += (c.k / c.n) / float64(elemCrits[c.element]) / E
+	for _, v := range elemIndex {
+		index += v / E
 	}
 	var sumZ2 float64
+	elemZ2 := make([]float64, len(elemCrits))
+	ze := make([]float64, len(elemCrits))
 	for _, m := range answers {
-		var z float64
+		clear(ze)
 		for _, c := range crits {
 			a, ok := m[c.question]
 			if c.question == "" || !ok {
@@ -143,7 +172,12 @@ func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingC
 			if sat {
 				s = 1
 			}
-			z += (s - c.k/c.n) / c.n / float64(elemCrits[c.element]) / E
+			ze[c.element] += (s - c.k/c.n) / c.n / float64(elemCrits[c.element])
+		}
+		var z float64
+		for e, v := range ze {
+			z += v / E
+			elemZ2[e] += v * v
 		}
 		sumZ2 += z * z
 	}
@@ -152,16 +186,30 @@ func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingC
 		if c.question != "" {
 			continue
 		}
-		p, w := c.k/c.n, 1/c.n/float64(elemCrits[c.element])/E
-		sumZ2 += c.k*math.Pow((1-p)*w, 2) + (c.n-c.k)*math.Pow(p*w, 2)
+		p, w := c.k/c.n, 1/c.n/float64(elemCrits[c.element])
+		unit := c.k*math.Pow(1-p, 2) + (c.n-c.k)*math.Pow(p, 2)
+		elemZ2[c.element] += unit * w * w
+		sumZ2 += unit * (w / E) * (w / E)
 	}
-	n := float64(len(rs)) + ratingN
-	if n < 2 {
-		return nil
+	interval := func(index, sumZ2, n float64) *OverallCI {
+		if n < 2 {
+			return nil
+		}
+		half := 1.96 * math.Sqrt(n/(n-1)*sumZ2)
+		return &OverallCI{Value: 100 * index, Low: 100 * max(0, index-half), High: 100 * min(1, index+half),
+			N: int64(n), Method: OverallCIMethod}
 	}
-	half := 1.96 * math.Sqrt(n/(n-1)*sumZ2)
-	return &OverallCI{Value: 100 * index, Low: 100 * max(0, index-half), High: 100 * min(1, index+half),
-		N: int64(n), Method: OverallCIMethod}
+	elements := map[string]*OverallCI{}
+	for e, code := range elemCodes {
+		n := float64(len(rs))
+		if elemRatings[e] {
+			n += ratingN
+		}
+		if ci := interval(elemIndex[e], elemZ2[e], n); ci != nil {
+			elements[code] = ci
+		}
+	}
+	return interval(index, sumZ2, float64(len(rs))+ratingN), elements
 }
 
 // SIPASOverallInterval is OverallInterval for a selection (survey, months,
@@ -169,19 +217,38 @@ func OverallInterval(q *Questionnaire, rs []Response, ratings []feedback.RatingC
 // survey, with the report ratings the indicators use. Nil when the
 // overall index is withheld or missing.
 func (s *Service) SIPASOverallInterval(ctx context.Context, p identity.Principal, in IndicatorQuery) (*OverallCI, error) {
+	overall, _, err := s.SIPASIntervals(ctx, p, in)
+	return overall, err
+}
+
+// SIPASIntervals is Intervals for a selection, as SIPASOverallInterval
+// reads it: the overall interval and each element's, by element code.
+// Both are nil when the overall index is withheld or missing.
+func (s *Service) SIPASIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery) (*OverallCI, map[string]*OverallCI, error) {
 	in.GroupBy, in.Compare = GroupByNone, false
 	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	counts, ratings, err := s.inputs(ctx, sel, sel.from, sel.to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, _ := SIPAS(sel.q, counts, ratings, sel.opt)
 	if b.Overall.Value == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
+	rs, err := s.selectedResponses(ctx, sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	overall, elements := Intervals(sel.q, rs, ratings)
+	return overall, elements, nil
+}
+
+// selectedResponses are the stored responses of a selection: its survey,
+// months and channels.
+func (s *Service) selectedResponses(ctx context.Context, sel *selection) ([]Response, error) {
 	var rs []Response
 	for after := ""; ; {
 		page, err := s.store.Responses(ctx, sel.survey.ID, after, 1000)
@@ -205,5 +272,49 @@ func (s *Service) SIPASOverallInterval(ctx context.Context, p identity.Principal
 		}
 		after = page[len(page)-1].ID
 	}
-	return OverallInterval(sel.q, rs, ratings), nil
+	return rs, nil
+}
+
+// SIPASAgencyIntervals is the overall index's 95% interval of each
+// agency of a selection (Intervals over the agency's responses and its
+// report ratings), by agency code, for the agency ranking. An agency
+// whose index is withheld or missing gets none.
+func (s *Service) SIPASAgencyIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery) (map[string]*OverallCI, error) {
+	in.GroupBy, in.Compare = GroupByAgency, false
+	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.selectedResponses(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	counts, ratings, err := s.inputs(ctx, sel, sel.from, sel.to)
+	if err != nil {
+		return nil, err
+	}
+	// The agencies whose index the ranking publishes (not withheld).
+	_, groups := SIPAS(sel.q, counts, ratings, sel.opt)
+	published := map[string]bool{}
+	for _, g := range groups {
+		published[g.Key] = g.Breakdown.Overall.Value != nil
+	}
+	byAgency := map[string][]Response{}
+	for _, r := range rs {
+		byAgency[r.AgencyCode] = append(byAgency[r.AgencyCode], r)
+	}
+	ratingsOf := map[string][]feedback.RatingCount{}
+	for _, r := range ratings {
+		ratingsOf[r.AgencyCode] = append(ratingsOf[r.AgencyCode], r)
+	}
+	out := map[string]*OverallCI{}
+	for code, ars := range byAgency {
+		if !published[code] {
+			continue
+		}
+		if ci := OverallInterval(sel.q, ars, ratingsOf[code]); ci != nil {
+			out[code] = ci
+		}
+	}
+	return out, nil
 }

@@ -504,8 +504,18 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 		return err
 	}
 	p.Overall = res
-	if p.OverallCI, err = w.cfg.Surveys.SIPASOverallInterval(ctx, u, q); err != nil {
+	var elementCI map[string]*survey.OverallCI
+	if p.OverallCI, elementCI, err = w.cfg.Surveys.SIPASIntervals(ctx, u, q); err != nil {
 		return err
+	}
+	// ciCells are an index's 95% interval (survey.Intervals), withheld
+	// with the index.
+	ciCells := func(ci *survey.OverallCI, f survey.Figure) []aCell {
+		if ci == nil || f.Suppressed {
+			return []aCell{{Hidden: f.Suppressed}, {Hidden: f.Suppressed}}
+		}
+		lo, hi := ci.Low, ci.High
+		return []aCell{aNum(&lo), aNum(&hi)}
 	}
 	// The official (invitation) and the app (self-selected) overall index,
 	// side by side, whatever the selection.
@@ -537,10 +547,13 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 	}
 
 	el := &aTable{ID: "elements", Title: tr(lang, "an.elements"), Chart: "hbar", ChartMax: 100, ChartLabel: "label", ChartValue: "value",
+		ChartLo: "ci_low", ChartHi: "ci_high",
 		Cols: []aCol{{"code", tr(lang, "an.col.code"), "text"}, {"label", tr(lang, "an.col.element"), "text"},
 			{"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"},
+			{"ci_low", tr(lang, "an.col.ci_low"), "pct"}, {"ci_high", tr(lang, "an.col.ci_high"), "pct"},
 			{"previous", tr(lang, "an.col.previous"), "pct"}, {"change", tr(lang, "an.col.change"), "pp"}}}
-	el.Rows = append(el.Rows, []aCell{aText(""), aText(tr(lang, "an.overall")), aFigure(res.Overall), aInt(res.Overall.N),
+	oci := ciCells(p.OverallCI, res.Overall)
+	el.Rows = append(el.Rows, []aCell{aText(""), aText(tr(lang, "an.overall")), aFigure(res.Overall), aInt(res.Overall.N), oci[0], oci[1],
 		aPrev(res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall }), aChange(res.Overall, res.Previous, func(b *survey.Breakdown) survey.Figure { return b.Overall })})
 	for _, e := range res.Elements {
 		pf, ok := prevElement[e.Code]
@@ -552,7 +565,8 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 				ch = aNum(&d)
 			}
 		}
-		el.Rows = append(el.Rows, []aCell{aText(e.Code), aText(e.Label), aFigure(e.Figure), aInt(e.N), prev, ch})
+		ci := ciCells(elementCI[e.Code], e.Figure)
+		el.Rows = append(el.Rows, []aCell{aText(e.Code), aText(e.Label), aFigure(e.Figure), aInt(e.N), ci[0], ci[1], prev, ch})
 	}
 
 	cr := &aTable{ID: "criteria", Title: tr(lang, "an.criteria"), Note: tr(lang, "an.criteria.note"), Chart: "hbar", ChartMax: 100,
@@ -571,12 +585,21 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 	if err != nil {
 		return err
 	}
-	rankCols := func(what string) []aCol {
-		return []aCol{{"rank", tr(lang, "an.col.rank"), "rank"}, {"code", tr(lang, "an.col.code"), "text"},
-			{"name", tr(lang, what), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"},
-			{"previous", tr(lang, "an.col.previous"), "pct"}, {"change", tr(lang, "an.col.change"), "pp"}}
+	// The agencies' ranking shows each index's 95% interval
+	// (survey.SIPASAgencyIntervals); the areas' has none.
+	agencyCI, err := w.cfg.Surveys.SIPASAgencyIntervals(ctx, u, q)
+	if err != nil {
+		return err
 	}
-	rankRows := func(items []survey.RankItem) [][]aCell {
+	rankCols := func(what string, withCI bool) []aCol {
+		cols := []aCol{{"rank", tr(lang, "an.col.rank"), "rank"}, {"code", tr(lang, "an.col.code"), "text"},
+			{"name", tr(lang, what), "text"}, {"value", tr(lang, "an.col.index"), "pct"}, {"n", "n", "int"}}
+		if withCI {
+			cols = append(cols, aCol{"ci_low", tr(lang, "an.col.ci_low"), "pct"}, aCol{"ci_high", tr(lang, "an.col.ci_high"), "pct"})
+		}
+		return append(cols, aCol{"previous", tr(lang, "an.col.previous"), "pct"}, aCol{"change", tr(lang, "an.col.change"), "pp"})
+	}
+	rankRows := func(items []survey.RankItem, cis map[string]*survey.OverallCI) [][]aCell {
 		var rows [][]aCell
 		for _, it := range items {
 			prev := aCell{}
@@ -588,12 +611,16 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 				name = it.AgencyCode
 			}
 			rank := aCell{Int: int64(it.Rank), Hidden: it.Overall.Suppressed}
-			rows = append(rows, []aCell{rank, aText(it.AgencyCode), aText(name), aFigure(it.Overall), aInt(it.Overall.N), prev, aNum(it.Change)})
+			row := []aCell{rank, aText(it.AgencyCode), aText(name), aFigure(it.Overall), aInt(it.Overall.N)}
+			if cis != nil {
+				row = append(row, ciCells(cis[it.AgencyCode], it.Overall)...)
+			}
+			rows = append(rows, append(row, prev, aNum(it.Change)))
 		}
 		return rows
 	}
 	ag := &aTable{ID: "agencies", Title: tr(lang, "an.agencies"), Sortable: true, Chart: "hbar", ChartMax: 100, ChartLabel: "name", ChartValue: "value",
-		Cols: rankCols("an.col.agency"), Rows: rankRows(rk.Items)}
+		ChartLo: "ci_low", ChartHi: "ci_high", Cols: rankCols("an.col.agency", true), Rows: rankRows(rk.Items, agencyCI)}
 
 	q.Compare, q.GroupBy = false, survey.GroupByArea
 	areas, err := w.cfg.Surveys.SIPASIndicators(ctx, u, q)
@@ -611,7 +638,7 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 		prevAreas = prev.Groups
 	}
 	ar := &aTable{ID: "areas", Title: tr(lang, "an.areas"), Sortable: true, Chart: "hbar", ChartMax: 100, ChartLabel: "name", ChartValue: "value",
-		Cols: rankCols("an.col.area"), Rows: rankRows(survey.Rank(areas.Groups, prevAreas))}
+		Cols: rankCols("an.col.area", false), Rows: rankRows(survey.Rank(areas.Groups, prevAreas), nil)}
 	p.Comparison = []*aTable{ag, ar}
 	ref, err := w.cfg.Reference.Snapshot(ctx)
 	if err != nil {

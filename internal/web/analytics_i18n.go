@@ -24,7 +24,7 @@ var analyticsMessages = map[string]i18n.Text{
 	"an.nosurvey":             i18n.T("Chưa có khảo sát SIPAS nào.", "There is no SIPAS survey yet."),
 	"an.overview":             i18n.T("Tổng quan mức độ hài lòng (SIPAS)", "Satisfaction overview (SIPAS)"),
 	"an.overall":              i18n.T("Chỉ số hài lòng chung", "Overall satisfaction index"),
-	"an.overall.ci":           i18n.T("Khoảng tin cậy 95% của từng tiêu chí theo phương pháp Wilson; của chỉ số chung theo tuyến tính hóa Taylor trên từng người trả lời (chỉ số chung là trung bình của các yếu tố).", "95% intervals: Wilson for each criterion; for the overall index, Taylor linearization over respondents (the overall index is a mean of the elements' indexes)."),
+	"an.overall.ci":           i18n.T("Khoảng tin cậy 95% của từng tiêu chí theo phương pháp Wilson; của chỉ số từng yếu tố và chỉ số chung theo tuyến tính hóa Taylor trên từng người trả lời (chỉ số yếu tố là trung bình các tiêu chí, chỉ số chung là trung bình của các yếu tố).", "95% intervals: Wilson for each criterion; for each element's index and the overall index, Taylor linearization over respondents (an element's index is a mean of its criteria, the overall index a mean of the elements' indexes)."),
 	"an.overall.ci95":         i18n.T("Khoảng tin cậy 95%", "95% interval"),
 	"an.respondents":          i18n.T("Số người trả lời", "Respondents"),
 	"an.change":               i18n.T("Thay đổi so với kỳ trước", "Change against the previous period"),

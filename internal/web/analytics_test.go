@@ -256,6 +256,41 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 			}
 			b.get("/console/analytics?lang=vi")
 
+			// Elements: each index with its 95% interval around it
+			// (survey.Intervals); the overall row's is the headline's, and
+			// the chart draws the interval from the same columns.
+			var els [][]string
+			num := func(s string) float64 {
+				v, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+				if err != nil {
+					t.Fatalf("elements: %q is not a figure: %v", s, els)
+				}
+				return v
+			}
+			els = tableRows(t, page, "d-elements")
+			if len(els) < 2 || strings.ReplaceAll(pageText(page, "overall-ci"), "\u2009", " ") != els[0][4]+" – "+els[0][5]+" %" {
+				t.Errorf("elements: overall row %v, headline interval %q", els[0], pageText(page, "overall-ci"))
+			}
+			wide := 0
+			for _, r := range els {
+				if r[2] == "—" || r[2] == "Quá ít trả lời" { // no index, or withheld
+					continue
+				}
+				v, lo, hi := num(r[2]), num(r[4]), num(r[5])
+				if lo > v || v > hi || lo < 0 || hi > 100 {
+					t.Errorf("element %v: interval [%v, %v] does not hold %v within 0..100", r, lo, hi, v)
+				}
+				if hi-lo >= 1 {
+					wide++
+				}
+			}
+			if wide < 2 {
+				t.Errorf("elements: %d rows with an interval of some width: %v", wide, els)
+			}
+			if !strings.Contains(page, `id="d-elements" data-chart="hbar" data-label="label" data-value="value" data-lo="ci_low" data-hi="ci_high"`) {
+				t.Error("the elements chart does not draw the intervals")
+			}
+
 			// Agencies: Construction ranked with its n; Health (3 answers)
 			// shows "too few answers" and no value anywhere in its row.
 			rows := tableRows(t, page, "d-agencies")
@@ -269,7 +304,16 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 			if health[1] != "so-y-te" || health[3] != "Quá ít trả lời" || health[4] != "3" {
 				t.Errorf("Health's row (3 answers, minimum 5): %v", health)
 			}
-			for _, cell := range []int{0, 3, 5, 6} {
+			// Construction's index within its 95% interval; Health's row
+			// (withheld) shows no interval either.
+			if v, lo, hi := num(build[3]), num(build[5]), num(build[6]); lo > v || v > hi || hi-lo < 1 || hi > 100 ||
+				(lo > 0 && hi < 100 && math.Abs((lo+hi)/2-v) > 0.1) { // centred on the ranking's figure unless clipped
+				t.Errorf("Construction's interval [%v, %v] around %v: %v", lo, hi, v, build)
+			}
+			if !strings.Contains(page, `id="d-agencies" data-chart="hbar" data-label="name" data-value="value" data-lo="ci_low" data-hi="ci_high"`) {
+				t.Error("the agencies chart does not draw the intervals")
+			}
+			for _, cell := range []int{0, 3, 5, 6, 7, 8} {
 				if regexp.MustCompile(`\d`).MatchString(health[cell]) {
 					t.Errorf("Health's row shows a figure in column %d: %v", cell, health)
 				}
@@ -594,6 +638,50 @@ func TestAnalytics_Channels(t *testing.T) {
 			}
 			if res, _ := b.get("/console/analytics/download/elements.csv?" + q + "&channel=khac"); res.StatusCode != 422 {
 				t.Errorf("download channel=khac: %d, want 422", res.StatusCode)
+			}
+		})
+	}
+}
+
+// A selection under the minimum group withholds every index, and with
+// them their 95% intervals: the headline shows none, the elements table no
+// figure in its interval columns (PRODUCT.md §8, the minimum group).
+func TestAnalytics_WithheldIntervals(t *testing.T) {
+	for name, newE := range map[string]func(*testing.T) *env{"sqlite": newEnv, "mongo": newMongoEnv} {
+		t.Run(name, func(t *testing.T) {
+			e := newE(t)
+			d := seedDashboard(t, e)
+			// Three citizens answer in the app in April: fewer than 5.
+			e.at(t, "2026-04-08 09:00")
+			for i := range 3 {
+				citizen, _ := e.citizenWithPhone(t)
+				if st := e.call(t, "POST", "/v1/surveys/"+d.sipas+"/responses", citizen, map[string]any{"answers": sipasAnswers(4+i%2, 2, 5, 3)}, nil); st != 201 {
+					t.Fatalf("app answer: %d", st)
+				}
+			}
+			e.mu.Lock()
+			e.now = time.Now()
+			e.mu.Unlock()
+			b := e.client(t)
+			b.signIn(analystEmail, staffPassword)
+			res, page := b.get("/console/analytics?survey=" + d.sipas + "&from=2026-04&to=2026-04&channel=app")
+			if res.StatusCode != 200 {
+				t.Fatalf("page: %d", res.StatusCode)
+			}
+			if strings.Contains(page, `id="overall-ci"`) || pageText(page, "overall-value") != "Quá ít trả lời" {
+				t.Errorf("withheld overall index %q shows an interval: %v", pageText(page, "overall-value"), strings.Contains(page, `id="overall-ci"`))
+			}
+			withheld := 0
+			for _, r := range tableRows(t, page, "d-elements") {
+				if r[2] == "Quá ít trả lời" {
+					withheld++
+				}
+				if regexp.MustCompile(`\d`).MatchString(r[2] + r[4] + r[5]) {
+					t.Errorf("withheld selection: element row shows a figure: %v", r)
+				}
+			}
+			if withheld < 5 { // the overall row and the four elements answered
+				t.Errorf("%d withheld rows in the elements table, want 5", withheld)
 			}
 		})
 	}
