@@ -280,7 +280,19 @@ func (s *Service) selectedResponses(ctx context.Context, sel *selection) ([]Resp
 // report ratings), by agency code, for the agency ranking. An agency
 // whose index is withheld or missing gets none.
 func (s *Service) SIPASAgencyIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery) (map[string]*OverallCI, error) {
-	in.GroupBy, in.Compare = GroupByAgency, false
+	return s.sipasGroupIntervals(ctx, p, in, GroupByAgency)
+}
+
+// SIPASAreaIntervals is SIPASAgencyIntervals by area, for the areas'
+// ranking.
+func (s *Service) SIPASAreaIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery) (map[string]*OverallCI, error) {
+	return s.sipasGroupIntervals(ctx, p, in, GroupByArea)
+}
+
+// sipasGroupIntervals is the overall index's interval of each agency or
+// area (by) whose index the grouped indicators publish.
+func (s *Service) sipasGroupIntervals(ctx context.Context, p identity.Principal, in IndicatorQuery, by string) (map[string]*OverallCI, error) {
+	in.GroupBy, in.Compare = by, false
 	sel, err := s.selectFor(ctx, p, in, KindSIPAS)
 	if err != nil {
 		return nil, err
@@ -293,26 +305,32 @@ func (s *Service) SIPASAgencyIntervals(ctx context.Context, p identity.Principal
 	if err != nil {
 		return nil, err
 	}
-	// The agencies whose index the ranking publishes (not withheld).
+	// The groups whose index is published (not withheld).
 	_, groups := SIPAS(sel.q, counts, ratings, sel.opt)
 	published := map[string]bool{}
 	for _, g := range groups {
 		published[g.Key] = g.Breakdown.Overall.Value != nil
 	}
-	byAgency := map[string][]Response{}
+	responseKey := func(r Response) string { return r.AgencyCode }
+	ratingKey := func(r feedback.RatingCount) string { return r.AgencyCode }
+	if by == GroupByArea {
+		responseKey = func(r Response) string { return r.AreaCode }
+		ratingKey = func(r feedback.RatingCount) string { return r.AreaCode }
+	}
+	byGroup := map[string][]Response{}
 	for _, r := range rs {
-		byAgency[r.AgencyCode] = append(byAgency[r.AgencyCode], r)
+		byGroup[responseKey(r)] = append(byGroup[responseKey(r)], r)
 	}
 	ratingsOf := map[string][]feedback.RatingCount{}
 	for _, r := range ratings {
-		ratingsOf[r.AgencyCode] = append(ratingsOf[r.AgencyCode], r)
+		ratingsOf[ratingKey(r)] = append(ratingsOf[ratingKey(r)], r)
 	}
 	out := map[string]*OverallCI{}
-	for code, ars := range byAgency {
+	for code, grs := range byGroup {
 		if !published[code] {
 			continue
 		}
-		if ci := OverallInterval(sel.q, ars, ratingsOf[code]); ci != nil {
+		if ci := OverallInterval(sel.q, grs, ratingsOf[code]); ci != nil {
 			out[code] = ci
 		}
 	}

@@ -585,9 +585,13 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 	if err != nil {
 		return err
 	}
-	// The agencies' ranking shows each index's 95% interval
-	// (survey.SIPASAgencyIntervals); the areas' has none.
+	// Both rankings show each index's 95% interval
+	// (survey.SIPASAgencyIntervals, SIPASAreaIntervals).
 	agencyCI, err := w.cfg.Surveys.SIPASAgencyIntervals(ctx, u, q)
+	if err != nil {
+		return err
+	}
+	areaCI, err := w.cfg.Surveys.SIPASAreaIntervals(ctx, u, q)
 	if err != nil {
 		return err
 	}
@@ -638,7 +642,7 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 		prevAreas = prev.Groups
 	}
 	ar := &aTable{ID: "areas", Title: tr(lang, "an.areas"), Sortable: true, Chart: "hbar", ChartMax: 100, ChartLabel: "name", ChartValue: "value",
-		Cols: rankCols("an.col.area", false), Rows: rankRows(survey.Rank(areas.Groups, prevAreas), nil)}
+		ChartLo: "ci_low", ChartHi: "ci_high", Cols: rankCols("an.col.area", true), Rows: rankRows(survey.Rank(areas.Groups, prevAreas), areaCI)}
 	p.Comparison = []*aTable{ag, ar}
 	ref, err := w.cfg.Reference.Snapshot(ctx)
 	if err != nil {

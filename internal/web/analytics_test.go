@@ -318,6 +318,24 @@ func TestAnalytics_SameFiguresAsTheAPI(t *testing.T) {
 					t.Errorf("Health's row shows a figure in column %d: %v", cell, health)
 				}
 			}
+			// Areas: every published index sits within its 95% interval,
+			// and the chart draws the intervals as the agencies' does.
+			published := 0
+			for _, r := range tableRows(t, page, "d-areas") {
+				if r[3] == "—" || r[3] == "Quá ít trả lời" {
+					continue
+				}
+				published++
+				if v, lo, hi := num(r[3]), num(r[5]), num(r[6]); lo > v || v > hi || lo < 0 || hi > 100 {
+					t.Errorf("area %v: interval [%v, %v] does not hold %v within 0..100", r, lo, hi, v)
+				}
+			}
+			if published == 0 {
+				t.Error("areas: no published index to check")
+			}
+			if !strings.Contains(page, `id="d-areas" data-chart="hbar" data-label="name" data-value="value" data-lo="ci_low" data-hi="ci_high"`) {
+				t.Error("the areas chart does not draw the intervals")
+			}
 			if strings.Contains(page, `data-toofew="1" data-v`) || regexp.MustCompile(`data-v="[^"]*" data-toofew`).MatchString(page) {
 				t.Error("a withheld cell carries a value for the charts")
 			}
