@@ -84,9 +84,9 @@ func TestRun_BadFlags(t *testing.T) {
 // TestRun_SmokeMongo runs the harness on the embedded FerretDB (or on
 // MONGODB_TEST_URI): the MongoDB path works end to end too. It takes half
 // a minute (FerretDB builds ~35 indexes and loads the reference data
-// slowly), so it runs when CAMAUG_BENCH_MONGO_SMOKE=1.
+// slowly), so it runs in CI (CI set) or when CAMAUG_BENCH_MONGO_SMOKE=1.
 func TestRun_SmokeMongo(t *testing.T) {
-	if os.Getenv("CAMAUG_BENCH_MONGO_SMOKE") != "1" {
+	if os.Getenv("CAMAUG_BENCH_MONGO_SMOKE") != "1" && os.Getenv("CI") == "" {
 		t.Skip("set CAMAUG_BENCH_MONGO_SMOKE=1 to run the harness on FerretDB (about 30 s)")
 	}
 	srv := mongotest.Start(t)
