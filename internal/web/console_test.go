@@ -1,11 +1,6 @@
 package web_test
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/png"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -311,33 +306,14 @@ func TestConsole_Access(t *testing.T) {
 	e := newEnv(t)
 	citizen := e.citizen(t)
 	r := e.submit(t, citizen, "cap-thoat-nuoc", "Nắp hố ga bị mất trước nhà số 12", nil)
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "photo.png")
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	for x := 0; x < 64; x++ {
-		img.Set(x, x%48, color.RGBA{200, 30, 30, 255})
-	}
-	png.Encode(fw, img)
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.base+"/v1/reports/"+r.ID+"/media", &buf)
-	req.Header.Set("Authorization", "Bearer "+citizen)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 201 {
-		t.Fatalf("photo upload: %v %v", err, res.StatusCode)
-	}
-	var m struct {
-		ID string `json:"id"`
-	}
-	jsonDecode(t, res, &m)
+	photoID := e.photo(t, citizen, r.ID)
 	mine, other, coord := e.client(t), e.client(t), e.client(t)
 	other.signIn(otherEmail, staffPassword)
 	mine.signIn(officerEmail, staffPassword)
 	coord.signIn(coordEmail, staffPassword)
 	// Before dispatch the report is not public: its photo is for its
 	// reporter and the coordinators only.
-	for _, path := range []string{"/console/media/" + m.ID, "/console/media/" + m.ID + "/thumb"} {
+	for _, path := range []string{"/console/media/" + photoID, "/console/media/" + photoID + "/thumb"} {
 		if res, _ := mine.get(path); res.StatusCode != 404 {
 			t.Errorf("officer, unpublished report: %s got %d, want 404", path, res.StatusCode)
 		}
@@ -349,7 +325,7 @@ func TestConsole_Access(t *testing.T) {
 	if res, _ := mine.get("/console/reports/" + r.ID); res.StatusCode != 404 {
 		t.Errorf("officer of another agency: report page got %d, want 404", res.StatusCode)
 	}
-	if res, page := other.get("/console/reports/" + r.ID); res.StatusCode != 200 || !strings.Contains(page, "/console/media/"+m.ID+"/thumb") {
+	if res, page := other.get("/console/reports/" + r.ID); res.StatusCode != 200 || !strings.Contains(page, "/console/media/"+photoID+"/thumb") {
 		t.Errorf("officer of the agency: report page got %d or no thumbnail", res.StatusCode)
 	}
 	for _, path := range []string{"/console/triage", "/console/admin/categories", "/console/admin/calendar", "/console/admin/audit"} {
