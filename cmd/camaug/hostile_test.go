@@ -57,6 +57,9 @@ func TestHostileLoad(t *testing.T) {
 		t.Fatalf("the go command is needed to build the program: %v", err)
 	}
 	build := exec.Command(gocmd, "build", "-o", dir+"/", ".", "./testdata/probe")
+	// CGO off as in deploy/Dockerfile: the tests that build the binary
+	// (deploy's static-binary check among them) then share one build cache.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -40,6 +40,7 @@ const usage = `Usage:
   camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]   (password on standard input)
   camaug keys rotate                    (new token signing key; old ones still verify)
   camaug reindex                        (rebuild every survey's counters from its stored responses)
+  camaug healthcheck                    (exit 0 when the service on CAMAUG_ADDR answers /healthz: the container's check)
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
@@ -206,6 +207,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug reindex")
 		}
 		return reindex(ctx, cfg, stdout)
+	case "healthcheck":
+		if len(rest) != 0 {
+			return fmt.Errorf("usage: camaug healthcheck")
+		}
+		return healthcheck(ctx, cfg.Addr, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
