@@ -131,6 +131,15 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		Password: "bench-password-1", AgencyCode: officerAgency}); err != nil {
 		return nil, fmt.Errorf("officer account: %w", err)
 	}
+	for _, st := range []struct {
+		role  identity.Role
+		email string
+	}{{identity.RoleAdmin, "admin@bench.invalid"}, {identity.RoleAnalyst, "analyst@bench.invalid"}} {
+		if _, err := ids.AddStaff(ctx, identity.StaffInput{Role: st.role, Email: st.email, Name: "Thử tải " + string(st.role),
+			Password: "bench-password-1"}); err != nil {
+			return nil, fmt.Errorf("%s account: %w", st.role, err)
+		}
+	}
 
 	// Fill, keeping some IDs for the scenarios.
 	var agencyReports, mine, toAccept []string
@@ -175,6 +184,14 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	if err != nil {
 		return nil, err
 	}
+	adminTokens, err := ids.Login(ctx, "admin@bench.invalid", "bench-password-1", "127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	analystTokens, err := ids.Login(ctx, "analyst@bench.invalid", "bench-password-1", "127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
 
 	// The service on a loopback listener, as cmd/camaug serves it.
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
@@ -194,6 +211,20 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		Since: w.end.Add(-30 * 24 * time.Hour).Format(time.RFC3339), Q: "ngap nuoc", Nearby: [2]float64{cityCentre.Lat, cityCentre.Lng}}
 	rep.Filters = f
 	sc := scenarios(base, client, f, citizenTokens.AccessToken, officerTokens.AccessToken, agencyReports, mine, toAccept)
+	if selected("survey", o.Only) || selected("SIPAS", o.Only) {
+		// A SIPAS survey answered by one response per 50 reports (at least
+		// 200, at most 20,000), and unused invitations for the response
+		// scenario: enough for 2,000 responses a second.
+		answered := min(max(o.N/50, 200), 20_000)
+		pool := min(max(int(2000*d.Seconds()), 2000), 60_000)
+		logf("preparing a SIPAS survey with %d responses...", answered)
+		sw, err := prepareSurvey(client, base, adminTokens.AccessToken, analystTokens.AccessToken, w, answered+pool, answered, o.Clients)
+		if err != nil {
+			return nil, err
+		}
+		rep.SurveyResponses = answered
+		sc = append(sc, surveyScenarios(base, client, sw, analystTokens.AccessToken)...)
+	}
 	if o.CPUProfile != "" {
 		pf, err := os.Create(o.CPUProfile)
 		if err != nil {
@@ -410,7 +441,11 @@ func printTable(w io.Writer, rep *report) {
 	if rep.BytesPerReport > 0 {
 		fmt.Fprintf(w, "; %.0f bytes per report on disk", rep.BytesPerReport)
 	}
-	fmt.Fprintf(w, "; peak RSS %.0f MB\n\n", rep.PeakRSSMB)
+	fmt.Fprintf(w, "; peak RSS %.0f MB", rep.PeakRSSMB)
+	if rep.SurveyResponses > 0 {
+		fmt.Fprintf(w, "; %d SIPAS responses", rep.SurveyResponses)
+	}
+	fmt.Fprint(w, "\n\n")
 	fmt.Fprintln(w, "| scenario | req/s | p50 ms | p99 ms | ratio to ceiling | errors |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rep.Results {

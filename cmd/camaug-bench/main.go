@@ -51,16 +51,19 @@ type report struct {
 		Go      string `json:"go"`
 		CPUName string `json:"cpu_name,omitempty"`
 	} `json:"machine"`
-	Store          string   `json:"store"`
-	Reports        int      `json:"reports"`
-	Clients        int      `json:"clients"`
-	Duration       string   `json:"duration_per_scenario"`
-	FillSeconds    float64  `json:"fill_seconds"`
-	FillPerSecond  float64  `json:"fill_reports_per_second"`
-	BytesPerReport float64  `json:"bytes_per_report,omitempty"`
-	PeakRSSMB      float64  `json:"peak_rss_mb"`
-	Filters        filters  `json:"filters"`
-	Results        []result `json:"results"`
+	Store          string  `json:"store"`
+	Reports        int     `json:"reports"`
+	Clients        int     `json:"clients"`
+	Duration       string  `json:"duration_per_scenario"`
+	FillSeconds    float64 `json:"fill_seconds"`
+	FillPerSecond  float64 `json:"fill_reports_per_second"`
+	BytesPerReport float64 `json:"bytes_per_report,omitempty"`
+	PeakRSSMB      float64 `json:"peak_rss_mb"`
+	// SurveyResponses is how many SIPAS responses the indicator reads
+	// aggregate (0 when the survey scenarios did not run).
+	SurveyResponses int      `json:"survey_responses,omitempty"`
+	Filters         filters  `json:"filters"`
+	Results         []result `json:"results"`
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

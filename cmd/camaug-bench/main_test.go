@@ -37,7 +37,8 @@ func TestRun_Smoke(t *testing.T) {
 	}
 	want := []string{"ceiling: durable single-row commits", "ceiling: empty Fiber JSON handler", "submit", "submit with a photo",
 		"get by id, officer", "get by id, citizen", "feed", "feed category", "feed q", "feed category+area", "feed since+q", "geojson",
-		"nearby 300 m", "queue open", "queue closed", "queue overdue", "queue category", "my reports", "transition (accept)"}
+		"nearby 300 m", "queue open", "queue closed", "queue overdue", "queue category", "my reports", "transition (accept)",
+		"survey response (invitation)", "SIPAS indicators (analyst)", "SIPAS ranking by agency (analyst)"}
 	got := map[string]result{}
 	for _, r := range rep.Results {
 		got[r.Scenario] = r
@@ -62,6 +63,14 @@ func TestRun_Smoke(t *testing.T) {
 	}
 	if len(rep.Results) < 45 {
 		t.Errorf("%d results, want the 2 ceilings and every scenario (45 or more)", len(rep.Results))
+	}
+	// 1,000 reports: the floor of 200 responses, each counted by the
+	// indicators (the harness checks that before it measures).
+	if rep.SurveyResponses != 200 {
+		t.Errorf("%d SIPAS responses behind the indicator reads, want 200", rep.SurveyResponses)
+	}
+	if r := got["survey response (invitation)"]; r.Ceiling != "commit" || r.Requests == 0 {
+		t.Errorf("survey response: ceiling %q, %d requests; want the commit ceiling and some responses", r.Ceiling, r.Requests)
 	}
 	if r := got["submit"]; r.Ceiling != "commit" || r.Ratio <= 0 {
 		t.Errorf("submit: ceiling %q ratio %.3f, want the commit ceiling and a ratio", r.Ceiling, r.Ratio)

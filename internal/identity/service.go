@@ -133,12 +133,15 @@ type Service struct {
 	// dummy is verified against for unknown logins (see dummyHash), at
 	// this service's cost.
 	dummy string
+	// verified caches access tokens already verified (see verifiedCache).
+	verified *verifiedCache
 }
 
 // NewService returns the service.
 func NewService(store Store, keys *Keyring, cfg Config) *Service {
 	cfg.defaults()
-	s := &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait), dummy: dummyHash}
+	s := &Service{store: store, keys: keys, cfg: cfg, gate: newHashGate(cfg.HashMemoryMiB, cfg.HashConcurrency, cfg.HashWait), dummy: dummyHash,
+		verified: newVerifiedCache(verifiedCacheSize)}
 	if cfg.PasswordCost.orDefault() != (ArgonCost{}).orDefault() {
 		// An unknown login costs what a known one does.
 		s.dummy = hashPasswordCost("camaug-no-such-account", cfg.PasswordCost)

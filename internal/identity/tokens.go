@@ -211,9 +211,17 @@ func (s *Service) issueAccess(ctx context.Context, u *User) (string, error) {
 	return signed, nil
 }
 
+// accessLeeway is the clock skew parseAccess tolerates.
+const accessLeeway = 30 * time.Second
+
 // parseAccess verifies an access token strictly: EdDSA only, a known kid,
-// our issuer and audience, an expiry (with 30 s of leeway for clocks).
+// our issuer and audience, an expiry (with 30 s of leeway for clocks). A
+// token verified before is taken from the cache until it expires.
 func (s *Service) parseAccess(ctx context.Context, raw string) (*accessClaims, error) {
+	now := s.now()
+	if c, ok := s.verified.get(raw, now); ok {
+		return c, nil
+	}
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
 		kid, ok := t.Header["kid"].(string)
@@ -231,12 +239,13 @@ func (s *Service) parseAccess(ctx context.Context, raw string) (*accessClaims, e
 		jwt.WithAudience(s.cfg.Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(accessLeeway),
 		jwt.WithTimeFunc(s.now),
 	)
 	if err != nil || claims.Subject == "" {
 		return nil, ErrUnauthenticated()
 	}
+	s.verified.put(raw, &claims, claims.ExpiresAt.Add(accessLeeway), now)
 	return &claims, nil
 }
 
