@@ -27,6 +27,7 @@ import (
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/notify"
+	"camaug/internal/oidc"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
 	"camaug/internal/web"
@@ -76,6 +77,7 @@ type config struct {
 	MaxConns          int
 	MaxConnsPerAddr   int
 	Open311           api.Open311Config
+	OIDC              oidc.Config // zero when off
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -161,6 +163,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
+	}
+	if cfg.OIDC, err = oidc.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -312,8 +317,20 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rp, err := oidc.New(cfg.OIDC)
+	if err != nil {
+		return err
+	}
+	if rp.Enabled() {
+		log.Info("sign-in with the province's accounts (OpenID Connect) is on", "issuer", cfg.OIDC.Issuer)
+		go func() { // early, so the first sign-in need not wait; failures are retried on use
+			if err := rp.Discover(ctx); err != nil {
+				log.Warn("oidc provider not reachable yet", "error", err)
+			}
+		}()
+	}
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311})
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
@@ -490,6 +507,10 @@ func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *fe
 		// removes the ended ones so they do not pile up.
 		if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("removing ended rate-limit windows", "error", err)
+		}
+		// Exchanged provider tokens are remembered only until they expire.
+		if _, err := ids.ForgetExchangedTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("removing expired exchanged-token memories", "error", err)
 		}
 		select {
 		case <-ctx.Done():
