@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/identity"
 	"camaug/survey"
 )
@@ -58,6 +59,8 @@ type Config struct {
 	Limits Limits
 	// Open311 configures GeoReport v2 under /open311/v2/.
 	Open311 Open311Config
+	// Clients are the machine clients (X-Api-Key); nil refuses every key.
+	Clients *apiclient.Service
 }
 
 // Limits are per-window caps on actions, counted in the store so every
@@ -155,6 +158,7 @@ func New(cfg Config) *fiber.App {
 		},
 	}))
 	app.Use(authenticate(cfg.Identity))
+	app.Use(authenticateClient(cfg.Clients, cfg.Identity, cfg.Logger))
 	registerRoutes(app, routes, cfg)
 	return app
 }

@@ -144,6 +144,14 @@ type WebhookInput struct {
 
 // Check validates in, naming each bad field.
 func Check(in Input) error {
+	if fs := CheckFields(in); len(fs) > 0 {
+		return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
+	}
+	return nil
+}
+
+// CheckFields lists in's bad fields.
+func CheckFields(in Input) []apperr.FieldError {
 	var fs []apperr.FieldError
 	bad := func(field, vi, en string) { fs = append(fs, apperr.FieldError{Field: field, Message: i18n.T(vi, en)}) }
 	name := strings.TrimSpace(in.Name)
@@ -185,10 +193,7 @@ func Check(in Input) error {
 			}
 		}
 	}
-	if len(fs) > 0 {
-		return apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
-	}
-	return nil
+	return fs
 }
 
 // Created is a client with its key and webhook secret, shown once.

@@ -31,7 +31,10 @@ var (
 )
 
 // Clients returns the API client store.
-func (db *DB) Clients() *ClientStore { return &ClientStore{db: db} }
+func (db *DB) Clients() apiclient.Store { return &ClientStore{db: db} }
+
+// Deliveries returns the outbox's per-destination delivery state.
+func (db *DB) Deliveries() notify.DeliveryStore { return &ClientStore{db: db} }
 
 type subscriptionDoc struct {
 	URL      string   `bson:"url"`

@@ -9,6 +9,6 @@ import (
 
 func TestClientConformance(t *testing.T) {
 	storetest.RunClients(t, func(t *testing.T) storetest.ClientStore {
-		return open(t, mongotest.Start(t)).Clients()
+		return open(t, mongotest.Start(t)).Clients().(storetest.ClientStore)
 	})
 }

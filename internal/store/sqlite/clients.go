@@ -24,7 +24,10 @@ var (
 )
 
 // Clients returns the API client store.
-func (db *DB) Clients() *ClientStore { return &ClientStore{db: db} }
+func (db *DB) Clients() apiclient.Store { return &ClientStore{db: db} }
+
+// Deliveries returns the outbox's per-destination delivery state.
+func (db *DB) Deliveries() notify.DeliveryStore { return &ClientStore{db: db} }
 
 const clientColumns = `id, name, scopes, rate_limit, key_hash, prev_key_hash, prev_key_until, created_at, rotated_at, revoked_at, last_used_at, webhook`
 

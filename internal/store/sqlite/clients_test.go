@@ -16,6 +16,6 @@ func TestClientConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db.Clients()
+		return db.Clients().(storetest.ClientStore)
 	})
 }
