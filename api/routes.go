@@ -92,6 +92,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	// Open311 GeoReport v2: the same reports, in the standard's shapes.
 	{
 		o := newOpen311(cfg.Open311, cfg.Logger)
+		o.clients, o.limits = cfg.Clients, id
 		r(fiber.MethodGet, "/open311/v2/discovery.:format", o.handle(o.discovery))
 		r(fiber.MethodGet, "/open311/v2/services.:format", o.handle(services(ref)))
 		r(fiber.MethodGet, "/open311/v2/services/:service_code.:format", o.handle(serviceDefinition(ref)))

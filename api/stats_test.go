@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,30 @@ func TestAPIClientKeys(t *testing.T) {
 		if len(list.Items) != 1 || list.Items[0].RevokedAt == nil {
 			t.Fatalf("list: %+v", list)
 		}
+	})
+}
+
+// TestOpen311_ClientKeys: an API client with open311:write posts Open311
+// requests with its key in api_key (or X-Api-Key); a client without the
+// scope, and a revoked one, get the specification's 403; the deprecated
+// CAMAUG_OPEN311_API_KEYS key still works beside them.
+func TestOpen311_ClientKeys(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		admin := staff(t, env, "admin", "quantri@camau.gov.vn", "")
+		writer := newClient(t, env, admin.AccessToken, map[string]any{"name": "Ứng dụng Open311", "scopes": []string{"open311:write"}})
+		stats := newClient(t, env, admin.AccessToken, map[string]any{"name": "LGSP", "scopes": []string{"stats:read"}})
+		post := func(key string) o311Answer {
+			return o311Do(t, env, "json", "POST", "requests", url.Values{"api_key": {key}, "service_code": {"cap-thoat-nuoc"},
+				"lat": {"9.1769"}, "long": {"105.1524"}, "description": {"Cống thoát nước bị tắc, nước tràn lên mặt đường"}}, "service_requests", "request")
+		}
+		if a := post(writer.Key); a.status != http.StatusCreated {
+			t.Fatalf("client key: got %d, want 201; %s", a.status, a.body)
+		}
+		if a := post(testOpen311Key); a.status != http.StatusCreated {
+			t.Fatalf("the deprecated key: got %d, want 201; %s", a.status, a.body)
+		}
+		wantO311Error(t, "a client without open311:write", post(stats.Key), http.StatusForbidden, "api_key")
+		wantStatus(t, do(t, env.app, req("POST", "/v1/admin/clients/"+writer.ID+"/revoke", admin.AccessToken, nil)), http.StatusOK)
+		wantO311Error(t, "a revoked client", post(writer.Key), http.StatusForbidden, "api_key")
 	})
 }
