@@ -312,10 +312,11 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	clients := &apiclient.Service{Store: st.Clients()}
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311,
-		Clients: &apiclient.Service{Store: st.Clients()}})
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
+		Clients: clients})
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	jobs, stopJobs := context.WithCancel(ctx)
