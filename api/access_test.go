@@ -145,6 +145,15 @@ var accessTable = []accessRule{
 	{method: "POST", path: "/open311/v2/requests.:format", query: "?api_key=" + testOpen311Key, public: true},
 	{method: "GET", path: "/open311/v2/requests/:id.:format", public: true},
 	{method: "GET", path: "/open311/v2/tokens/:token.:format", public: true},
+	// API clients (stats_test.go has the API keys' side).
+	{method: "GET", path: "/v1/stats/reports", roles: []string{"coordinator", "analyst", "admin"}},
+	{method: "GET", path: "/v1/admin/clients", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/clients", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"name": "LGSP", "scopes": []string{"stats:read"}}
+	}},
+	{method: "GET", path: "/v1/admin/clients/:id", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/clients/:id/rotate", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/clients/:id/revoke", roles: []string{"admin"}},
 }
 
 var counter int

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/identity"
 	"camaug/internal/oidc"
 	"camaug/survey"
@@ -62,6 +63,8 @@ type Config struct {
 	// OIDC is the province's OpenID provider; nil when not configured
 	// (POST /v1/auth/oidc/token then answers 404).
 	OIDC *oidc.Provider
+	// Clients are the machine clients (X-Api-Key); nil refuses every key.
+	Clients *apiclient.Service
 }
 
 // Limits are per-window caps on actions, counted in the store so every
@@ -159,6 +162,7 @@ func New(cfg Config) *fiber.App {
 		},
 	}))
 	app.Use(authenticate(cfg.Identity))
+	app.Use(authenticateClient(cfg.Clients, cfg.Identity, cfg.Logger))
 	registerRoutes(app, routes, cfg)
 	return app
 }

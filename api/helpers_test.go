@@ -18,6 +18,7 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/identity"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/mongo/mongotest"
@@ -34,6 +35,7 @@ type testStore interface {
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
+	Clients() apiclient.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -46,6 +48,7 @@ type testEnv struct {
 	reports *feedback.ReportService
 	surveys *survey.Service
 	now     *time.Time // the identity service's clock; tests may move it
+	clients *apiclient.Service
 }
 
 // stores runs fn once per store kind, each on a fresh, seeded store.
@@ -101,7 +104,8 @@ func newEnv(t *testing.T, kind string, opts ...func(*api.Config)) *testEnv {
 	})
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
-	cfg := api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
+	env.clients = &apiclient.Service{Store: env.store.Clients(), Now: func() time.Time { return *env.now }}
+	cfg := api.Config{Clients: env.clients, Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
 		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}}
 	for _, o := range opts {
 		o(&cfg)

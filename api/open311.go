@@ -25,6 +25,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
@@ -36,7 +37,9 @@ type Open311Config struct {
 	// empty); a request naming another gets the specification's 400.
 	Jurisdiction string
 	// APIKeys may create requests (POST requests). Only their SHA-256
-	// hashes are kept; with none, every POST answers 403.
+	// hashes are kept. Deprecated: API clients with the open311:write
+	// scope (camaug clients create) are the way; these keys keep working
+	// beside them until the operator removes CAMAUG_OPEN311_API_KEYS.
 	APIKeys []string
 	// Contact is the discovery document's contact line.
 	Contact string
@@ -48,6 +51,8 @@ type open311 struct {
 	contact      string
 	keyHashes    [][32]byte
 	log          *slog.Logger
+	clients      *apiclient.Service // API clients with open311:write; nil: none
+	limits       *identity.Service  // their rate limits
 }
 
 func newOpen311(cfg Open311Config, log *slog.Logger) *open311 {
@@ -611,6 +616,34 @@ type o311CreatedList struct {
 	Requests []o311Created
 }
 
+// poster names who may post: an API client with open311:write (its key in
+// X-Api-Key, checked by authenticateClient, or in api_key), or the holder
+// of a deprecated CAMAUG_OPEN311_API_KEYS key. The name keys the guest
+// account the reports are filed under, so a client's stays the same when
+// its key is rotated.
+func (o *open311) poster(c *fiber.Ctx) (string, error) {
+	refused := apperr.New(apperr.EFORBIDDEN, i18n.T("api_key không hợp lệ", "invalid api_key"))
+	if cl := apiClient(c); cl != nil {
+		return "client:" + cl.ID, nil
+	}
+	key := form(c, "api_key")
+	if _, _, ok := apiclient.ParseKey(key); ok && o.clients != nil {
+		cl, err := o.clients.Authenticate(c.UserContext(), key)
+		if err != nil || !cl.Has(apiclient.ScopeOpen311Write) {
+			return "", refused
+		}
+		if err := o.limits.Limit(c.UserContext(), "client:"+cl.ID, cl.RateLimit, time.Minute); err != nil {
+			return "", err
+		}
+		o.log.Info("api client call", "client_id", cl.ID, "method", c.Method(), "path", c.Path(), "request_id", requestID(c))
+		return "client:" + cl.ID, nil
+	}
+	if hash, ok := o.apiKey(key); ok {
+		return hash, nil
+	}
+	return "", refused
+}
+
 // apiKey returns the hash of a configured key equal to key.
 func (o *open311) apiKey(key string) (string, bool) {
 	sum := sha256.Sum256([]byte(key))
@@ -632,9 +665,9 @@ func form(c *fiber.Ctx, name string) string { return strings.Clone(c.FormValue(n
 // anonymous to the agencies unless attribute[share_contact]=true.
 func (o *open311) createRequest(svc *feedback.ReportService, ids *identity.Service, lim Limits) func(c *fiber.Ctx, f o311Format) error {
 	return func(c *fiber.Ctx, f o311Format) error {
-		keyHash, ok := o.apiKey(form(c, "api_key"))
-		if !ok {
-			return apperr.New(apperr.EFORBIDDEN, i18n.T("api_key không hợp lệ", "invalid api_key"))
+		keyHash, err := o.poster(c)
+		if err != nil {
+			return err
 		}
 		// The same door as POST /v1/auth/guest: each call signs in a guest.
 		if err := ids.Limit(c.UserContext(), "guest:"+ClientAddr(c), lim.GuestsPerAddress, lim.AddressWindow); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/identity"
 )
 
@@ -59,6 +60,14 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/admin/users", manager, createUser(id))
 	r(fiber.MethodPatch, "/v1/admin/users/:id", manager, patchUser(id))
 	r(fiber.MethodPost, "/v1/admin/users/:id/password", manager, resetPassword(id))
+	{ // machine clients (api/clients.go)
+		admin := require(identity.PermUsersManage)
+		r(fiber.MethodGet, "/v1/admin/clients", admin, listClients(cfg.Clients))
+		r(fiber.MethodPost, "/v1/admin/clients", admin, createClient(cfg.Clients))
+		r(fiber.MethodGet, "/v1/admin/clients/:id", admin, getClient(cfg.Clients))
+		r(fiber.MethodPost, "/v1/admin/clients/:id/rotate", admin, rotateClient(cfg.Clients))
+		r(fiber.MethodPost, "/v1/admin/clients/:id/revoke", admin, revokeClient(cfg.Clients))
+	}
 
 	// Field reports.
 	reports, ref := cfg.Reports, cfg.Reference
@@ -81,10 +90,12 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/agency/reports/counts", require(identity.PermReportsHandle), agencyQueueCounts(reports))
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
 	r(fiber.MethodGet, "/v1/indicators/report-satisfaction", require(identity.PermIndicatorsRead), reportSatisfaction(reports))
+	r(fiber.MethodGet, "/v1/stats/reports", requireScopeOr(apiclient.ScopeStatsRead, identity.PermIndicatorsRead), statsReports(reports))
 
 	// Open311 GeoReport v2: the same reports, in the standard's shapes.
 	{
 		o := newOpen311(cfg.Open311, cfg.Logger)
+		o.clients, o.limits = cfg.Clients, id
 		r(fiber.MethodGet, "/open311/v2/discovery.:format", o.handle(o.discovery))
 		r(fiber.MethodGet, "/open311/v2/services.:format", o.handle(services(ref)))
 		r(fiber.MethodGet, "/open311/v2/services/:service_code.:format", o.handle(serviceDefinition(ref)))

@@ -22,6 +22,7 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/apperr"
 	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
@@ -42,6 +43,7 @@ const usage = `Usage:
   camaug keys rotate                    (new token signing key; old ones still verify)
   camaug reindex                        (rebuild every survey's counters from its stored responses)
   camaug healthcheck                    (exit 0 when the service on CAMAUG_ADDR answers /healthz: the container's check)
+  camaug clients create|list|rotate|revoke   (API clients of other systems; "camaug clients" for details)
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
@@ -207,6 +209,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug keys rotate")
 		}
 		return rotateKeys(ctx, cfg, stdout, log)
+	case "clients":
+		return clientsCommand(ctx, cfg, rest, stdout)
 	case "reindex":
 		if len(rest) != 0 {
 			return fmt.Errorf("usage: camaug reindex")
@@ -234,6 +238,8 @@ type store interface {
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
+	Clients() apiclient.Store
+	Deliveries() notify.DeliveryStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -329,9 +335,11 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 			}
 		}()
 	}
+	clients := &apiclient.Service{Store: st.Clients()}
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp})
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp,
+		Clients: clients})
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	jobs, stopJobs := context.WithCancel(ctx)
@@ -340,9 +348,14 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		defer close(jobsDone)
 		closeResolvedEvery(jobs, 10*time.Minute, reports, ids, log)
 	}()
-	var sender feedback.Sender = feedback.LogSender{Logger: log}
+	// Every notification goes to each matching destination: the API
+	// clients' webhook subscriptions, and CAMAUG_WEBHOOK_URL (everything,
+	// under the bare notification ID as before) or else the log.
+	sender := &notify.Fanout{Store: st.Deliveries(), Logger: log, More: notify.ClientDestinations(st.Clients(), nil)}
 	if cfg.WebhookURL != "" {
-		sender = &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)}
+		sender.Add("", nil, &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)})
+	} else {
+		sender.Add("log", nil, feedback.LogSender{Logger: log})
 	}
 	notifier := &feedback.Dispatcher{Store: st.Reports(), Sender: sender, Logger: log}
 	notifyDone := make(chan struct{})

@@ -53,6 +53,9 @@ type Webhook struct {
 	Secret []byte
 	Client *http.Client // default: 10 s timeout
 	Now    func() time.Time
+	// Redact leaves out the reporter's account ID and the step's note:
+	// for receivers outside the service (API clients' subscriptions).
+	Redact bool
 }
 
 // Sign returns the signature header value for body sent at timestamp.
@@ -68,9 +71,13 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 // 429 and 5xx answers and network errors are retried; any other answer is
 // a permanent refusal.
 func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
-	body, err := json.Marshal(Payload{ID: n.ID, Event: "report." + string(n.Action), ReportID: n.ReportID, TrackingCode: n.TrackingCode,
+	p := Payload{ID: n.ID, Event: "report." + string(n.Action), ReportID: n.ReportID, TrackingCode: n.TrackingCode,
 		Version: n.Version, Party: string(n.Party), UserID: n.UserID, AgencyCode: n.AgencyCode, Action: string(n.Action),
-		FromStatus: string(n.FromStatus), ToStatus: string(n.ToStatus), Note: n.Note, At: n.At.UTC()})
+		FromStatus: string(n.FromStatus), ToStatus: string(n.ToStatus), Note: n.Note, At: n.At.UTC()}
+	if w.Redact {
+		p.UserID, p.Note = "", ""
+	}
+	body, err := json.Marshal(p)
 	if err != nil {
 		return feedback.Permanent(err)
 	}
@@ -85,7 +92,7 @@ func (w *Webhook) Send(ctx context.Context, n feedback.Notification) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "camaug-webhook/1")
-	req.Header.Set(HeaderDelivery, n.ID)
+	req.Header.Set(HeaderDelivery, deliveryIDOf(ctx, n))
 	req.Header.Set(HeaderEvent, "report."+string(n.Action))
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Sign(w.Secret, ts, body))

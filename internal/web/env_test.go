@@ -18,6 +18,7 @@ import (
 
 	"camaug/api"
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/ids"
@@ -66,6 +67,7 @@ type testStore interface {
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
+	Clients() apiclient.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -124,10 +126,11 @@ func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity
 	e.ids = identity.NewService(db.Identity(), keys, idc)
 	e.reports = feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), e.ref, clock)
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
+	clients := &apiclient.Service{Store: db.Clients(), Now: clock}
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
-		TrustedProxies: proxies, BodyLimit: 11 << 20})
+		TrustedProxies: proxies, BodyLimit: 11 << 20, Clients: clients})
 	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
-		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock}); err != nil {
+		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock, Clients: clients}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -59,6 +59,7 @@ func (w *Console) routes(app *fiber.App) {
 	s.Post("/admin/:kind/:code", ref, w.refSave)
 
 	w.surveyAdminRoutes(s) // /console/surveys (surveys_admin.go)
+	w.clientRoutes(s)      // /console/clients: API clients (clients.go)
 
 	g.Use(func(c *fiber.Ctx) error { return w.fail(c, fiber.StatusNotFound, "notfound") })
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"camaug/feedback"
+	"camaug/internal/apiclient"
 	"camaug/internal/identity"
 	"camaug/survey"
 )
@@ -53,6 +54,9 @@ type Config struct {
 	// instances behind a load balancer.
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// Clients are the API clients an admin manages on /console/clients
+	// (clients.go); nil hides the page.
+	Clients *apiclient.Service
 	// Now is the clock the dashboard's default months count from
 	// (time.Now when nil).
 	Now func() time.Time
