@@ -155,6 +155,7 @@ func New(cfg Config) *fiber.App {
 		},
 	}))
 	app.Use(authenticate(cfg.Identity))
+	app.Use(conditionalGET) // etag.go
 	registerRoutes(app, routes, cfg)
 	return app
 }

@@ -357,6 +357,11 @@ func toPhoto(m feedback.Media) photoOut {
 // content type and file name are ignored: the bytes decide.
 func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		key := c.Get("Idempotency-Key")
+		if key != "" && !idempotencyKey.MatchString(key) {
+			return invalidQuery("Idempotency-Key", "Khóa phải gồm 1–255 ký tự ASCII in được", "must be 1–255 printable ASCII characters")
+		}
+		key = string([]byte(key))
 		f, err := spoolPhoto(c)
 		if err != nil {
 			return err
@@ -365,9 +370,12 @@ func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 		// Decoding stops when the client goes away, or after a minute.
 		ctx, stop := requestContext(c, time.Minute)
 		defer stop()
-		m, err := svc.AddPhoto(ctx, principal(c), string([]byte(c.Params("id"))), f)
+		m, replayed, err := svc.AddPhotoOnce(ctx, principal(c), string([]byte(c.Params("id"))), f, key)
 		if err != nil {
 			return err
+		}
+		if replayed {
+			c.Set("Idempotent-Replayed", "true")
 		}
 		c.Location("/v1/media/" + m.ID)
 		c.Status(fiber.StatusCreated)
