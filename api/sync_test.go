@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // An app revalidates what it holds with If-None-Match and gets 304 with
@@ -90,5 +92,122 @@ func TestETags(t *testing.T) {
 		if head.StatusCode != http.StatusNotModified {
 			t.Errorf("HEAD with the tag: got %d, want 304", head.StatusCode)
 		}
+	})
+}
+
+// pageOf reads a page of reports: their IDs and the next cursor.
+func pageOf(t *testing.T, r response) ([]string, []time.Time, string) {
+	t.Helper()
+	wantStatus(t, r, http.StatusOK)
+	var page struct {
+		Items []struct {
+			ID        string    `json:"id"`
+			UpdatedAt time.Time `json:"updated_at"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	r.json(t, &page)
+	var ids []string
+	var times []time.Time
+	for _, it := range page.Items {
+		ids = append(ids, it.ID)
+		times = append(times, it.UpdatedAt)
+	}
+	next := ""
+	if page.NextCursor != nil {
+		next = *page.NextCursor
+	}
+	return ids, times, next
+}
+
+// An app syncs with updated_since: it gets what changed since, oldest
+// change first, page by page, on the public feed and on its own reports.
+func TestUpdatedSince(t *testing.T) {
+	stores(t, func(t *testing.T, env *testEnv) {
+		at(env, "2026-03-03 09:00")
+		cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+		coord := staff(t, env, "coordinator", "dieuphoi@camau.gov.vn", "")
+		water := staff(t, env, "officer", "canbo@capnuoc.camau.gov.vn", "cap-nuoc-ca-mau")
+		submit := func(when string) string {
+			at(env, when)
+			var rep reportResp
+			do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport())).json(t, &rep)
+			return rep.ID
+		}
+		move := func(when, token, id, action string) {
+			t.Helper()
+			at(env, when)
+			wantStatus(t, do(t, env.app, req("POST", "/v1/reports/"+id+"/transitions", token, map[string]string{"action": action})), http.StatusOK)
+		}
+		a, b, c := submit("2026-03-03 09:00"), submit("2026-03-03 09:01"), submit("2026-03-03 09:02")
+		move("2026-03-03 09:05", coord.AccessToken, c, "dispatch")
+		move("2026-03-03 09:06", coord.AccessToken, a, "dispatch")
+		all := func(path, token string, limit int) []string {
+			t.Helper()
+			var out []string
+			cursor := ""
+			for i := 0; i < 10; i++ {
+				p := path + "&limit=" + itoa(limit)
+				if cursor != "" {
+					p += "&cursor=" + cursor
+				}
+				ids, _, next := pageOf(t, do(t, env.app, req("GET", p, token, nil)))
+				out = append(out, ids...)
+				if next == "" {
+					return out
+				}
+				cursor = next
+			}
+			t.Fatal("more than 10 pages")
+			return nil
+		}
+		same := func(what string, got []string, want ...string) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("%s: got %v, want %v", what, got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s: got %v, want %v", what, got, want)
+				}
+			}
+		}
+		// Without updated_since the feed is newest first; with it, the
+		// public reports changed since, oldest change first.
+		same("feed", all("/v1/reports?x=1", "", 1), c, a)
+		same("feed changed since 09:00", all("/v1/reports?updated_since=2026-03-03T09:00:00%2B07:00", "", 1), c, a)
+		same("my reports changed since 09:00", all("/v1/me/reports?updated_since=2026-03-03T09:00:00%2B07:00", cit.AccessToken, 2), b, c, a)
+		same("my reports changed since 09:05:30", all("/v1/me/reports?updated_since=2026-03-03T09:05:30%2B07:00", cit.AccessToken, 2), a)
+
+		// The agency takes up c: it is the one change since 09:08.
+		move("2026-03-03 09:10", water.AccessToken, c, "accept")
+		same("feed changed since 09:08", all("/v1/reports?updated_since=2026-03-03T09:08:00%2B07:00", "", 5), c)
+		same("my reports changed since 09:08", all("/v1/me/reports?updated_since=2026-03-03T09:08:00%2B07:00", cit.AccessToken, 5), c)
+		ids, times, _ := pageOf(t, do(t, env.app, req("GET", "/v1/me/reports?updated_since=2026-03-03T09:08:00%2B07:00", cit.AccessToken, nil)))
+		if want := time.Date(2026, 3, 3, 2, 10, 0, 0, time.UTC); len(ids) != 1 || !times[0].Equal(want) {
+			t.Fatalf("updated_at: got %v, want %v", times, want)
+		}
+		// Sending back the greatest updated_at seen lists that report again,
+		// and only it.
+		same("since the last change", all("/v1/reports?updated_since="+strings.ReplaceAll(times[0].Format(time.RFC3339Nano), "+", "%2B"), "", 5), c)
+		// Filters still apply; nobody else's reports come in.
+		same("feed by another category", all("/v1/reports?updated_since=2026-03-03T09:00:00%2B07:00&category_code=dien-chieu-sang", "", 5))
+		other := registerCitizen(t, env, "0987654321", "bao-cao-2026")
+		same("another citizen's changes", all("/v1/me/reports?updated_since=2026-03-03T09:00:00%2B07:00", other.AccessToken, 5))
+
+		// Bad input: 422 naming the parameter.
+		for _, bad := range []struct{ path, token, field string }{
+			{"/v1/reports?updated_since=yesterday", "", "updated_since"},
+			{"/v1/reports?updated_since=2026-03-03T09:00:00Z&q=ngap", "", "updated_since"},
+			{"/v1/reports?updated_since=2026-03-03T09:00:00Z&cursor=bm9wZQ", "", "cursor"},
+			{"/v1/me/reports?updated_since=2026-13-03", cit.AccessToken, "updated_since"},
+			{"/v1/me/reports?updated_since=2026-03-03T09:00:00Z&cursor=bm9wZQ", cit.AccessToken, "cursor"},
+		} {
+			p := wantProblem(t, do(t, env.app, req("GET", bad.path, bad.token, nil)), http.StatusUnprocessableEntity)
+			if !hasField(p, bad.field) {
+				t.Errorf("%s: errors %+v, want one on %s", bad.path, p.Errors, bad.field)
+			}
+		}
+		wantProblem(t, do(t, env.app, req("GET", "/v1/me/reports?updated_since=2026-03-03T09:00:00Z", "", nil)), http.StatusUnauthorized)
 	})
 }
