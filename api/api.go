@@ -163,6 +163,7 @@ func New(cfg Config) *fiber.App {
 	}))
 	app.Use(authenticate(cfg.Identity))
 	app.Use(authenticateClient(cfg.Clients, cfg.Identity, cfg.Logger))
+	app.Use(conditionalGET) // etag.go
 	registerRoutes(app, routes, cfg)
 	return app
 }

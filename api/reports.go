@@ -52,6 +52,7 @@ type reportOut struct {
 	SupportCount    int              `json:"support_count"`
 	ClientCreatedAt *time.Time       `json:"client_created_at,omitempty"`
 	CreatedAt       time.Time        `json:"created_at"`
+	UpdatedAt       time.Time        `json:"updated_at"` // the cursor of syncing by updated_since
 	Photos          []photoOut       `json:"photos"`
 	Answer          string           `json:"answer,omitempty"`
 	Overdue         feedback.Overdue `json:"overdue"`
@@ -118,7 +119,7 @@ func toReport(r *feedback.Report, view feedback.View, n names, lang i18n.Lang, n
 	out := reportOut{ID: r.ID, TrackingCode: r.TrackingCode, Status: string(r.Status),
 		Category: codeName{r.CategoryCode, n.cats[r.CategoryCode].In(lang)}, Agency: codeName{r.AgencyCode, n.agencies[r.AgencyCode].In(lang)},
 		RoutingReason: r.RoutingReason.In(lang), Title: r.Title, Description: r.Description, Address: r.Address, Location: r.Location,
-		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: local(r.CreatedAt),
+		Urgent: r.Urgent, Anonymous: r.Anonymous, Locale: string(r.Locale), SupportCount: r.SupportCount, CreatedAt: local(r.CreatedAt), UpdatedAt: local(r.UpdatedAt),
 		Deadlines: deadlinesOut{local(r.Deadlines.DispatchDue), local(r.Deadlines.ResponseDue), local(r.Deadlines.ResolutionDue)},
 		Photos:    []photoOut{}, Answer: r.Answer, Overdue: r.OverdueAt(now), OnTime: r.OnTime(), Version: r.Version}
 	if r.AreaCode != "" {
@@ -242,6 +243,9 @@ type reportPage struct {
 func myReports(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		q := readQuery(c)
+		if since := q.Time("updated_since"); since != nil || q.Err() != nil {
+			return myChanges(c, svc, ref, q, since) // sync.go
+		}
 		before, limit := q.Cursor(identity.DecodeCursor), q.Int("limit", 20, 1, 100)
 		if err := q.Err(); err != nil {
 			return err
@@ -357,6 +361,11 @@ func toPhoto(m feedback.Media) photoOut {
 // content type and file name are ignored: the bytes decide.
 func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		key := c.Get("Idempotency-Key")
+		if key != "" && !idempotencyKey.MatchString(key) {
+			return invalidQuery("Idempotency-Key", "Khóa phải gồm 1–255 ký tự ASCII in được", "must be 1–255 printable ASCII characters")
+		}
+		key = string([]byte(key))
 		f, err := spoolPhoto(c)
 		if err != nil {
 			return err
@@ -365,9 +374,12 @@ func uploadPhoto(svc *feedback.ReportService) fiber.Handler {
 		// Decoding stops when the client goes away, or after a minute.
 		ctx, stop := requestContext(c, time.Minute)
 		defer stop()
-		m, err := svc.AddPhoto(ctx, principal(c), string([]byte(c.Params("id"))), f)
+		m, replayed, err := svc.AddPhotoOnce(ctx, principal(c), string([]byte(c.Params("id"))), f, key)
 		if err != nil {
 			return err
+		}
+		if replayed {
+			c.Set("Idempotent-Replayed", "true")
 		}
 		c.Location("/v1/media/" + m.ID)
 		c.Status(fiber.StatusCreated)
@@ -467,13 +479,15 @@ type publicReport struct {
 	OnTime       feedback.OnTime  `json:"on_time"`
 	SupportCount int              `json:"support_count"`
 	CreatedAt    time.Time        `json:"created_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
 }
 
 func toPublic(r *feedback.Report, n names, lang i18n.Lang, now time.Time) publicReport {
 	full := toReport(r, feedback.ViewStaff, n, lang, now)
 	return publicReport{ID: full.ID, TrackingCode: full.TrackingCode, Status: full.Status, Category: full.Category, Area: full.Area,
 		Agency: full.Agency, Title: full.Title, Description: full.Description, Address: full.Address, Location: full.Location,
-		Answer: full.Answer, Deadlines: full.Deadlines, Overdue: full.Overdue, OnTime: full.OnTime, SupportCount: full.SupportCount, CreatedAt: full.CreatedAt}
+		Answer: full.Answer, Deadlines: full.Deadlines, Overdue: full.Overdue, OnTime: full.OnTime, SupportCount: full.SupportCount, CreatedAt: full.CreatedAt,
+		UpdatedAt: full.UpdatedAt}
 }
 
 type publicPage struct {
@@ -487,7 +501,8 @@ func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fib
 		q := readQuery(c)
 		in := feedback.FeedInput{Status: q.Enum("status", statusNames(feedback.PublicStatuses)...), CategoryCode: q.String("category_code", 200),
 			AreaCode: q.String("area_code", 200), AgencyCode: q.String("agency_code", 200), Query: q.String("q", 200),
-			Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since")}
+			Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since"),
+			UpdatedSince: q.Time("updated_since")}
 		if v := c.Query("bbox"); v != "" {
 			parts := strings.Split(v, ",")
 			var b [4]float64

@@ -49,37 +49,53 @@ const (
 // it. Only the reporter may add photos, within 24 hours of reporting and
 // before the report is resolved; at most six.
 func (s *ReportService) AddPhoto(ctx context.Context, p identity.Principal, reportID string, photo io.Reader) (Media, error) {
+	m, _, err := s.addPhoto(ctx, p, reportID, photo, nil)
+	return m, err
+}
+
+// addPhoto is AddPhoto; once the photo is processed, claim (when set)
+// names its ID, or returns the photo stored by an earlier request that
+// this one retries (replayed true): then nothing more is stored.
+func (s *ReportService) addPhoto(ctx context.Context, p identity.Principal, reportID string, photo io.Reader,
+	claim func(m Media) (prev Media, replayed bool, err error)) (Media, bool, error) {
 	if err := p.Require(identity.PermReportsCreate); err != nil {
-		return Media{}, err
+		return Media{}, false, err
 	}
 	r, _, err := s.Get(ctx, p, reportID)
 	if err != nil {
-		return Media{}, err
+		return Media{}, false, err
 	}
 	if r.ReporterID != p.UserID {
-		return Media{}, identity.ErrForbidden()
+		return Media{}, false, identity.ErrForbidden()
 	}
 	switch {
 	case r.Status == StatusResolved || r.Status == StatusClosed || r.Status == StatusRejected:
-		return Media{}, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
+		return Media{}, false, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
 	case s.now().Sub(r.CreatedAt) > PhotoWindow:
-		return Media{}, apperr.Conflict(i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
+		return Media{}, false, apperr.Conflict(i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
 	}
 	// Decoding reserves its estimated memory from the service's budget
 	// (a 12 MP photo: about 70 MiB and 0.6 s), and stops when ctx ends.
 	out, err := media.ProcessContext(ctx, photo, media.Limits{Budget: s.photos})
 	if err != nil {
-		return Media{}, err
+		return Media{}, false, err
 	}
 	m := Media{ID: ids.New(), ReportID: r.ID, ContentType: out.ContentType, Width: out.Width, Height: out.Height,
 		ThumbWidth: out.ThumbWidth, ThumbHeight: out.ThumbHeight, Size: len(out.Data), ThumbSize: len(out.Thumb), CreatedAt: s.now().UTC()}
+	if claim != nil {
+		prev, replayed, err := claim(m)
+		if err != nil || replayed {
+			return prev, replayed, err
+		}
+		m.ID = prev.ID
+	}
 	if err := s.media.AddMedia(ctx, m, out.Data, out.Thumb, MaxPhotosPerReport); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return Media{}, apperr.Conflict(i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
+			return Media{}, false, apperr.Conflict(i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
 		}
-		return Media{}, err
+		return Media{}, false, err
 	}
-	return m, nil
+	return m, false, nil
 }
 
 // IsPublic reports whether a report is in the public feed: taken up by

@@ -150,6 +150,8 @@ type ReportStore interface {
 	NotificationStore
 	// The facts of the public handling figures.
 	FactStore
+	// Reports by their last change, for syncing (sync.go).
+	ChangeStore
 }
 
 // trackingAlphabet has no 0/O, 1/I/L or U/V lookalikes: a code read over

@@ -85,6 +85,9 @@ type FeedInput struct {
 	// Statuses, when set, keeps the public reports with one of them (the
 	// others are ignored); Status narrows further.
 	Statuses []Status
+	// UpdatedSince, when set, lists the reports changed at or after it,
+	// oldest change first (see ChangeCursor), instead of newest first.
+	UpdatedSince *time.Time
 }
 
 // Feed returns the public feed: dispatched-or-later, not rejected, newest
@@ -112,6 +115,9 @@ func (s *ReportService) Feed(ctx context.Context, in FeedInput) ([]Report, strin
 	if b := f.BBox; b != nil && (b[0] > b[2] || b[1] > b[3] || math.Abs(b[1]) > 90 || math.Abs(b[3]) > 90 || math.Abs(b[0]) > 180 || math.Abs(b[2]) > 180) {
 		return nil, "", apperr.Invalid(i18n.T("Tham số không hợp lệ", "invalid parameter"),
 			fieldErr("bbox", "bbox = kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be min_lng,min_lat,max_lng,max_lat"))
+	}
+	if in.UpdatedSince != nil {
+		return s.feedChanges(ctx, f, *in.UpdatedSince)
 	}
 	return s.store.Feed(ctx, f)
 }

@@ -31,6 +31,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
 	t.Run("FeedFilters", func(t *testing.T) { testFeedFilters(t, newStores(t).Reports) })
 	t.Run("BulkCreate", func(t *testing.T) { testBulkCreate(t, newStores(t).Reports) })
+	t.Run("Changes", func(t *testing.T) { testChanges(t, newStores(t).Reports) }) // changes.go
 }
 
 func newReport(reporter string, p feedback.Point, category string, status feedback.Status) *feedback.Report {
