@@ -66,20 +66,20 @@ type config struct {
 	MongoWeakWrites   bool
 	MongoTimeout      time.Duration
 	// Log is the program's logger, for the store's start-up warnings.
-	Log *slog.Logger
-	LogFormat         string
-	ShutdownTimeout   time.Duration
-	AdminEmail        string
-	AdminPassword     string
-	KeySecret         string
-	TrustedProxies    []string
-	WebhookURL        string
-	WebhookSecret     string
-	TileURL           string
-	HashMemoryMiB     int
-	MaxConns          int
-	MaxConnsPerAddr   int
-	Open311           api.Open311Config
+	Log             *slog.Logger
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	AdminEmail      string
+	AdminPassword   string
+	KeySecret       string
+	TrustedProxies  []string
+	WebhookURL      string
+	WebhookSecret   string
+	TileURL         string
+	HashMemoryMiB   int
+	MaxConns        int
+	MaxConnsPerAddr int
+	Open311         api.Open311Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
