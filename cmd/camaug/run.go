@@ -342,6 +342,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		defer close(jobsDone)
 		closeResolvedEvery(jobs, 10*time.Minute, reports, ids, log)
 	}()
+	go sweepExpiredEvery(jobs, 10*time.Minute, st, log)
 	var sender feedback.Sender = feedback.LogSender{Logger: log}
 	if cfg.WebhookURL != "" {
 		sender = &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)}

@@ -18,7 +18,11 @@ import (
 func missingIndexes(ctx context.Context, t *testing.T, db *DB) []string {
 	t.Helper()
 	have := map[string]bool{}
-	for _, coll := range []string{collReports, collSupports, collEvents} {
+	colls := map[string]bool{}
+	for _, u := range declaredIndexes {
+		colls[u.coll] = true
+	}
+	for coll := range colls {
 		cur, err := db.db.Collection(coll).Indexes().List(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -59,6 +59,7 @@ type DB struct {
 	client  *mongo.Client
 	db      *mongo.Database
 	timeout time.Duration
+	ttl     bool // the server has TTL indexes
 }
 
 // Open connects, checks the server answers, and ensures indexes.
@@ -169,7 +170,15 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 		}
 	}
 	indexes[collReference] = []mongo.IndexModel{{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}}
-	for coll, models := range declaredModels(indexes) {
+	// The TTL indexes are made apart (ensureTTL); a query may use them.
+	have := map[string][]mongo.IndexModel{}
+	for coll, models := range indexes {
+		have[coll] = append([]mongo.IndexModel(nil), models...)
+	}
+	for _, x := range ttlIndexes {
+		have[x.coll] = append(have[x.coll], mongo.IndexModel{Keys: bson.D{{Key: x.field, Value: 1}}})
+	}
+	for coll, models := range declaredModels(have) {
 		indexes[coll] = append(indexes[coll], models...)
 	}
 	for coll, models := range indexes {
@@ -181,8 +190,13 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	ttl, err := db.ensureTTL(ctx)
+	if err != nil {
+		return err
+	}
+	db.ttl = ttl
 	// The pointer to the active reference revision always exists.
-	_, err := db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
+	_, err = db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
 		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: initialRev}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil && !isDuplicate(err) {
 		return fmt.Errorf("mongo: reference pointer: %w", err)
