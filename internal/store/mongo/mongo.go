@@ -195,6 +195,9 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 		return err
 	}
 	db.ttl = ttl
+	if _, err := db.backfillSearchTokens(ctx); err != nil {
+		return err
+	}
 	// The pointer to the active reference revision always exists.
 	_, err = db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
 		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: initialRev}}}}, options.UpdateOne().SetUpsert(true))

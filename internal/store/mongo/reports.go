@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -64,6 +63,7 @@ type reportDoc struct {
 	Extension       *extDoc    `bson:"extension,omitempty"`
 	NextDue         *time.Time `bson:"next_due"` // null for handled reports
 	Search          string     `bson:"search"`   // folded title, description and answer
+	SearchTokens    []string   `bson:"search_tokens"` // every word prefix of search (searchTokens)
 }
 
 type extDoc struct {
@@ -82,6 +82,7 @@ func toReportDoc(r *feedback.Report) reportDoc {
 		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt, DispatchedAt: r.DispatchedAt, RespondedAt: r.RespondedAt,
 		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
 	d.Search = r.SearchBody()
+	d.SearchTokens = searchTokens(d.Search)
 	if due := r.NextDue(); !due.IsZero() {
 		due = due.UTC()
 		d.NextDue = &due
@@ -505,6 +506,10 @@ func queueIndex(f feedback.QueueFilter) bson.D {
 	switch {
 	case f.TrackingCode != "":
 		return ixTrackingCode
+	case len(f.Terms) > 0 && f.AgencyCode != "":
+		return ixQueueSearchAgency
+	case len(f.Terms) > 0:
+		return ixQueueSearch
 	case f.AgencyCode != "" && f.CategoryCode != "":
 		return ixQueueAgencyCategory
 	case f.AgencyCode != "":
@@ -535,16 +540,6 @@ func queueFilter(f feedback.QueueFilter) bson.D {
 		filter = append(filter, bson.E{Key: "next_due", Value: bson.D{{Key: "$lt", Value: f.DueBefore.UTC()}}})
 	}
 	return append(filter, termsFilter(f.Terms)...)
-}
-
-// termsFilter makes each search term start a word of the folded text (a
-// regex: FerretDB has no text index).
-func termsFilter(terms []string) bson.D {
-	var filter bson.D
-	for _, t := range terms {
-		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
-	}
-	return filter
 }
 
 // QueueCounts counts a queue's reports per status in one $match and
@@ -639,6 +634,9 @@ var feedIndexes = []struct {
 
 // feedIndex is the declared index that serves f.
 func feedIndex(f feedback.FeedFilter) bson.D {
+	if len(f.Terms) > 0 {
+		return ixFeedSearch
+	}
 	set := map[string]bool{"category_code": f.CategoryCode != "", "area_code": f.AreaCode != "", "agency_code": f.AgencyCode != ""}
 	for _, ix := range feedIndexes {
 		all := true
