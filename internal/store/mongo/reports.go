@@ -61,8 +61,8 @@ type reportDoc struct {
 	RejectReason    string     `bson:"reject_reason"`
 	DuplicateOf     string     `bson:"duplicate_of"`
 	Extension       *extDoc    `bson:"extension,omitempty"`
-	NextDue         *time.Time `bson:"next_due"` // null for handled reports
-	Search          string     `bson:"search"`   // folded title, description and answer
+	NextDue         *time.Time `bson:"next_due"`      // null for handled reports
+	Search          string     `bson:"search"`        // folded title, description and answer
 	SearchTokens    []string   `bson:"search_tokens"` // every word prefix of search (searchTokens)
 }
 
