@@ -78,14 +78,22 @@ func (r *Report) IsOpen() bool {
 
 // Idempotency is a claimed Idempotency-Key: the first request with the key
 // claims it for the resource it will create; retries with the same body
-// get that resource back.
+// get that resource back until ExpiresAt.
 type Idempotency struct {
 	Scope       string // the user ID: keys are per user
 	Key         string
 	RequestHash string
 	ResourceID  string
 	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
+
+// IdempotencyTTL is how long a claimed Idempotency-Key answers retries.
+// The IETF draft on the header (draft-ietf-httpapi-idempotency-key-header,
+// section 2.3) leaves the expiry to the resource, which publishes it (our
+// OpenAPI document does); a day covers a phone that retries after a night
+// without signal, as payment APIs that use the header keep keys 24 hours.
+const IdempotencyTTL = 24 * time.Hour
 
 // Candidate is a report's ID and place, for nearby searches.
 type Candidate struct {
@@ -102,9 +110,10 @@ type Support struct {
 
 // ReportStore keeps reports.
 type ReportStore interface {
-	// ClaimIdempotency stores k unless its (Scope, Key) is taken; then it
-	// returns the stored claim and ECONFLICT. Of concurrent claims exactly
-	// one succeeds.
+	// ClaimIdempotency stores k unless its (Scope, Key) is taken by a claim
+	// that has not expired at k.CreatedAt; then it returns the stored claim
+	// and ECONFLICT. An expired claim is never honoured: k replaces it. Of
+	// concurrent claims exactly one succeeds.
 	ClaimIdempotency(ctx context.Context, k Idempotency) (Idempotency, error)
 	// CreateReport stores a new report. Returns ECONFLICT if its ID or
 	// tracking code exists.

@@ -87,7 +87,7 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 		body, _ := json.Marshal(in)
 		sum := sha256.Sum256(append([]byte("POST /v1/reports\x00"), body...))
 		claim, err := s.store.ClaimIdempotency(ctx, Idempotency{Scope: p.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
-			ResourceID: r.ID, CreatedAt: now.UTC()})
+			ResourceID: r.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(IdempotencyTTL).UTC()})
 		switch apperr.CodeOf(err) {
 		case "":
 		case apperr.ECONFLICT:

@@ -76,7 +76,8 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	dbPath := filepath.Join(dir, "camaug.db")
 	if uri := getenv("MONGODB_URI"); uri != "" {
 		name := fmt.Sprintf("camaug_bench_%d", time.Now().Unix())
-		db, err := mongo.Open(ctx, uri, mongo.Options{Database: name, WriteConcern: getenv("CAMAUG_MONGODB_WRITE_CONCERN")})
+		db, err := mongo.Open(ctx, uri, mongo.Options{Database: name, WriteConcern: getenv("CAMAUG_MONGODB_WRITE_CONCERN"),
+			AllowWeakWrites: getenv(mongo.AllowWeakWritesVar) == "true"})
 		if err != nil {
 			return nil, err
 		}

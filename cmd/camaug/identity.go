@@ -15,18 +15,18 @@ import (
 )
 
 // keySecret is what seals the token signing keys in the store:
-// CAMAUG_KEY_SECRET when set (it must be, and be the same, on every
-// instance sharing a MongoDB), else this machine's ID, so a copy of the
-// database alone opens no key.
+// CAMAUG_KEY_SECRET when set (loadConfig requires it with MONGODB_URI, where
+// every instance must use the same), else, for the embedded store, this
+// machine's ID, so a copy of the database alone opens no key.
 func keySecret(cfg config, log *slog.Logger) ([]byte, error) {
 	if cfg.KeySecret != "" {
 		return []byte(cfg.KeySecret), nil
 	}
+	if cfg.MongoURI != "" {
+		return nil, fmt.Errorf("set CAMAUG_KEY_SECRET: with MONGODB_URI every instance needs the same one")
+	}
 	for _, path := range []string{"/etc/machine-id", "/var/lib/dbus/machine-id"} {
 		if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
-			if cfg.MongoURI != "" {
-				log.Warn("CAMAUG_KEY_SECRET is not set: signing keys are sealed with this machine's ID, so other instances cannot use them")
-			}
 			return []byte("machine-id:" + strings.TrimSpace(string(b))), nil
 		}
 	}

@@ -46,7 +46,8 @@ const usage = `Usage:
   camaug clients create|list|rotate|revoke   (API clients of other systems; "camaug clients" for details)
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
-CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
+CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_MONGODB_ALLOW_WEAK_WRITES, CAMAUG_MONGODB_TIMEOUT (each operation's
+deadline, default 5s), CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
 CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAUG_SHUTDOWN_TIMEOUT,
 CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none),
 CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash),
@@ -66,20 +67,24 @@ type config struct {
 	MongoURI          string
 	MongoDatabase     string
 	MongoWriteConcern string
-	LogFormat         string
-	ShutdownTimeout   time.Duration
-	AdminEmail        string
-	AdminPassword     string
-	KeySecret         string
-	TrustedProxies    []string
-	WebhookURL        string
-	WebhookSecret     string
-	TileURL           string
-	HashMemoryMiB     int
-	MaxConns          int
-	MaxConnsPerAddr   int
-	Open311           api.Open311Config
-	OIDC              oidc.Config // zero when off
+	MongoWeakWrites   bool
+	MongoTimeout      time.Duration
+	// Log is the program's logger, for the store's start-up warnings.
+	Log             *slog.Logger
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	AdminEmail      string
+	AdminPassword   string
+	KeySecret       string
+	TrustedProxies  []string
+	WebhookURL      string
+	WebhookSecret   string
+	TileURL         string
+	HashMemoryMiB   int
+	MaxConns        int
+	MaxConnsPerAddr int
+	Open311         api.Open311Config
+	OIDC            oidc.Config // zero when off
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -95,7 +100,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DataDir:           or("CAMAUG_DATA_DIR", "./data"),
 		MongoURI:          getenv("MONGODB_URI"),
 		MongoDatabase:     or("CAMAUG_MONGODB_DATABASE", "camaug"),
-		MongoWriteConcern: or("CAMAUG_MONGODB_WRITE_CONCERN", "majority"),
+		MongoWriteConcern: getenv("CAMAUG_MONGODB_WRITE_CONCERN"),
 		LogFormat:         or("CAMAUG_LOG_FORMAT", "text"),
 		AdminEmail:        getenv("CAMAUG_ADMIN_EMAIL"),
 		AdminPassword:     getenv("CAMAUG_ADMIN_PASSWORD"),
@@ -123,6 +128,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, fmt.Errorf("CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD go together: set both or neither")
+	}
+	if cfg.MongoURI != "" && cfg.KeySecret == "" {
+		return cfg, fmt.Errorf("CAMAUG_KEY_SECRET is required with MONGODB_URI: it seals the token signing keys stored in the database, " +
+			"and every instance must use the same one (a machine's ID differs per instance)")
+	}
+	switch v := getenv(mongo.AllowWeakWritesVar); v {
+	case "", "false":
+	case "true":
+		cfg.MongoWeakWrites = true
+	default:
+		return cfg, fmt.Errorf("%s: want true or false, got %q", mongo.AllowWeakWritesVar, v)
+	}
+	if v := getenv("CAMAUG_MONGODB_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 10*time.Minute {
+			return cfg, fmt.Errorf("CAMAUG_MONGODB_TIMEOUT: want a duration from 100ms to 10m like 5s, got %q", v)
+		}
+		cfg.MongoTimeout = d
 	}
 	d, err := time.ParseDuration(or("CAMAUG_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil || d <= 0 {
@@ -183,6 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		handler = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(handler)
+	cfg.Log = log
 
 	cmd, rest := "serve", []string{}
 	if len(args) > 1 {
@@ -248,7 +272,8 @@ type store interface {
 // database in the data folder, and returns a description for the log.
 func openStore(ctx context.Context, cfg config) (store, []any, error) {
 	if cfg.MongoURI != "" {
-		db, err := mongo.Open(ctx, cfg.MongoURI, mongo.Options{Database: cfg.MongoDatabase, WriteConcern: cfg.MongoWriteConcern})
+		db, err := mongo.Open(ctx, cfg.MongoURI, mongo.Options{Database: cfg.MongoDatabase, WriteConcern: cfg.MongoWriteConcern,
+			AllowWeakWrites: cfg.MongoWeakWrites, Timeout: cfg.MongoTimeout, Logger: cfg.Log})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -348,6 +373,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		defer close(jobsDone)
 		closeResolvedEvery(jobs, 10*time.Minute, reports, ids, log)
 	}()
+	go sweepExpiredEvery(jobs, 10*time.Minute, st, log)
 	// Every notification goes to each matching destination: the API
 	// clients' webhook subscriptions, and CAMAUG_WEBHOOK_URL (everything,
 	// under the bare notification ID as before) or else the log.

@@ -276,7 +276,7 @@ func TestRun_ServesSameDataOnMongo(t *testing.T) {
 	sqliteBase, _ := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir()))
 	dataDir := filepath.Join(t.TempDir(), "data")
 	mongoBase, _ := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dataDir,
-		"MONGODB_URI", srv.URI, "CAMAUG_MONGODB_DATABASE", srv.Database))
+		"MONGODB_URI", srv.URI, "CAMAUG_MONGODB_DATABASE", srv.Database, "CAMAUG_KEY_SECRET", "same-data-test-secret"))
 	fetch := func(base, path, lang string) items {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 		req.Header.Set("Accept-Language", lang)

@@ -102,9 +102,10 @@ func identityIndexes() map[string][]mongo.IndexModel {
 		collTokens:   {plain("family_id"), plain("user_id")},
 		collKeys:     {plain("created_at")},
 		collAttempts: {plain("key", "window"), plain("window")},
-		// The token hash is _id, so unique already. No TTL index (FerretDB
-		// has none): expiry is checked on read and swept.
-		collSessions: {plain("user_id"), plain("expires_at"), plain("last_seen")},
+		// The token hash is _id, so unique already. expires_at has a TTL
+		// index where the server has TTL (ensureTTL); expiry is checked on
+		// read and swept in any case.
+		collSessions: {plain("user_id"), plain("last_seen")},
 	}
 }
 
@@ -254,7 +255,8 @@ func (s *IdentityStore) UseRefreshToken(ctx context.Context, hash string) (ident
 		t.Revoked = true
 		return t, spent
 	}
-	if _, err := s.db.db.Collection(collSpent).InsertOne(ctx, bson.D{{Key: "_id", Value: hash}}); err != nil {
+	// The marker expires with its token (TTL index or SweepExpired).
+	if _, err := s.db.db.Collection(collSpent).InsertOne(ctx, bson.D{{Key: "_id", Value: hash}, {Key: "expires_at", Value: t.ExpiresAt.UTC()}}); err != nil {
 		if isDuplicate(err) {
 			t.Used = true
 			return t, spent
@@ -336,7 +338,8 @@ func (s *IdentityStore) attempts() *mongo.Collection { return s.db.db.Collection
 // write counter is not on FerretDB v1, which loses concurrent $inc updates.
 // Failures are few (the limit stops them), so the count stays small.
 func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.Time) (int, error) {
-	if _, err := s.attempts().InsertOne(ctx, bson.D{{Key: "key", Value: key}, {Key: "window", Value: window.Unix()}}); err != nil {
+	// at is the window's start as a date, for the TTL index (ensureTTL).
+	if _, err := s.attempts().InsertOne(ctx, bson.D{{Key: "key", Value: key}, {Key: "window", Value: window.Unix()}, {Key: "at", Value: window.UTC()}}); err != nil {
 		return 0, internal(err)
 	}
 	return s.AttemptCount(ctx, key, window)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -27,37 +28,99 @@ import (
 type Options struct {
 	// Database is the database name ("camaug" when empty).
 	Database string
-	// WriteConcern is "majority" (the default) or a number of nodes ("1").
+	// WriteConcern is "majority" or a number of nodes ("1"); when empty,
+	// the URI's w option, else "majority".
 	WriteConcern string
+	// AllowWeakWrites lets Open accept a write concern weaker than
+	// "majority" (CAMAUG_MONGODB_ALLOW_WEAK_WRITES, for development): a
+	// write acknowledged by the primary alone is lost when it fails over
+	// before a secondary copied it.
+	AllowWeakWrites bool
+	// Timeout bounds every operation (the driver's timeoutMS): a stuck
+	// primary gives EUNAVAILABLE, not a hung request. When zero, the URI's
+	// timeoutMS, else DefaultTimeout.
+	Timeout time.Duration
+	// Logger receives the warnings Open gives (nil: slog.Default()).
+	Logger *slog.Logger
 }
+
+// DefaultTimeout bounds each operation when neither Options.Timeout nor the
+// URI's timeoutMS says otherwise: long enough for a replica set election
+// (about 10 s at worst, usually 2 s, is not waited for: the client retries),
+// short enough that a phone gets its 503 before it gives up itself.
+const DefaultTimeout = 5 * time.Second
+
+// AllowWeakWritesVar is the variable that lets a deployment run with a
+// write concern weaker than majority.
+const AllowWeakWritesVar = "CAMAUG_MONGODB_ALLOW_WEAK_WRITES"
 
 // DB is a connected database.
 type DB struct {
-	client *mongo.Client
-	db     *mongo.Database
+	client  *mongo.Client
+	db      *mongo.Database
+	timeout time.Duration
+	ttl     bool // the server has TTL indexes
 }
 
 // Open connects, checks the server answers, and ensures indexes.
+//
+// Reads go to the primary (whatever the URI's readPreference says) and
+// writes wait for a majority: a person who just wrote reads their write back
+// on any instance, even right after a failover, without a causally
+// consistent session (which would have to travel between the stateless
+// instances a person's requests land on).
 func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if opts.Database == "" {
 		opts.Database = "camaug"
 	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	copts := options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second)
 	switch opts.WriteConcern {
-	case "", "majority":
+	case "":
+		if copts.WriteConcern == nil || copts.WriteConcern.W == nil {
+			copts.SetWriteConcern(writeconcern.Majority())
+		}
+	case "majority":
 		copts.SetWriteConcern(writeconcern.Majority())
 	default:
 		var w int
-		if _, err := fmt.Sscanf(opts.WriteConcern, "%d", &w); err != nil || w < 0 {
+		if _, err := fmt.Sscanf(opts.WriteConcern, "%d", &w); err != nil || w < 0 || fmt.Sprint(w) != opts.WriteConcern {
 			return nil, fmt.Errorf("mongo: write concern must be \"majority\" or a number, got %q", opts.WriteConcern)
 		}
-		copts.SetWriteConcern(&writeconcern.WriteConcern{W: w})
+		wc := &writeconcern.WriteConcern{W: w}
+		if copts.WriteConcern != nil {
+			wc.Journal = copts.WriteConcern.Journal
+		}
+		copts.SetWriteConcern(wc)
 	}
+	if wc := copts.WriteConcern; wc.W != "majority" || (wc.Journal != nil && !*wc.Journal) {
+		desc := fmt.Sprintf("w=%v", wc.W)
+		if wc.Journal != nil && !*wc.Journal {
+			desc += ", j=false"
+		}
+		if !opts.AllowWeakWrites {
+			return nil, fmt.Errorf("mongo: the write concern (%s) is weaker than majority, so an acknowledged write can be lost when the primary fails over; "+
+				"use w=majority, or set %s=true to accept that (development only)", desc, AllowWeakWritesVar)
+		}
+		log.Warn("MongoDB write concern is weaker than majority: acknowledged writes can be lost on failover ("+AllowWeakWritesVar+"=true)", "write_concern", desc)
+	}
+	copts.SetReadPreference(readpref.Primary())
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+		if copts.Timeout != nil && *copts.Timeout > 0 {
+			timeout = *copts.Timeout
+		}
+	}
+	copts.SetTimeout(timeout)
 	client, err := mongo.Connect(copts)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect to %s: %w", Redact(uri), err)
 	}
-	db := &DB{client: client, db: client.Database(opts.Database)}
+	db := &DB{client: client, db: client.Database(opts.Database), timeout: timeout}
 	if err := client.Ping(ctx, readpref.Primary()); err != nil {
 		client.Disconnect(context.Background())
 		return nil, fmt.Errorf("mongo: ping %s: %w", Redact(uri), err)
@@ -107,7 +170,15 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 		}
 	}
 	indexes[collReference] = []mongo.IndexModel{{Keys: bson.D{{Key: "rev", Value: 1}, {Key: "kind", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}}
-	for coll, models := range declaredModels(indexes) {
+	// The TTL indexes are made apart (ensureTTL); a query may use them.
+	have := map[string][]mongo.IndexModel{}
+	for coll, models := range indexes {
+		have[coll] = append([]mongo.IndexModel(nil), models...)
+	}
+	for _, x := range ttlIndexes {
+		have[x.coll] = append(have[x.coll], mongo.IndexModel{Keys: bson.D{{Key: x.field, Value: 1}}})
+	}
+	for coll, models := range declaredModels(have) {
 		indexes[coll] = append(indexes[coll], models...)
 	}
 	for coll, models := range indexes {
@@ -119,8 +190,16 @@ func (db *DB) ensureIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	ttl, err := db.ensureTTL(ctx)
+	if err != nil {
+		return err
+	}
+	db.ttl = ttl
+	if _, err := db.backfillSearchTokens(ctx); err != nil {
+		return err
+	}
 	// The pointer to the active reference revision always exists.
-	_, err := db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
+	_, err = db.db.Collection(collMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaReference}},
 		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: initialRev}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil && !isDuplicate(err) {
 		return fmt.Errorf("mongo: reference pointer: %w", err)

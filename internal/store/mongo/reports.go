@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -62,8 +61,9 @@ type reportDoc struct {
 	RejectReason    string     `bson:"reject_reason"`
 	DuplicateOf     string     `bson:"duplicate_of"`
 	Extension       *extDoc    `bson:"extension,omitempty"`
-	NextDue         *time.Time `bson:"next_due"` // null for handled reports
-	Search          string     `bson:"search"`   // folded title, description and answer
+	NextDue         *time.Time `bson:"next_due"`      // null for handled reports
+	Search          string     `bson:"search"`        // folded title, description and answer
+	SearchTokens    []string   `bson:"search_tokens"` // every word prefix of search (searchTokens)
 }
 
 type extDoc struct {
@@ -82,6 +82,7 @@ func toReportDoc(r *feedback.Report) reportDoc {
 		UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, SupportCount: r.SupportCount, Answer: r.Answer, ResolvedAt: r.ResolvedAt, DispatchedAt: r.DispatchedAt, RespondedAt: r.RespondedAt,
 		RejectReason: r.RejectReason, DuplicateOf: r.DuplicateOf}
 	d.Search = r.SearchBody()
+	d.SearchTokens = searchTokens(d.Search)
 	if due := r.NextDue(); !due.IsZero() {
 		due = due.UTC()
 		d.NextDue = &due
@@ -139,28 +140,75 @@ type idemDoc struct {
 	ID          string    `bson:"_id"`
 	Scope       string    `bson:"scope"`
 	Key         string    `bson:"key"`
+	Gen         int       `bson:"gen"`
 	RequestHash string    `bson:"request_hash"`
 	ResourceID  string    `bson:"resource_id"`
 	CreatedAt   time.Time `bson:"created_at"`
+	// ExpiresAt is absent on claims made before keys expired: they last
+	// IdempotencyTTL from CreatedAt. A TTL index removes expired claims
+	// where the server has TTL; the sweep where it has not.
+	ExpiresAt *time.Time `bson:"expires_at,omitempty"`
 }
 
+func (d idemDoc) expiresAt() time.Time {
+	if d.ExpiresAt == nil {
+		return d.CreatedAt.Add(feedback.IdempotencyTTL)
+	}
+	return *d.ExpiresAt
+}
+
+// idemID is the _id of a key's claim of generation gen: each claim made
+// after the previous one expired is a new generation, so replacing an
+// expired claim is an insert under a unique _id too (FerretDB v1 runs a
+// filtered delete or update as a read and a separate write, so it could
+// not replace one atomically). Claims from before generations are gen 0.
+func idemID(scope, key string, gen int) string {
+	if gen == 0 {
+		return scope + "|" + key
+	}
+	return fmt.Sprintf("%s|%s|%d", scope, key, gen)
+}
+
+// ixIdempotency finds a key's newest claim.
+var ixIdempotency = servedBy(collIdempotency, "ClaimIdempotency: newest claim of a key", asc("scope"), asc("key"), desc("gen"))
+
 // ClaimIdempotency inserts the claim under a unique _id: atomic everywhere.
+// When the key's newest claim has expired at k.CreatedAt, it is never
+// honoured: the claim goes in as the next generation, which again exactly
+// one of concurrent claims inserts.
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
-	id := k.Scope + "|" + k.Key
+	if k.ExpiresAt.IsZero() {
+		k.ExpiresAt = k.CreatedAt.Add(feedback.IdempotencyTTL)
+	}
 	coll := s.db.db.Collection(collIdempotency)
-	_, err := coll.InsertOne(ctx, idemDoc{ID: id, Scope: k.Scope, Key: k.Key, RequestHash: k.RequestHash, ResourceID: k.ResourceID, CreatedAt: k.CreatedAt.UTC()})
-	if err == nil {
-		return k, nil
+	expires := k.ExpiresAt.UTC()
+	gen := 0
+	for attempt := 0; attempt < 3; attempt++ {
+		_, err := coll.InsertOne(ctx, idemDoc{ID: idemID(k.Scope, k.Key, gen), Scope: k.Scope, Key: k.Key, Gen: gen, RequestHash: k.RequestHash,
+			ResourceID: k.ResourceID, CreatedAt: k.CreatedAt.UTC(), ExpiresAt: &expires})
+		if err == nil {
+			return k, nil
+		}
+		if !isDuplicate(err) {
+			return k, internal(err)
+		}
+		var d idemDoc
+		err = coll.FindOne(ctx, bson.D{{Key: "scope", Value: k.Scope}, {Key: "key", Value: k.Key}},
+			options.FindOne().SetSort(bson.D{{Key: "gen", Value: -1}}).SetHint(ixIdempotency)).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue // removed by its expiry meanwhile: gen 0 is free again
+		}
+		if err != nil {
+			return k, internal(err)
+		}
+		if k.CreatedAt.Before(d.expiresAt()) {
+			return feedback.Idempotency{Scope: d.Scope, Key: d.Key, RequestHash: d.RequestHash, ResourceID: d.ResourceID, CreatedAt: d.CreatedAt,
+					ExpiresAt: d.expiresAt()},
+				apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+		}
+		gen = d.Gen + 1
 	}
-	if !isDuplicate(err) {
-		return k, internal(err)
-	}
-	var d idemDoc
-	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return k, internal(err)
-	}
-	return feedback.Idempotency{Scope: d.Scope, Key: d.Key, RequestHash: d.RequestHash, ResourceID: d.ResourceID, CreatedAt: d.CreatedAt},
-		apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+	return k, apperr.Unavailable(fmt.Errorf("mongo: idempotency key %q: no free generation after 3 tries", k.Key))
 }
 
 // CreateReport stores a new report.
@@ -458,6 +506,10 @@ func queueIndex(f feedback.QueueFilter) bson.D {
 	switch {
 	case f.TrackingCode != "":
 		return ixTrackingCode
+	case len(f.Terms) > 0 && f.AgencyCode != "":
+		return ixQueueSearchAgency
+	case len(f.Terms) > 0:
+		return ixQueueSearch
 	case f.AgencyCode != "" && f.CategoryCode != "":
 		return ixQueueAgencyCategory
 	case f.AgencyCode != "":
@@ -488,16 +540,6 @@ func queueFilter(f feedback.QueueFilter) bson.D {
 		filter = append(filter, bson.E{Key: "next_due", Value: bson.D{{Key: "$lt", Value: f.DueBefore.UTC()}}})
 	}
 	return append(filter, termsFilter(f.Terms)...)
-}
-
-// termsFilter makes each search term start a word of the folded text (a
-// regex: FerretDB has no text index).
-func termsFilter(terms []string) bson.D {
-	var filter bson.D
-	for _, t := range terms {
-		filter = append(filter, bson.E{Key: "search", Value: bson.D{{Key: "$regex", Value: `(^| )` + regexp.QuoteMeta(t)}}})
-	}
-	return filter
 }
 
 // QueueCounts counts a queue's reports per status in one $match and
@@ -592,6 +634,9 @@ var feedIndexes = []struct {
 
 // feedIndex is the declared index that serves f.
 func feedIndex(f feedback.FeedFilter) bson.D {
+	if len(f.Terms) > 0 {
+		return ixFeedSearch
+	}
 	set := map[string]bool{"category_code": f.CategoryCode != "", "area_code": f.AreaCode != "", "agency_code": f.AgencyCode != ""}
 	for _, ix := range feedIndexes {
 		all := true

@@ -60,23 +60,37 @@ func scanReport(row scanner) (*feedback.Report, error) {
 // ClaimIdempotency stores a claim unless the key is taken, in a group
 // commit.
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
+	if k.ExpiresAt.IsZero() {
+		k.ExpiresAt = k.CreatedAt.Add(feedback.IdempotencyTTL)
+	}
 	var got feedback.Idempotency
 	taken := false
 	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt))
+		// An expired claim is never honoured: it makes way for this one.
+		// Claims from before expires_at existed ('') last IdempotencyTTL.
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ?
+			AND ((expires_at != '' AND expires_at <= ?) OR (expires_at = '' AND created_at <= ?))`,
+			k.Scope, k.Key, ts(k.CreatedAt), ts(k.CreatedAt.Add(-feedback.IdempotencyTTL)))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt), ts(k.ExpiresAt))
 		if !isUniqueViolation(err) {
 			return err
 		}
 		// Read in the same transaction: the claim that won may be in this
 		// very group, not yet committed.
-		var created string
-		err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
-			k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created)
+		var created, expires string
+		err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
+			k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created, &expires)
 		if err != nil {
 			return err
 		}
-		got.CreatedAt, taken = parseTS(created), true
+		got.CreatedAt, got.ExpiresAt, taken = parseTS(created), parseTS(expires), true
+		if expires == "" {
+			got.ExpiresAt = got.CreatedAt.Add(feedback.IdempotencyTTL)
+		}
 		return errTaken
 	})
 	switch {

@@ -17,6 +17,8 @@ import (
 func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("CreateGet", func(t *testing.T) { testReportCreateGet(t, newStores(t).Reports) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, newStores(t).Reports) })
+	t.Run("IdempotencyExpiry", func(t *testing.T) { testIdempotencyExpiry(t, newStores(t).Reports) })
+	t.Run("ExpiryOnRead", func(t *testing.T) { testExpiryOnRead(t, newStores(t).Identity) })
 	t.Run("ListByReporter", func(t *testing.T) { testListByReporter(t, newStores(t).Reports) })
 	t.Run("Nearby", func(t *testing.T) { testNearby(t, newStores(t).Reports) })
 	t.Run("Support", func(t *testing.T) { testSupport(t, newStores(t).Reports) })
@@ -30,6 +32,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("QueueHandledPages", func(t *testing.T) { testQueueHandledPages(t, newStores(t).Reports) })
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
 	t.Run("FeedFilters", func(t *testing.T) { testFeedFilters(t, newStores(t).Reports) })
+	t.Run("SearchWords", func(t *testing.T) { testSearchWords(t, newStores(t).Reports) })
 	t.Run("BulkCreate", func(t *testing.T) { testBulkCreate(t, newStores(t).Reports) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, newStores(t).Reports) }) // changes.go
 }

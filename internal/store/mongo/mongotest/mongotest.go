@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +65,11 @@ func Start(t testing.TB) *Server {
 		defer close(done)
 		f.Run(ctx)
 	}()
-	s := &Server{URI: f.MongoDBURI(), Database: db}
+	// The embedded server shares the test machine's cores with everything
+	// else: its operations get a minute (the store's 5 s default is for a
+	// real server). Tests of the deadline set their own.
+	uri := strings.TrimSuffix(f.MongoDBURI(), "/") + "/?timeoutMS=60000"
+	s := &Server{URI: uri, Database: db}
 	stopped := false
 	s.stop = func() {
 		if !stopped {
