@@ -150,3 +150,16 @@ func (db *DB) supportsTransactions(ctx context.Context) bool {
 	}
 	return hello.SetName != "" || hello.Msg == "isdbgrid"
 }
+
+// HasPending reports whether a response has been left uncounted for longer
+// than RepairPending waits (a crash between storing and counting it), so
+// the server looks for a moment to repair only when there is work.
+func (s *SurveyStore) HasPending(ctx context.Context) (bool, error) {
+	err := s.coll(collResponses).FindOne(ctx,
+		bson.D{{Key: "pending", Value: true}, {Key: "submitted_at", Value: bson.D{{Key: "$lt", Value: time.Now().Add(-pendingAge).UTC()}}}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, internal(err)
+}
