@@ -295,19 +295,18 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 // UpdateReport writes the fields of r that differ from the stored report
 // at r.Version, and only those, if the version still matches: a counter
 // incremented meanwhile ($inc support_count) is never rewritten.
+// (The version guard is atomic on MongoDB; FerretDB v1 runs the filter
+// and the write apart, so workflow changes go through Transition, whose
+// unique event insert decides between concurrent changes.)
 func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
-	var cur reportDoc
-	err := s.reports().FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}}).Decode(&cur)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		if _, err := s.GetReport(ctx, r.ID); err != nil {
-			return err
-		}
+	cur, err := s.GetReport(ctx, r.ID) // also finishes an interrupted change
+	if err != nil {
+		return err
+	}
+	if cur.Version != r.Version {
 		return errStale()
 	}
-	if err != nil {
-		return internal(err)
-	}
-	set, unset, err := reportChanges(cur, toReportDoc(r))
+	set, unset, err := reportChanges(toReportDoc(cur), toReportDoc(r))
 	if err != nil {
 		return apperr.Internal(err)
 	}
