@@ -326,7 +326,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		run   func(context.Context) error
 	}{
 		{leaseOutbox, 5 * time.Second, func(ctx context.Context) error { _, _, err := notifier.RunOnce(ctx); return err }},
-		{leaseMaintenance, 10 * time.Minute, func(ctx context.Context) error { maintain(ctx, reports, ids, log); return nil }},
+		{leaseMaintenance, 10 * time.Minute, func(ctx context.Context) error { maintain(ctx, reports, ids, st.Leases(), log); return nil }},
 		{leaseSurveyRepair, 10 * time.Minute, func(ctx context.Context) error { repairSurveyCounters(ctx, surveyStore, runner, log); return nil }},
 	} {
 		wg.Add(1)
@@ -472,10 +472,10 @@ func describe(err error) string {
 }
 
 // maintain closes reports resolved long enough ago and removes ended
-// sessions and rate-limit windows. It runs under leaseMaintenance, on one
+// sessions, rate-limit windows, old claims and heartbeats. It runs under leaseMaintenance, on one
 // instance at a time; the workflow's compare-and-swap would let only one
 // close each report anyway.
-func maintain(ctx context.Context, reports *feedback.ReportService, ids *identity.Service, log *slog.Logger) {
+func maintain(ctx context.Context, reports *feedback.ReportService, ids *identity.Service, leases lease.Store, log *slog.Logger) {
 	if n, err := reports.CloseResolved(ctx); err != nil && ctx.Err() == nil {
 		log.Warn("closing resolved reports", "error", err)
 	} else if n > 0 {
@@ -489,6 +489,11 @@ func maintain(ctx context.Context, reports *feedback.ReportService, ids *identit
 	// removes the ended ones so they do not pile up.
 	if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
 		log.Warn("removing ended rate-limit windows", "error", err)
+	}
+	// Delivery claims of a day ago are settled; heartbeats that ended a day
+	// ago are of instances that died.
+	if _, err := leases.Sweep(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		log.Warn("removing old delivery claims and heartbeats", "error", err)
 	}
 }
 

@@ -40,6 +40,11 @@ type Store interface {
 	// LiveInstances returns the instances whose last heartbeat lasts
 	// past now.
 	LiveInstances(ctx context.Context, now time.Time) ([]string, error)
+	// Sweep removes the claims recorded before before and the heartbeats
+	// that ended before it (instances that died without leaving), and
+	// returns how many it removed. A claim is only contested while its
+	// attempt may still be retried, so a day-old one can go.
+	Sweep(ctx context.Context, before time.Time) (int, error)
 }
 
 // Term is the number of the term of length ttl that contains at.

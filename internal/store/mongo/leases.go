@@ -41,12 +41,13 @@ func (db *DB) Leases() lease.Store { return &LeaseStore{db: db} }
 
 func leaseID(name string, term int64) string { return fmt.Sprintf("%s#%d", name, term) }
 
-// leaseIndexes serve TryLease's removal of a lease's old terms and
-// LiveInstances.
+// leaseIndexes serve TryLease's removal of a lease's old terms,
+// LiveInstances and Sweep.
 func leaseIndexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		collLeases:    {{Keys: bson.D{{Key: "name", Value: 1}, {Key: "term", Value: 1}}}},
 		collInstances: {{Keys: bson.D{{Key: "until", Value: 1}}}},
+		collClaims:    {{Keys: bson.D{{Key: "at", Value: 1}}}},
 	}
 }
 
@@ -123,6 +124,19 @@ func (s *LeaseStore) LiveInstances(ctx context.Context, now time.Time) ([]string
 		}) string {
 			return d.ID
 		})
+}
+
+// Sweep deletes old claims and ended heartbeats.
+func (s *LeaseStore) Sweep(ctx context.Context, before time.Time) (int, error) {
+	c, err := s.db.db.Collection(collClaims).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
+	if err != nil {
+		return 0, internal(err)
+	}
+	i, err := s.db.db.Collection(collInstances).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
+	if err != nil {
+		return int(c.DeletedCount), internal(err)
+	}
+	return int(c.DeletedCount + i.DeletedCount), nil
 }
 
 // inTransaction runs fn in a transaction (only where db.txn: a replica set

@@ -84,3 +84,18 @@ func (s *LeaseStore) LiveInstances(ctx context.Context, now time.Time) ([]string
 	}
 	return out, apperr.InternalOrNil(rows.Err())
 }
+
+// Sweep deletes old claims and ended heartbeats.
+func (s *LeaseStore) Sweep(ctx context.Context, before time.Time) (int, error) {
+	c, err := s.db.write.ExecContext(ctx, `DELETE FROM claims WHERE at < ?`, ts(before))
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	i, err := s.db.write.ExecContext(ctx, `DELETE FROM instances WHERE until < ?`, ts(before))
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	nc, _ := c.RowsAffected()
+	ni, _ := i.RowsAffected()
+	return int(nc + ni), nil
+}

@@ -142,6 +142,19 @@ func testLeases(t *testing.T, s lease.Store) {
 		if ok, err := s.ClaimOnce(ctx, "notification/x#2", at); err != nil || !ok {
 			t.Fatalf("another key: %v, %v; want true", ok, err)
 		}
+		if ok, _ := s.ClaimOnce(ctx, "notification/x#3", at.Add(48*time.Hour)); !ok {
+			t.Fatal("a third key: not claimed")
+		}
+		// Sweep forgets the claims made before its time, and only those.
+		if n, err := s.Sweep(ctx, at.Add(time.Hour)); err != nil || n != 2 {
+			t.Fatalf("Sweep: %d, %v; want the 2 older claims removed", n, err)
+		}
+		if ok, _ := s.ClaimOnce(ctx, "notification/x#1", at.Add(72*time.Hour)); !ok {
+			t.Fatal("a swept key could not be claimed again")
+		}
+		if ok, _ := s.ClaimOnce(ctx, "notification/x#3", at.Add(72*time.Hour)); ok {
+			t.Fatal("a claim newer than the sweep was removed")
+		}
 	})
 
 	t.Run("Heartbeats", func(t *testing.T) {
@@ -172,6 +185,13 @@ func testLeases(t *testing.T, s lease.Store) {
 		}
 		if got := live(at.Add(ttl * 3 / 4)); !slices.Equal(got, []string{"b"}) {
 			t.Fatalf("live after a left and b renewed: %v, want [b]", got)
+		}
+		s.Heartbeat(ctx, "dead", at.Add(ttl))
+		if n, err := s.Sweep(ctx, at.Add(90*time.Second)); err != nil || n != 1 {
+			t.Fatalf("Sweep of ended heartbeats: %d, %v; want 1 (dead's)", n, err)
+		}
+		if got := live(at); !slices.Equal(got, []string{"b"}) {
+			t.Fatalf("live after the sweep: %v, want [b]", got)
 		}
 	})
 }

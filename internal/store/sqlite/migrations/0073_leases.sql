@@ -13,6 +13,7 @@ CREATE TABLE claims (
 	id  TEXT PRIMARY KEY,
 	at  TEXT NOT NULL
 );
+CREATE INDEX claims_at ON claims (at);
 CREATE TABLE instances (
 	id    TEXT PRIMARY KEY,
 	until TEXT NOT NULL
