@@ -28,7 +28,7 @@ func TestSurveyRepair_OnlyWhenAlone(t *testing.T) {
 	srv := mongotest.Start(t)
 	var stores [2]*mongo.DB
 	for i := range stores {
-		db, err := mongo.Open(ctx, srv.URI, mongo.Options{Database: srv.Database, WriteConcern: "1"})
+		db, err := mongo.Open(ctx, srv.URI, mongo.Options{Database: srv.Database})
 		if err != nil {
 			t.Fatal(err)
 		}

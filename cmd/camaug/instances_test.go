@@ -75,7 +75,7 @@ func TestInstances_StartTogether(t *testing.T) {
 	for round := range rounds {
 		dbName := fmt.Sprintf("%s_r%d", srv.Database, round)
 		getenv := env("CAMAUG_ADDR", "127.0.0.1:0", "MONGODB_URI", srv.URI, "CAMAUG_MONGODB_DATABASE", dbName,
-			"CAMAUG_MONGODB_WRITE_CONCERN", "1", "CAMAUG_KEY_SECRET", "race-test-key-secret", "CAMAUG_LEASE_TTL", "2s",
+			"CAMAUG_KEY_SECRET", "race-test-key-secret", "CAMAUG_LEASE_TTL", "2s",
 			"CAMAUG_ADMIN_EMAIL", "admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD", raceAdminPassword)
 		var bases [2]string
 		var stops [2]func() error
@@ -210,7 +210,7 @@ func TestInstances_KillOneMidDelivery(t *testing.T) {
 	for _, name := range names {
 		cmd := exec.Command(filepath.Join(dir, "camaug"))
 		cmd.Env = append(os.Environ(), "CAMAUG_ADDR=127.0.0.1:0", "CAMAUG_METRICS_ADDR=off", "MONGODB_URI="+srv.URI,
-			"CAMAUG_MONGODB_DATABASE="+srv.Database, "CAMAUG_MONGODB_WRITE_CONCERN=1", "CAMAUG_KEY_SECRET=instances-test-key-secret",
+			"CAMAUG_MONGODB_DATABASE="+srv.Database, "CAMAUG_KEY_SECRET=instances-test-key-secret",
 			"CAMAUG_LEASE_TTL="+ttl.String(), "CAMAUG_ADMIN_EMAIL=admin@camau.gov.vn", "CAMAUG_ADMIN_PASSWORD="+raceAdminPassword,
 			"CAMAUG_WEBHOOK_URL="+hook.URL+"/hook?from="+name, "CAMAUG_WEBHOOK_SECRET=instances-webhook-secret")
 		cmd.Dir = dir

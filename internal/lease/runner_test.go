@@ -19,7 +19,7 @@ func twoInstances(t *testing.T) (lease.Store, lease.Store) {
 	srv := mongotest.Start(t)
 	var out [2]lease.Store
 	for i := range out {
-		db, err := mongo.Open(context.Background(), srv.URI, mongo.Options{Database: srv.Database, WriteConcern: "1"})
+		db, err := mongo.Open(context.Background(), srv.URI, mongo.Options{Database: srv.Database})
 		if err != nil {
 			t.Fatal(err)
 		}
