@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,7 @@ import (
 	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/lease"
 	"camaug/internal/notify"
 	"camaug/internal/oidc"
 	"camaug/internal/store/mongo"
@@ -52,7 +54,8 @@ CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAU
 CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none),
 CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash),
 CAMAUG_MAX_CONNS (connections served at once, default 4096), CAMAUG_MAX_CONNS_PER_ADDR (from one
-client address, default 256; trusted proxies are exempt).
+client address, default 256; trusted proxies are exempt), CAMAUG_LEASE_TTL (term of the leases that let
+one of several instances run each background job, default 30s; the same on every instance).
 `
 
 // defaultMetricsAddr serves /metrics on the loopback interface only, for a
@@ -83,6 +86,7 @@ type config struct {
 	HashMemoryMiB   int
 	MaxConns        int
 	MaxConnsPerAddr int
+	LeaseTTL        time.Duration
 	Open311         api.Open311Config
 	OIDC            oidc.Config // zero when off
 }
@@ -152,6 +156,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("CAMAUG_SHUTDOWN_TIMEOUT: want a duration like 15s, got %q", getenv("CAMAUG_SHUTDOWN_TIMEOUT"))
 	}
 	cfg.ShutdownTimeout = d
+	if cfg.LeaseTTL, err = time.ParseDuration(or("CAMAUG_LEASE_TTL", lease.DefaultTTL.String())); err != nil ||
+		cfg.LeaseTTL < time.Second || cfg.LeaseTTL > time.Hour {
+		return cfg, fmt.Errorf("CAMAUG_LEASE_TTL: want a duration from 1s to 1h like 30s, got %q", getenv("CAMAUG_LEASE_TTL"))
+	}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -264,6 +272,7 @@ type store interface {
 	Surveys() survey.Store
 	Clients() apiclient.Store
 	Deliveries() notify.DeliveryStore
+	Leases() lease.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -307,44 +316,33 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	defer st.Close()
 	log.Info("store opened", desc...)
 
+	// Several instances may share one MongoDB and start at the same moment:
+	// each announces itself (a heartbeat) and then does the start-up work
+	// under the "startup" lease, one instance after the other (see
+	// startUp).
+	runner := &lease.Runner{Store: st.Leases(), Owner: instanceID(), TTL: cfg.LeaseTTL, Logger: log}
+	if err := st.Leases().Heartbeat(ctx, runner.Owner, time.Now().Add(cfg.LeaseTTL)); err != nil {
+		return fmt.Errorf("registering this instance: %s", describe(err))
+	}
+	beat, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		runner.Beat(beat)
+	}()
+	defer func() { stopBeat(); <-beatDone }()
 	ref := feedback.NewReferenceService(st.Reference())
-	if seeded, err := ref.SeedDefault(ctx); err != nil {
-		return fmt.Errorf("seeding reference data: %w", err)
-	} else if seeded {
-		log.Info("empty store: loaded the built-in Cà Mau reference data")
-	}
-	if cur, err := ref.Snapshot(ctx); err == nil {
-		// Deadlines in a missing or provisional year skip the wrong days.
-		for _, w := range cur.Calendar.Warnings(time.Now()) {
-			log.Warn("working calendar: " + w)
-		}
-	}
-	ids, err := identityService(ctx, cfg, st, log)
+	var ids *identity.Service
+	surveyStore := st.Surveys()
+	err = runner.Do(ctx, leaseStartup, func(ctx context.Context) error {
+		var err error
+		ids, err = startUp(ctx, cfg, st, ref, runner, log)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if cfg.AdminEmail != "" {
-		created, err := ids.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
-		if err != nil {
-			return fmt.Errorf("creating the admin from CAMAUG_ADMIN_EMAIL: %s", describe(err))
-		}
-		if created {
-			log.Info("created the admin account", "email", cfg.AdminEmail)
-		}
-	}
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
-	surveyStore := st.Surveys()
-	// On MongoDB a crash can leave a response stored but not yet counted;
-	// its survey's counters are rebuilt at start.
-	if r, ok := surveyStore.(interface {
-		RepairPending(context.Context) (int, error)
-	}); ok {
-		if n, err := r.RepairPending(ctx); err != nil {
-			log.Warn("repairing survey counters", "error", err)
-		} else if n > 0 {
-			log.Info("rebuilt the counters of surveys left uncounted by a crash", "surveys", n)
-		}
-	}
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -367,12 +365,9 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
+	// Background jobs run on one instance at a time, each under its lease.
 	jobs, stopJobs := context.WithCancel(ctx)
-	jobsDone := make(chan struct{})
-	go func() {
-		defer close(jobsDone)
-		closeResolvedEvery(jobs, 10*time.Minute, reports, ids, log)
-	}()
+	// Removing expired documents is harmless on several instances at once.
 	go sweepExpiredEvery(jobs, 10*time.Minute, st, log)
 	// Every notification goes to each matching destination: the API
 	// clients' webhook subscriptions, and CAMAUG_WEBHOOK_URL (everything,
@@ -383,14 +378,27 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	} else {
 		sender.Add("log", nil, feedback.LogSender{Logger: log})
 	}
-	notifier := &feedback.Dispatcher{Store: st.Reports(), Sender: sender, Logger: log}
-	notifyDone := make(chan struct{})
-	go func() {
-		defer close(notifyDone)
-		notifier.Run(jobs, 5*time.Second)
-	}()
-	defer func() { stopJobs(); <-notifyDone }()
-	defer func() { stopJobs(); <-jobsDone }() // before the store closes
+	// A claimed notification stays hidden from other dispatchers for two
+	// lease terms: longer than the claimer may still be sending it, as a
+	// job's context ends with the terms its instance holds (lease.Runner).
+	notifier := &feedback.Dispatcher{Store: st.Reports(), Sender: sender, Logger: log, Lease: 2 * cfg.LeaseTTL}
+	var wg sync.WaitGroup
+	for _, job := range []struct {
+		lease string
+		every time.Duration
+		run   func(context.Context) error
+	}{
+		{leaseOutbox, 5 * time.Second, func(ctx context.Context) error { _, _, err := notifier.RunOnce(ctx); return err }},
+		{leaseMaintenance, 10 * time.Minute, func(ctx context.Context) error { maintain(ctx, reports, ids, st.Leases(), log); return nil }},
+		{leaseSurveyRepair, 10 * time.Minute, func(ctx context.Context) error { repairSurveyCounters(ctx, surveyStore, runner, log); return nil }},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runner.Run(jobs, job.lease, job.every, job.run)
+		}()
+	}
+	defer func() { stopJobs(); wg.Wait() }() // before the store closes
 
 	// /metrics is on a listener of its own, never the public one.
 	metricsURL := "off"
@@ -526,36 +534,33 @@ func describe(err error) string {
 	return b.String()
 }
 
-// closeResolvedEvery closes reports resolved long enough ago, at start and
-// then every interval, until ctx ends. Several instances may run it: the
-// workflow's compare-and-swap lets one close each report.
-func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *feedback.ReportService, ids *identity.Service, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := reports.CloseResolved(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("closing resolved reports", "error", err)
-		} else if n > 0 {
-			log.Info("closed resolved reports", "count", n)
-		}
-		// Ended console sessions are refused on read; this only frees space.
-		if _, err := ids.SweepSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("removing expired console sessions", "error", err)
-		}
-		// Rate-limit counts are only read for the current window; this
-		// removes the ended ones so they do not pile up.
-		if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("removing ended rate-limit windows", "error", err)
-		}
-		// Exchanged provider tokens are remembered only until they expire.
-		if _, err := ids.ForgetExchangedTokens(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("removing expired exchanged-token memories", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// maintain closes reports resolved long enough ago and removes ended
+// sessions, rate-limit windows, old claims and heartbeats. It runs under leaseMaintenance, on one
+// instance at a time; the workflow's compare-and-swap would let only one
+// close each report anyway.
+func maintain(ctx context.Context, reports *feedback.ReportService, ids *identity.Service, leases lease.Store, log *slog.Logger) {
+	if n, err := reports.CloseResolved(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("closing resolved reports", "error", err)
+	} else if n > 0 {
+		log.Info("closed resolved reports", "count", n)
+	}
+	// Ended console sessions are refused on read; this only frees space.
+	if _, err := ids.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("removing expired console sessions", "error", err)
+	}
+	// Rate-limit counts are only read for the current window; this
+	// removes the ended ones so they do not pile up.
+	if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("removing ended rate-limit windows", "error", err)
+	}
+	// Delivery claims of a day ago are settled; heartbeats that ended a day
+	// ago are of instances that died.
+	if _, err := leases.Sweep(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		log.Warn("removing old delivery claims and heartbeats", "error", err)
+	}
+	// Exchanged provider tokens are remembered only until they expire.
+	if _, err := ids.ForgetExchangedTokens(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("removing expired exchanged-token memories", "error", err)
 	}
 }
 

@@ -1,8 +1,12 @@
 // Package mongo implements the service's stores on MongoDB through the
 // official driver (go.mongodb.org/mongo-driver/v2). It sticks to what
 // FerretDB v1 also serves: CRUD, $set/$inc/$push, upserts, unique and
-// compound indexes; no transactions, so multi-document changes are made
-// atomic by writing new documents and then flipping one pointer document.
+// compound indexes; FerretDB has no transactions, so multi-document changes
+// are made atomic by writing new documents and then flipping one pointer
+// document, or are ordered so that a crash between steps is finished later
+// (see ReportStore.Transition, which uses a transaction where the server
+// has them). Decisions between instances rest on inserts under a unique
+// key (leases.go), never on a filtered update being atomic.
 package mongo
 
 import (
@@ -60,6 +64,8 @@ type DB struct {
 	db      *mongo.Database
 	timeout time.Duration
 	ttl     bool // the server has TTL indexes
+	// txn is set when the server runs multi-document transactions.
+	txn bool
 }
 
 // Open connects, checks the server answers, and ensures indexes.
@@ -129,6 +135,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		client.Disconnect(context.Background())
 		return nil, err
 	}
+	db.txn = db.supportsTransactions(ctx)
 	return db, nil
 }
 
@@ -164,7 +171,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) ensureIndexes(ctx context.Context) error {
 	indexes := identityIndexes()
-	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes(), notificationIndexes(), ratingIndexes(), linkIndexes()} {
+	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes(), notificationIndexes(), ratingIndexes(), linkIndexes(), leaseIndexes()} {
 		for coll, models := range more {
 			indexes[coll] = append(indexes[coll], models...)
 		}

@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		db := open(t, mongotest.Start(t))
 		return storetest.Stores{Reference: db.Reference(), Identity: db.Identity(), Reports: db.Reports(), Media: db.Media(), Ratings: db.Ratings(),
-			Surveys: db.Surveys()}
+			Surveys: db.Surveys(), Leases: db.Leases()}
 	})
 }
 

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,8 +40,6 @@ type notificationDoc struct {
 func notificationIndexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		collNotifications: {{Keys: bson.D{{Key: "pending", Value: 1}, {Key: "next_attempt_at", Value: 1}}}},
-		// Events whose outbox entries may not be written yet.
-		collEvents: {{Keys: bson.D{{Key: "outbox_pending", Value: 1}}}},
 	}
 }
 
@@ -61,39 +60,21 @@ func (d notificationDoc) notification() feedback.Notification {
 		DeliveredAt: d.DeliveredAt, Dead: d.Dead, LastError: d.LastError}
 }
 
-// writeOutbox inserts an event's outbox entries (those already there are
-// kept as they are) and then clears the event's outbox_pending flag.
-func (s *ReportStore) writeOutbox(ctx context.Context, eventID string, docs []notificationDoc) error {
+// writeOutbox inserts an event's outbox entries; those already there are
+// kept as they are (a delivered entry is not made pending again).
+func (s *ReportStore) writeOutbox(ctx context.Context, docs []notificationDoc) error {
 	for _, d := range docs {
 		if _, err := s.db.db.Collection(collNotifications).InsertOne(ctx, d); err != nil && !isDuplicate(err) {
 			return internal(err)
-		}
-	}
-	_, err := s.db.db.Collection(collEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: eventID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "outbox_pending", Value: ""}}}})
-	return internal(err)
-}
-
-// sweepOutbox writes the outbox entries of events left with
-// outbox_pending by a crash between the event's insert and writeOutbox.
-func (s *ReportStore) sweepOutbox(ctx context.Context) error {
-	events, err := findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "outbox_pending", Value: true}},
-		options.Find().SetLimit(500).SetProjection(bson.D{{Key: "notify", Value: 1}}), func(e eventDoc) eventDoc { return e })
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		if err := s.writeOutbox(ctx, e.ID, e.Notify); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
 // DueNotifications returns pending entries due by now, earliest first,
-// after writing any entries a crash left only in their event.
+// after finishing any change a crash left only in its event.
 func (s *ReportStore) DueNotifications(ctx context.Context, now time.Time, limit int) ([]feedback.Notification, error) {
-	if err := s.sweepOutbox(ctx); err != nil {
+	if _, err := s.RepairEvents(ctx); err != nil {
 		return nil, err
 	}
 	return findAll(ctx, s.db.db.Collection(collNotifications),
@@ -101,9 +82,13 @@ func (s *ReportStore) DueNotifications(ctx context.Context, now time.Time, limit
 		options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}}).SetLimit(int64(limit)), notificationDoc.notification)
 }
 
-// ClaimNotification is a compare-and-swap on attempts: atomic on MongoDB.
-// FerretDB v1 does not make it atomic, so there two dispatchers may both
-// send an entry; delivery is at least once either way.
+// ClaimNotification takes an entry for attempt number attempts+1. It first
+// moves the entry to that attempt and hides it until until (a filtered
+// update: atomic on MongoDB, not on FerretDB v1, where two dispatchers may
+// both pass it), then inserts the claim "id#attempt" under a unique key
+// (see claimOnce): only one dispatcher anywhere inserts it, so one sends
+// the attempt. A dispatcher that dies after either step leaves the entry
+// hidden until until, then due again at the next attempt number.
 func (s *ReportStore) ClaimNotification(ctx context.Context, id string, attempts int, until time.Time) (bool, error) {
 	res, err := s.db.db.Collection(collNotifications).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "attempts", Value: attempts}, {Key: "pending", Value: true}},
@@ -111,7 +96,10 @@ func (s *ReportStore) ClaimNotification(ctx context.Context, id string, attempts
 	if err != nil {
 		return false, internal(err)
 	}
-	return res.ModifiedCount == 1, nil
+	if res.ModifiedCount != 1 {
+		return false, nil
+	}
+	return s.db.claimOnce(ctx, fmt.Sprintf("notification/%s#%d", id, attempts+1), time.Now())
 }
 
 // FinishNotification records a delivery attempt's outcome.

@@ -45,7 +45,7 @@ func TestOutbox_CrashAfterEventInsert(t *testing.T) {
 	if _, err := raw.Collection("notifications").DeleteMany(ctx, bson.D{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Collection("report_events").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$set", Value: bson.D{{Key: "outbox_pending", Value: true}}}}); err != nil {
+	if _, err := raw.Collection("report_events").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: true}}}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -53,8 +53,8 @@ func TestOutbox_CrashAfterEventInsert(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].ID != r.ID+"#2/reporter" || due[0].UserID != "u1" {
 		t.Fatalf("after the crash: %+v, %v; want the reporter's entry back", due, err)
 	}
-	if n, _ := raw.Collection("report_events").CountDocuments(ctx, bson.D{{Key: "outbox_pending", Value: true}}); n != 0 {
-		t.Fatalf("%d events still marked outbox_pending after the sweep", n)
+	if n, _ := raw.Collection("report_events").CountDocuments(ctx, bson.D{{Key: "pending", Value: true}}); n != 0 {
+		t.Fatalf("%d events still marked pending after the sweep", n)
 	}
 	// The sweep is idempotent: a delivered entry is not recreated.
 	if ok, _ := s.ClaimNotification(ctx, due[0].ID, 0, now.Add(time.Hour)); !ok {
@@ -63,7 +63,7 @@ func TestOutbox_CrashAfterEventInsert(t *testing.T) {
 	if err := s.FinishNotification(ctx, due[0].ID, true, now, time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
-	raw.Collection("report_events").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$set", Value: bson.D{{Key: "outbox_pending", Value: true}}}})
+	raw.Collection("report_events").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: true}}}})
 	if due, _ := s.DueNotifications(ctx, now.Add(2*time.Hour), 10); len(due) != 0 {
 		t.Fatalf("a delivered entry came back: %+v", due)
 	}

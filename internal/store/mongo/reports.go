@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -339,20 +340,29 @@ func (s *ReportStore) AddSupport(ctx context.Context, sup feedback.Support) (boo
 	return true, internal(err)
 }
 
-// UpdateReport writes the report's mutable fields if its version matches.
-// (Atomic on MongoDB; FerretDB v1 runs the filter and the write apart, so
-// workflow changes go through Transition instead.)
+// UpdateReport writes the fields of r that differ from the stored report
+// at r.Version, and only those, if the version still matches: a counter
+// incremented meanwhile ($inc support_count) is never rewritten.
+// (The version guard is atomic on MongoDB; FerretDB v1 runs the filter
+// and the write apart, so workflow changes go through Transition, whose
+// unique event insert decides between concurrent changes.)
 func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) error {
-	d := toReportDoc(r)
-	d.Version = r.Version + 1
-	res, err := s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}}, d)
+	cur, err := s.GetReport(ctx, r.ID) // also finishes an interrupted change
 	if err != nil {
-		return internal(err)
+		return err
 	}
-	if res.MatchedCount == 0 {
-		if _, err := s.GetReport(ctx, r.ID); err != nil {
-			return err
-		}
+	if cur.Version != r.Version {
+		return errStale()
+	}
+	set, unset, err := reportChanges(toReportDoc(cur), toReportDoc(r))
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	matched, err := s.applyChanges(ctx, r.ID, r.Version+1, set, unset)
+	if err != nil {
+		return err
+	}
+	if !matched {
 		return errStale()
 	}
 	r.Version++
@@ -363,10 +373,93 @@ func errStale() error {
 	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
 }
 
+// Fields a change never writes: the identity, the version (set by
+// applyChanges) and the support counter (only ever $inc'ed by AddSupport).
+var unchangedFields = map[string]bool{"_id": true, "version": true, "support_count": true}
+
+// reportChanges lists what turns prev into next: the fields to $set (as
+// they are stored) and those to $unset (optional fields that became empty).
+func reportChanges(prev, next reportDoc) (bson.Raw, []string, error) {
+	a, err := bson.Marshal(prev)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := bson.Marshal(next)
+	if err != nil {
+		return nil, nil, err
+	}
+	old := map[string]bson.RawValue{}
+	elems, err := bson.Raw(a).Elements()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range elems {
+		old[e.Key()] = e.Value()
+	}
+	set := bson.D{}
+	seen := map[string]bool{}
+	elems, err = bson.Raw(b).Elements()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range elems {
+		k, v := e.Key(), e.Value()
+		seen[k] = true
+		if unchangedFields[k] {
+			continue
+		}
+		if o, ok := old[k]; !ok || !o.Equal(v) {
+			set = append(set, bson.E{Key: k, Value: v})
+		}
+	}
+	var unset []string
+	for k := range old {
+		if !seen[k] && !unchangedFields[k] {
+			unset = append(unset, k)
+		}
+	}
+	sort.Strings(unset)
+	raw, err := bson.Marshal(set)
+	return raw, unset, err
+}
+
+// applyChanges moves a report from version-1 to version by setting and
+// unsetting the changed fields. The version is set, not incremented: the
+// write is idempotent, so the repair of an interrupted change may race the
+// change itself (on an engine whose filtered updates are not atomic, such
+// as FerretDB v1) and both leave the same report. It reports whether the
+// report was at version-1.
+func (s *ReportStore) applyChanges(ctx context.Context, id string, version int64, set bson.Raw, unset []string) (bool, error) {
+	fields := bson.D{}
+	if len(set) > 0 {
+		elems, err := set.Elements()
+		if err != nil {
+			return false, apperr.Internal(err)
+		}
+		for _, e := range elems {
+			fields = append(fields, bson.E{Key: e.Key(), Value: e.Value()})
+		}
+	}
+	update := bson.D{{Key: "$set", Value: append(fields, bson.E{Key: "version", Value: version})}}
+	if len(unset) > 0 {
+		u := bson.D{}
+		for _, k := range unset {
+			u = append(u, bson.E{Key: k, Value: ""})
+		}
+		update = append(update, bson.E{Key: "$unset", Value: u})
+	}
+	res, err := s.reports().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version - 1}}, update)
+	if err != nil {
+		return false, internal(err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
 // eventDoc is a history entry. Its _id, "report#version", is unique: the
 // insert is the compare-and-swap, atomic on MongoDB and FerretDB alike. It
-// carries the report as the change left it, so a crash between the insert
-// and the report's write is repaired on the next read.
+// holds what the change did to the report (Set, Unset: the changed fields
+// only, never a copy of the report) and the change's outbox entries, so a
+// change interrupted after the insert is finished from the event alone.
 type eventDoc struct {
 	ID          string     `bson:"_id"`
 	ReportID    string     `bson:"report_id"`
@@ -382,11 +475,15 @@ type eventDoc struct {
 	DueAt       *time.Time `bson:"due_at,omitempty"`
 	DuplicateOf string     `bson:"duplicate_of"`
 	At          time.Time  `bson:"at"`
-	Report      reportDoc  `bson:"report"`
-	// Notify holds the change's outbox entries; OutboxPending stays set
-	// until they are written to their own collection.
-	Notify        []notificationDoc `bson:"notify,omitempty"`
-	OutboxPending bool              `bson:"outbox_pending,omitempty"`
+	// Set and Unset are the report's changed fields.
+	Set   bson.Raw `bson:"set,omitempty"`
+	Unset []string `bson:"unset,omitempty"`
+	// Notify holds the change's outbox entries.
+	Notify []notificationDoc `bson:"notify,omitempty"`
+	// Pending stays set until the report's fields and the outbox entries
+	// are written (finishEvent); RepairEvents finds the events a crash
+	// left pending.
+	Pending bool `bson:"pending,omitempty"`
 }
 
 const collEvents = "report_events"
@@ -395,41 +492,85 @@ func eventID(reportID string, version int64) string {
 	return fmt.Sprintf("%s#%010d", reportID, version)
 }
 
-// Transition inserts the event (the lock) and then writes the report.
+// Transition records a workflow change. Where the server has transactions
+// (a replica set or sharded cluster) its writes run in one. Elsewhere they
+// run in this order, each step idempotent, so that a crash between two is
+// finished later from the event (catchUp on the report's next read,
+// RepairEvents at start and before each outbox dispatch):
+//
+//  1. insert the event (the commit point: a unique _id per version), with
+//     the changed fields, the outbox entries and pending set;
+//  2. write the changed fields to the report, guarded by its version;
+//  3. insert the outbox entries (existing ones are kept);
+//  4. clear the event's pending mark.
 func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
-	doc := toReportDoc(next)
-	e := eventDoc{ID: eventID(ev.ReportID, ev.Version), ReportID: ev.ReportID, Version: ev.Version, Action: string(ev.Action),
-		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), ActorID: ev.ActorID, ActorRole: string(ev.ActorRole),
-		AgencyCode: ev.AgencyCode, ToAgency: ev.ToAgency, Note: ev.Note, DueAt: ev.DueAt, DuplicateOf: ev.DuplicateOf, At: ev.At.UTC(), Report: doc,
-		Notify: toNotificationDocs(ev.Notify), OutboxPending: len(ev.Notify) > 0}
-	cur, err := s.GetReport(ctx, next.ID) // also repairs a lagging report
+	cur, err := s.GetReport(ctx, next.ID) // also finishes an interrupted change
 	if err != nil {
 		return err
 	}
 	if cur.Version != next.Version-1 {
 		return errStale()
 	}
+	set, unset, err := reportChanges(toReportDoc(cur), toReportDoc(next))
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	e := eventDoc{ID: eventID(ev.ReportID, ev.Version), ReportID: ev.ReportID, Version: ev.Version, Action: string(ev.Action),
+		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), ActorID: ev.ActorID, ActorRole: string(ev.ActorRole),
+		AgencyCode: ev.AgencyCode, ToAgency: ev.ToAgency, Note: ev.Note, DueAt: ev.DueAt, DuplicateOf: ev.DuplicateOf, At: ev.At.UTC(),
+		Set: set, Unset: unset, Notify: toNotificationDocs(ev.Notify), Pending: true}
+	if s.db.txn {
+		return s.db.inTransaction(ctx, func(ctx context.Context) error {
+			e.Pending = false
+			if err := s.insertEvent(ctx, e); err != nil {
+				return err
+			}
+			if ok, err := s.applyChanges(ctx, e.ReportID, e.Version, e.Set, e.Unset); err != nil {
+				return err
+			} else if !ok {
+				return errStale()
+			}
+			return s.writeOutbox(ctx, e.Notify)
+		})
+	}
+	if err := s.insertEvent(ctx, e); err != nil {
+		return err
+	}
+	return s.finishEvent(ctx, e)
+}
+
+func (s *ReportStore) insertEvent(ctx context.Context, e eventDoc) error {
 	if _, err := s.db.db.Collection(collEvents).InsertOne(ctx, e); err != nil {
 		if isDuplicate(err) {
 			return errStale()
 		}
 		return internal(err)
 	}
-	_, err = s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: next.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: next.Version}}}}, doc)
-	if err != nil {
-		return internal(err)
-	}
-	if e.OutboxPending {
-		return s.writeOutbox(ctx, e.ID, e.Notify)
-	}
 	return nil
 }
 
-// catchUp applies events stored after d's version (left by a crash between
-// an event's insert and the report's write) and returns the repaired
-// report, or nil when d is current.
+// finishEvent does steps 2 to 4 of Transition for an inserted event. Each
+// is idempotent: it may run again, and concurrently with the change itself.
+func (s *ReportStore) finishEvent(ctx context.Context, e eventDoc) error {
+	// The report is at e.Version-1 (written now), at e.Version or later
+	// (nothing to write), never earlier: the previous version's event was
+	// finished before this one could be inserted.
+	if _, err := s.applyChanges(ctx, e.ReportID, e.Version, e.Set, e.Unset); err != nil {
+		return err
+	}
+	if err := s.writeOutbox(ctx, e.Notify); err != nil {
+		return err
+	}
+	_, err := s.db.db.Collection(collEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}}}})
+	return internal(err)
+}
+
+// catchUp finishes the events stored after d's version (left by a crash
+// between an event's insert and the report's write) and returns the
+// repaired report, or nil when d is current.
 func (s *ReportStore) catchUp(ctx context.Context, d reportDoc) (*reportDoc, error) {
-	var latest *reportDoc
+	found := false
 	for v := d.Version + 1; ; v++ {
 		var e eventDoc
 		err := s.db.db.Collection(collEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(d.ID, v)}}).Decode(&e)
@@ -439,19 +580,45 @@ func (s *ReportStore) catchUp(ctx context.Context, d reportDoc) (*reportDoc, err
 		if err != nil {
 			return nil, internal(err)
 		}
-		latest = &e.Report
+		if err := s.finishEvent(ctx, e); err != nil {
+			return nil, err
+		}
+		found = true
 	}
-	if latest == nil {
+	if !found {
 		return nil, nil
 	}
-	_, err := s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: latest.Version}}}}, *latest)
-	return latest, internal(err)
+	var fixed reportDoc
+	if err := s.reports().FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&fixed); err != nil {
+		return nil, internal(err)
+	}
+	return &fixed, nil
 }
+
+// RepairEvents finishes every change a crash interrupted after its event
+// was inserted (the events still marked pending), oldest first, and returns
+// how many it finished. The server runs it at start; the outbox dispatch
+// runs it before each batch, so no notification waits for a restart.
+func (s *ReportStore) RepairEvents(ctx context.Context) (int, error) {
+	events, err := findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "pending", Value: true}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(500).SetHint(ixPendingEvents), func(e eventDoc) eventDoc { return e })
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range events {
+		if err := s.finishEvent(ctx, e); err != nil {
+			return i, err
+		}
+	}
+	return len(events), nil
+}
+
+var ixPendingEvents = servedBy(collEvents, "RepairEvents", asc("pending"), asc("_id"))
 
 // History returns a report's events, oldest first.
 func (s *ReportStore) History(ctx context.Context, reportID string) ([]feedback.Event, error) {
 	return findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "report_id", Value: reportID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "report", Value: 0}, {Key: "notify", Value: 0}}).SetHint(ixHistory),
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "set", Value: 0}, {Key: "unset", Value: 0}, {Key: "notify", Value: 0}}).SetHint(ixHistory),
 		func(e eventDoc) feedback.Event {
 			return feedback.Event{ReportID: e.ReportID, Version: e.Version, Action: feedback.Action(e.Action), FromStatus: feedback.Status(e.FromStatus),
 				ToStatus: feedback.Status(e.ToStatus), ActorID: e.ActorID, ActorRole: identity.Role(e.ActorRole), AgencyCode: e.AgencyCode,

@@ -15,6 +15,7 @@ import (
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/lease"
 	"camaug/survey"
 )
 
@@ -26,6 +27,7 @@ type Stores struct {
 	Media     feedback.MediaStore
 	Ratings   feedback.RatingStore
 	Surveys   survey.Store
+	Leases    lease.Store
 }
 
 // Run runs the whole suite; newStores must return empty stores each call.
@@ -80,6 +82,8 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Identity", func(t *testing.T) { runIdentity(t, newStores) })
 	t.Run("Reports", func(t *testing.T) { runReports(t, newStores) })
 	t.Run("Surveys", func(t *testing.T) { runSurveys(t, newStores) })
+	t.Run("SupportDuringTransition", func(t *testing.T) { testSupportDuringTransition(t, newStores(t).Reports) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, newStores(t).Leases) })
 }
 
 // wantCode fails unless err carries code.
