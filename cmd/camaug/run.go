@@ -26,6 +26,7 @@ import (
 	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
+	"camaug/internal/media"
 	"camaug/internal/notify"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
@@ -47,7 +48,8 @@ CAMAUG_TRUSTED_PROXIES, CAMAUG_TILE_URL, CAMAUG_LOG_FORMAT (text or json), CAMAU
 CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off" for none),
 CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash),
 CAMAUG_MAX_CONNS (connections served at once, default 4096), CAMAUG_MAX_CONNS_PER_ADDR (from one
-client address, default 256; trusted proxies are exempt).
+client address, default 256; trusted proxies are exempt), CAMAUG_MEDIA_S3_ENDPOINT, _BUCKET,
+_ACCESS_KEY, _SECRET_KEY, _REGION, _USE_SSL (photos in an S3-compatible bucket; see README.md).
 `
 
 // defaultMetricsAddr serves /metrics on the loopback interface only, for a
@@ -75,6 +77,7 @@ type config struct {
 	MaxConns          int
 	MaxConnsPerAddr   int
 	Open311           api.Open311Config
+	MediaS3           *media.S3Config // nil: photos in the store's default place
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -98,6 +101,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
 		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
 		TileURL:           or("CAMAUG_TILE_URL", web.DefaultTileURL),
+	}
+	var err error
+	if cfg.MediaS3, err = loadMediaS3(getenv); err != nil {
+		return cfg, err
 	}
 	cfg.Open311.Jurisdiction = getenv("CAMAUG_OPEN311_JURISDICTION")
 	for _, k := range strings.Split(getenv("CAMAUG_OPEN311_API_KEYS"), ",") {
@@ -221,6 +228,7 @@ type store interface {
 	Identity() identity.Store
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
+	MediaWith(media.Store) feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
 	Ping(ctx context.Context) error
@@ -290,7 +298,12 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 			log.Info("created the admin account", "email", cfg.AdminEmail)
 		}
 	}
-	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
+	photos, mdesc, err := mediaStore(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	log.Info("photos stored", mdesc...)
+	reports := feedback.NewReportService(st.Reports(), photos, st.Ratings(), ref, nil)
 	surveyStore := st.Surveys()
 	// On MongoDB a crash can leave a response stored but not yet counted;
 	// its survey's counters are rebuilt at start.
