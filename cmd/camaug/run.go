@@ -41,6 +41,8 @@ const usage = `Usage:
   camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]   (password on standard input)
   camaug keys rotate                    (new token signing key; old ones still verify)
   camaug reindex                        (rebuild every survey's counters from its stored responses)
+  camaug backup --out FILE.tar.gz [--data-dir DIR]   (embedded store: database and photos, while serving)
+  camaug restore --from FILE.tar.gz --data-dir DIR [--force]
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_ADMIN_EMAIL, CAMAUG_ADMIN_PASSWORD, CAMAUG_KEY_SECRET,
@@ -213,6 +215,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug reindex")
 		}
 		return reindex(ctx, cfg, stdout)
+	case "backup":
+		return backup(ctx, cfg, rest, stdout)
+	case "restore":
+		return restore(ctx, cfg, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
