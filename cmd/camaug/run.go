@@ -41,6 +41,7 @@ const usage = `Usage:
   camaug user add --role ROLE --email EMAIL [--name NAME] [--agency CODE]   (password on standard input)
   camaug keys rotate                    (new token signing key; old ones still verify)
   camaug reindex                        (rebuild every survey's counters from its stored responses)
+  camaug migrate --from sqlite:DIR --to mongodb://HOST/DATABASE [--force]   (copy the embedded store into MongoDB)
   camaug backup --out FILE.tar.gz [--data-dir DIR]   (embedded store: database and photos, while serving)
   camaug restore --from FILE.tar.gz --data-dir DIR [--force]
 
@@ -215,6 +216,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug reindex")
 		}
 		return reindex(ctx, cfg, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, rest, stdout)
 	case "backup":
 		return backup(ctx, cfg, rest, stdout)
 	case "restore":
