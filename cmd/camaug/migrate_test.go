@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,6 +102,7 @@ func TestMigrate_SameAnswers(t *testing.T) {
 	officer, analyst := login(t, a, "canbo@capnuoc.camau.gov.vn"), login(t, a, "phantich@camau.gov.vn")
 	c1, c2 := citizen(t, a, "0912345621"), citizen(t, a, "0912345622")
 
+	retried := submitKeyed(t, a, c2, "retry-key-0001")
 	resolved := submit(t, a, c1, "cap-thoat-nuoc", "Ngập nước đường Phan Ngọc Hiển", 9.1769, 105.1524)
 	dispatched := submit(t, a, c1, "cap-thoat-nuoc", "Vỡ ống nước đường Lý Thường Kiệt", 9.1801, 105.1502)
 	submitted := submit(t, a, c2, "cap-thoat-nuoc", "Nắp cống bị mất", 9.1755, 105.1549)
@@ -200,6 +202,10 @@ func TestMigrate_SameAnswers(t *testing.T) {
 		}
 	}
 	t.Logf("%d answers compared, %d identical", len(before), same)
+	// A retry of a submission made before the move is recognised after it.
+	if got := submitKeyed(t, b, c2, "retry-key-0001"); got != retried {
+		t.Errorf("a retried submission after the move made report %s, want the first one, %s", got, retried)
+	}
 	// The migrated accounts sign in with their passwords.
 	login(t, b, "dieuphoi@camau.gov.vn")
 	stopB()
@@ -229,5 +235,55 @@ func TestMigrate_SameAnswers(t *testing.T) {
 	}
 	if bytes.Contains([]byte(out.String()), []byte(migrateSecret)) {
 		t.Fatal("the output shows the key secret")
+	}
+}
+
+// submitKeyed files a report with an Idempotency-Key and returns its ID.
+func submitKeyed(t *testing.T, base, token, key string) string {
+	t.Helper()
+	body := `{"category_code":"cap-thoat-nuoc","title":"Cống nghẹt rác","description":"Cống thoát nước bị nghẹt rác nhiều ngày.",` +
+		`"location":{"lat":9.1771,"lng":105.1519},"address":"Phường Tân Thành, Cà Mau"}`
+	req, _ := http.NewRequest("POST", base+"/v1/reports", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	code, b := doRequest(t, req)
+	if code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("keyed submission: %d %s", code, b)
+	}
+	var rep struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(b, &rep)
+	return rep.ID
+}
+
+// TestMigrate_PhotosIntoBucket: with CAMAUG_MEDIA_S3_* set, the photos go
+// into the bucket the MongoDB instances use, and they serve them.
+func TestMigrate_PhotosIntoBucket(t *testing.T) {
+	endpoint, backend := fakeS3(t, "camaug-media")
+	dir := filepath.Join(t.TempDir(), "data")
+	a, stopA := startServer(t, env("CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir, "CAMAUG_KEY_SECRET", migrateSecret))
+	tok := citizen(t, a, "0912345631")
+	id := uploadPhoto(t, a, tok, submit(t, a, tok, "cap-thoat-nuoc", "Ngập nước", 9.1769, 105.1524), testJPEG(t, 70))
+	_, want := apiCall(t, "GET", a+"/v1/media/"+id, tok, nil)
+	stopA()
+
+	srv := mongotest.Start(t)
+	target := strings.TrimSuffix(srv.URI, "/") + "/" + srv.Database
+	if i := strings.Index(srv.URI, "?"); i >= 0 {
+		target = srv.URI[:i] + srv.Database + srv.URI[i:]
+	}
+	getenv := env(append([]string{"CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", t.TempDir(), "CAMAUG_KEY_SECRET", migrateSecret,
+		"MONGODB_URI", srv.URI, "CAMAUG_MONGODB_DATABASE", srv.Database}, s3Env(endpoint, "camaug-media")...)...)
+	if err := run(context.Background(), []string{"camaug", "migrate", "--from", "sqlite:" + dir, "--to", target}, getenv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := objectBytes(t, backend, "camaug-media", id+".jpg"); !bytes.Equal(got, want) {
+		t.Fatalf("the bucket holds %d bytes, the embedded store served %d", len(got), len(want))
+	}
+	b, _ := startServer(t, getenv)
+	if code, got := apiCall(t, "GET", b+"/v1/media/"+id, tok, nil); code != http.StatusOK || !bytes.Equal(got, want) {
+		t.Fatalf("after the move: %d, %d bytes; want 200 and the same %d bytes", code, len(got), len(want))
 	}
 }

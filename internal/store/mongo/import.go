@@ -43,6 +43,8 @@ func importColl(kind string) (string, bson.D, error) {
 		return collSurveyClaims, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^p:"}}}}, nil
 	case transfer.Responses:
 		return collResponses, bson.D{}, nil
+	case transfer.Idempotency:
+		return collIdempotency, bson.D{}, nil
 	}
 	return "", nil, fmt.Errorf("mongo: no record kind %q", kind)
 }
@@ -145,6 +147,9 @@ func (db *DB) Import(ctx context.Context, kind string, rec any) (bool, error) {
 		}
 		d := responseDoc{ID: r.ID, SurveyID: r.SurveyID, Version: r.Version, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode,
 			Channel: string(r.Channel), Answers: raw, SubmittedAt: r.SubmittedAt.UTC()}
+		id, doc = d.ID, d
+	case feedback.Idempotency:
+		d := idemDoc{ID: r.Scope + "|" + r.Key, Scope: r.Scope, Key: r.Key, RequestHash: r.RequestHash, ResourceID: r.ResourceID, CreatedAt: r.CreatedAt.UTC()}
 		id, doc = d.ID, d
 	default:
 		return false, fmt.Errorf("mongo: import %s: unexpected record %T", kind, rec)

@@ -27,6 +27,7 @@ var exportSQL = map[string]string{
 	transfer.Invitations:  `SELECT token_hash, survey_id, agency_code, area_code, created_at, used_at FROM survey_invitations ORDER BY token_hash`,
 	transfer.Participants: `SELECT survey_id, participant FROM survey_participants ORDER BY survey_id, participant`,
 	transfer.Responses:    `SELECT id, survey_id, version, agency_code, area_code, channel, answers, submitted_at FROM survey_responses ORDER BY id`,
+	transfer.Idempotency:  `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys ORDER BY scope, key`,
 }
 
 // Count returns the number of records of kind.
@@ -128,6 +129,14 @@ func (db *DB) Export(ctx context.Context, kind string, fn func(rec any) error) e
 				return err
 			}
 			rec = p
+		case transfer.Idempotency:
+			var k feedback.Idempotency
+			var at string
+			if err := rows.Scan(&k.Scope, &k.Key, &k.RequestHash, &k.ResourceID, &at); err != nil {
+				return err
+			}
+			k.CreatedAt = parseTS(at)
+			rec = k
 		case transfer.Responses:
 			var r survey.Response
 			var channel, answers, submitted string

@@ -23,12 +23,13 @@ const (
 	Invitations    = "survey_invitations"  // survey.Invitation (token hashes only, never tokens)
 	Participants   = "survey_participants" // Participant
 	Responses      = "survey_responses"    // survey.Response
+	Idempotency    = "idempotency_keys"    // feedback.Idempotency (a retry after the move is still recognised)
 	RefreshTokens  = "refresh_tokens"      // not copied: see README (Migration)
 	ConsoleSession = "sessions"            // not copied: see README (Migration)
 )
 
 // Kinds lists the kinds an Exporter streams and an Importer takes.
-var Kinds = []string{Reports, Events, Supports, Media, Ratings, Notifications, Invitations, Participants, Responses}
+var Kinds = []string{Reports, Events, Supports, Media, Ratings, Notifications, Invitations, Participants, Responses, Idempotency}
 
 // Participant is a signed-in user's one answer to a survey: an opaque key,
 // never linked to the response.
@@ -55,7 +56,7 @@ type Importer interface {
 	Count(ctx context.Context, kind string) (int64, error)
 }
 
-// utc is a helper for importers: stores keep times in UTC.
+// UTC is a helper for importers: stores keep times in UTC.
 func UTC(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
