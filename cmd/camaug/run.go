@@ -29,6 +29,7 @@ import (
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/lease"
+	"camaug/internal/media"
 	"camaug/internal/notify"
 	"camaug/internal/oidc"
 	"camaug/internal/store/mongo"
@@ -46,6 +47,9 @@ const usage = `Usage:
   camaug reindex                        (rebuild every survey's counters from its stored responses)
   camaug healthcheck                    (exit 0 when the service on CAMAUG_ADDR answers /healthz: the container's check)
   camaug clients create|list|rotate|revoke   (API clients of other systems; "camaug clients" for details)
+  camaug migrate --from sqlite:DIR --to mongodb://HOST/DATABASE [--force]   (copy the embedded store into MongoDB)
+  camaug backup --out FILE.tar.gz [--data-dir DIR]   (embedded store: database and photos, while serving)
+  camaug restore --from FILE.tar.gz --data-dir DIR [--force]
 
 Environment: CAMAUG_ADDR, CAMAUG_DATA_DIR, MONGODB_URI, CAMAUG_MONGODB_DATABASE,
 CAMAUG_MONGODB_WRITE_CONCERN, CAMAUG_MONGODB_ALLOW_WEAK_WRITES, CAMAUG_MONGODB_TIMEOUT (each operation's
@@ -55,7 +59,9 @@ CAMAUG_METRICS_ADDR (Prometheus /metrics listener, default 127.0.0.1:9090, "off"
 CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19 per hash),
 CAMAUG_MAX_CONNS (connections served at once, default 4096), CAMAUG_MAX_CONNS_PER_ADDR (from one
 client address, default 256; trusted proxies are exempt), CAMAUG_LEASE_TTL (term of the leases that let
-one of several instances run each background job, default 30s; the same on every instance).
+one of several instances run each background job, default 30s; the same on every instance),
+CAMAUG_MEDIA_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY, _REGION, _USE_SSL (photos in an
+S3-compatible bucket; see README.md).
 `
 
 // defaultMetricsAddr serves /metrics on the loopback interface only, for a
@@ -88,7 +94,8 @@ type config struct {
 	MaxConnsPerAddr int
 	LeaseTTL        time.Duration
 	Open311         api.Open311Config
-	OIDC            oidc.Config // zero when off
+	OIDC            oidc.Config     // zero when off
+	MediaS3         *media.S3Config // nil: photos in the store's default place
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -112,6 +119,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		WebhookURL:        getenv("CAMAUG_WEBHOOK_URL"),
 		WebhookSecret:     getenv("CAMAUG_WEBHOOK_SECRET"),
 		TileURL:           or("CAMAUG_TILE_URL", web.DefaultTileURL),
+	}
+	var err error
+	if cfg.MediaS3, err = loadMediaS3(getenv); err != nil {
+		return cfg, err
 	}
 	cfg.Open311.Jurisdiction = getenv("CAMAUG_OPEN311_JURISDICTION")
 	for _, k := range strings.Split(getenv("CAMAUG_OPEN311_API_KEYS"), ",") {
@@ -253,6 +264,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: camaug healthcheck")
 		}
 		return healthcheck(ctx, cfg.Addr, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, rest, stdout)
+	case "backup":
+		return backup(ctx, cfg, rest, stdout)
+	case "restore":
+		return restore(ctx, cfg, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -268,6 +285,7 @@ type store interface {
 	Identity() identity.Store
 	Reports() feedback.ReportStore
 	Media() feedback.MediaStore
+	MediaWith(media.Store) feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
 	Clients() apiclient.Store
@@ -342,7 +360,12 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
+	photos, mdesc, err := mediaStore(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	log.Info("photos stored", mdesc...)
+	reports := feedback.NewReportService(st.Reports(), photos, st.Ratings(), ref, nil)
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

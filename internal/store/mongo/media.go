@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,6 +14,7 @@ import (
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
+	"camaug/internal/media"
 )
 
 const (
@@ -47,38 +49,75 @@ func mediaIndexes() map[string][]mongo.IndexModel {
 	}
 }
 
-// MediaStore implements feedback.MediaStore with GridFS for the bytes.
-type MediaStore struct{ db *DB }
+// MediaStore implements feedback.MediaStore: metadata in a collection,
+// bytes in a media.Store (GridFS by default).
+type MediaStore struct {
+	db    *DB
+	blobs media.Store
+}
 
 var _ feedback.MediaStore = (*MediaStore)(nil)
 
-// Media returns the photo store.
-func (db *DB) Media() feedback.MediaStore { return &MediaStore{db: db} }
+// Media returns the photo store, with the bytes in GridFS.
+func (db *DB) Media() feedback.MediaStore { return db.MediaWith(db.GridFS()) }
 
-func (s *MediaStore) bucket() *mongo.GridFSBucket {
-	return s.db.db.GridFSBucket(options.GridFSBucket().SetName(mediaBucket))
+// MediaWith returns the photo store keeping the bytes in blobs (an object
+// store shared with other deployments, for example).
+func (db *DB) MediaWith(blobs media.Store) feedback.MediaStore {
+	return &MediaStore{db: db, blobs: blobs}
 }
 
-func fileID(id string, thumb bool) string {
-	if thumb {
+// GridFS is the default store of photo bytes: the database's "media"
+// GridFS bucket, files named by their key and identified by the photo's
+// ID ("ID" for the photo, "ID.thumb" for its thumbnail).
+func (db *DB) GridFS() media.Store {
+	return gridFS{db.db.GridFSBucket(options.GridFSBucket().SetName(mediaBucket))}
+}
+
+type gridFS struct{ b *mongo.GridFSBucket }
+
+// gridFileID keeps the file IDs the store always used.
+func gridFileID(key string) string {
+	if id, ok := strings.CutSuffix(key, ".thumb.jpg"); ok {
 		return id + ".thumb"
 	}
-	return id
+	return strings.TrimSuffix(key, ".jpg")
+}
+
+func (g gridFS) Put(ctx context.Context, key string, data []byte) error {
+	g.b.Delete(ctx, gridFileID(key)) // replace: GridFS refuses a second file with one ID
+	return g.b.UploadFromStreamWithID(ctx, gridFileID(key), key, bytes.NewReader(data))
+}
+
+func (g gridFS) Get(ctx context.Context, key string) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := g.b.DownloadToStream(ctx, gridFileID(key), &buf)
+	if errors.Is(err, mongo.ErrFileNotFound) {
+		return nil, media.ErrNotFound
+	}
+	return buf.Bytes(), err
+}
+
+func (g gridFS) Delete(ctx context.Context, key string) error {
+	if err := g.b.Delete(ctx, gridFileID(key)); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+		return err
+	}
+	return nil
 }
 
 // AddMedia uploads both files, then claims a free slot; with no slot left
 // it deletes the files and returns ECONFLICT.
 func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb []byte, max int) error {
-	b := s.bucket()
-	if err := b.UploadFromStreamWithID(ctx, fileID(m.ID, false), m.ID+".jpg", bytes.NewReader(data)); err != nil {
+	main, small := media.Keys(m.ID)
+	if err := s.blobs.Put(ctx, main, data); err != nil {
 		return internal(err)
 	}
 	drop := func() {
 		bg := context.WithoutCancel(ctx)
-		b.Delete(bg, fileID(m.ID, false))
-		b.Delete(bg, fileID(m.ID, true))
+		s.blobs.Delete(bg, main)
+		s.blobs.Delete(bg, small)
 	}
-	if err := b.UploadFromStreamWithID(ctx, fileID(m.ID, true), m.ID+".thumb.jpg", bytes.NewReader(thumb)); err != nil {
+	if err := s.blobs.Put(ctx, small, thumb); err != nil {
 		drop()
 		return internal(err)
 	}
@@ -109,17 +148,20 @@ func (s *MediaStore) GetMedia(ctx context.Context, id string) (feedback.Media, e
 	return d.media(), internal(err)
 }
 
-// ReadMedia downloads a photo's bytes from GridFS.
+// ReadMedia returns a photo's bytes from the media store.
 func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := s.bucket().DownloadToStream(ctx, fileID(id, thumb), &buf)
-	if errors.Is(err, mongo.ErrFileNotFound) {
+	key, small := media.Keys(id)
+	if thumb {
+		key = small
+	}
+	data, err := s.blobs.Get(ctx, key)
+	if errors.Is(err, media.ErrNotFound) {
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy ảnh", "photo not found"))
 	}
 	if err != nil {
 		return nil, internal(err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // ListMedia returns a report's photos, oldest first.

@@ -5,48 +5,49 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
-	"camaug/internal/atomicfile"
 	"camaug/internal/i18n"
+	"camaug/internal/media"
 )
 
 // MediaStore implements feedback.MediaStore: metadata in the database,
-// bytes in files beside it (media/xx/ID.jpg and ID.thumb.jpg).
+// bytes in a media.Store (by default files beside the database,
+// media/xx/ID.jpg and ID.thumb.jpg).
 type MediaStore struct {
-	db  *DB
-	dir string
+	db    *DB
+	blobs media.Store
 }
 
 var _ feedback.MediaStore = (*MediaStore)(nil)
 
 // Media returns the photo store, keeping files in the media folder next to
 // the database file.
-func (db *DB) Media() feedback.MediaStore {
-	return &MediaStore{db: db, dir: filepath.Join(filepath.Dir(db.path), "media")}
-}
+func (db *DB) Media() feedback.MediaStore { return db.MediaWith(db.MediaDir()) }
 
-func (s *MediaStore) path(id string, thumb bool) string {
-	name := id + ".jpg"
-	if thumb {
-		name = id + ".thumb.jpg"
-	}
-	return filepath.Join(s.dir, id[len(id)-2:], name)
+// MediaDir is the default store of photo bytes: the media folder next to
+// the database file.
+func (db *DB) MediaDir() media.Dir { return media.Dir(filepath.Join(filepath.Dir(db.path), "media")) }
+
+// MediaWith returns the photo store keeping the bytes in blobs (an object
+// store shared by several instances, for example).
+func (db *DB) MediaWith(blobs media.Store) feedback.MediaStore {
+	return &MediaStore{db: db, blobs: blobs}
 }
 
 // AddMedia writes the files first and then the row, in a transaction that
 // counts the report's photos: a photo exists once its row does, and a row
 // never points at a missing file.
 func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb []byte, max int) error {
-	main, small := s.path(m.ID, false), s.path(m.ID, true)
-	if err := atomicfile.Write(main, data); err != nil {
+	main, small := media.Keys(m.ID)
+	bg := context.WithoutCancel(ctx)
+	if err := s.blobs.Put(ctx, main, data); err != nil {
 		return apperr.Internal(err)
 	}
-	if err := atomicfile.Write(small, thumb); err != nil {
-		os.Remove(main)
+	if err := s.blobs.Put(ctx, small, thumb); err != nil {
+		s.blobs.Delete(bg, main)
 		return apperr.Internal(err)
 	}
 	res, err := s.db.write.ExecContext(ctx, `INSERT INTO media (id, report_id, content_type, width, height, thumb_width, thumb_height, size, thumb_size, created_at)
@@ -58,8 +59,8 @@ func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb
 		}
 	}
 	if err != nil {
-		os.Remove(main)
-		os.Remove(small)
+		s.blobs.Delete(bg, main)
+		s.blobs.Delete(bg, small)
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
 			return err
 		}
@@ -92,8 +93,12 @@ func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]by
 	if len(id) < 2 {
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy ảnh", "photo not found"))
 	}
-	data, err := os.ReadFile(s.path(id, thumb))
-	if errors.Is(err, os.ErrNotExist) {
+	key, small := media.Keys(id)
+	if thumb {
+		key = small
+	}
+	data, err := s.blobs.Get(ctx, key)
+	if errors.Is(err, media.ErrNotFound) {
 		return nil, apperr.NotFound(i18n.T("Không tìm thấy ảnh", "photo not found"))
 	}
 	if err != nil {
