@@ -134,4 +134,5 @@ type Store interface {
 	KeyStore
 	AttemptStore
 	SessionStore
+	OIDCStore // oidcmap.go
 }
