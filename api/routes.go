@@ -56,6 +56,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodPost, "/v1/admin/users", manager, createUser(id))
 	r(fiber.MethodPatch, "/v1/admin/users/:id", manager, patchUser(id))
 	r(fiber.MethodPost, "/v1/admin/users/:id/password", manager, resetPassword(id))
+	oidcAdminRoutes(r, id) // province provider: group mappings, verified acr values (oidc_admin.go)
 
 	// Field reports.
 	reports, ref := cfg.Reports, cfg.Reference
