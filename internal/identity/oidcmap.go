@@ -66,6 +66,12 @@ type OIDCStore interface {
 	SetAssurance(ctx context.Context, a Assurance) error
 	// GetAssurance returns ENOTFOUND when none was recorded.
 	GetAssurance(ctx context.Context, userID string) (Assurance, error)
+	// AddStaffLink records that the provider's issuer and subject sign in
+	// as userID. Returns ECONFLICT if the pair is linked already.
+	AddStaffLink(ctx context.Context, issuer, subject, userID string, at time.Time) error
+	// StaffLink returns the account linked to issuer and subject, or
+	// ENOTFOUND.
+	StaffLink(ctx context.Context, issuer, subject string) (string, error)
 }
 
 // roleRank orders the staff roles for MapGroups: when a subject's groups

@@ -99,7 +99,7 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 }
 
 // startWith is start with a change to the identity service's configuration.
-func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity.Config)) *env {
+func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity.Config), console ...func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
@@ -126,8 +126,12 @@ func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity
 	surveys := survey.NewService(db.Surveys(), db.Ratings(), e.ref, clock)
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
 		TrustedProxies: proxies, BodyLimit: 11 << 20})
-	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
-		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock}); err != nil {
+	wc := web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
+		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock}
+	for _, f := range console {
+		f(&wc)
+	}
+	if _, err := web.Register(app, wc); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

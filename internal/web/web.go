@@ -23,6 +23,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/identity"
+	"camaug/internal/oidc"
 	"camaug/survey"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// instances behind a load balancer.
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// OIDC, when configured, offers sign-in with the province's shared
+	// account (oidc.go); nil leaves only the console's own accounts.
+	OIDC *oidc.Provider
 	// Now is the clock the dashboard's default months count from
 	// (time.Now when nil).
 	Now func() time.Time

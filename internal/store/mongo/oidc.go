@@ -178,3 +178,39 @@ func (s *IdentityStore) GetAssurance(ctx context.Context, userID string) (identi
 	}
 	return identity.Assurance{UserID: d.UserID, ACR: d.ACR, UpdatedAt: d.UpdatedAt.UTC()}, nil
 }
+
+const collStaffLinks = "oidc_staff_links" // _id: issuer NUL subject
+
+type staffLinkDoc struct {
+	ID        string    `bson:"_id"`
+	Issuer    string    `bson:"issuer"`
+	Subject   string    `bson:"subject"`
+	UserID    string    `bson:"user_id"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+func staffLinkID(issuer, subject string) string { return issuer + "\x00" + subject }
+
+// AddStaffLink links a provider subject to a staff account; the _id makes
+// the pair unique on every engine.
+func (s *IdentityStore) AddStaffLink(ctx context.Context, issuer, subject, userID string, at time.Time) error {
+	_, err := s.db.db.Collection(collStaffLinks).InsertOne(ctx, staffLinkDoc{ID: staffLinkID(issuer, subject), Issuer: issuer,
+		Subject: subject, UserID: userID, CreatedAt: at.UTC()})
+	if isDuplicate(err) {
+		return apperr.Conflict(i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
+	}
+	return internal(err)
+}
+
+// StaffLink returns the staff account linked to a provider subject.
+func (s *IdentityStore) StaffLink(ctx context.Context, issuer, subject string) (string, error) {
+	var d staffLinkDoc
+	err := s.db.db.Collection(collStaffLinks).FindOne(ctx, bson.D{{Key: "_id", Value: staffLinkID(issuer, subject)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", apperr.NotFound(i18n.T("Chưa liên kết", "not linked"))
+	}
+	if err != nil {
+		return "", internal(err)
+	}
+	return d.UserID, nil
+}

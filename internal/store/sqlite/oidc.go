@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"camaug/internal/apperr"
 	"camaug/internal/i18n"
@@ -155,4 +156,24 @@ func (s *IdentityStore) GetAssurance(ctx context.Context, userID string) (identi
 	}
 	a.UpdatedAt = parseTS(updated)
 	return a, nil
+}
+
+// AddStaffLink links a provider subject to a staff account.
+func (s *IdentityStore) AddStaffLink(ctx context.Context, issuer, subject, userID string, at time.Time) error {
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO oidc_staff_links (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)`,
+		issuer, subject, userID, ts(at))
+	if isUniqueViolation(err) {
+		return apperr.Conflict(i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
+	}
+	return apperr.InternalOrNil(err)
+}
+
+// StaffLink returns the staff account linked to a provider subject.
+func (s *IdentityStore) StaffLink(ctx context.Context, issuer, subject string) (string, error) {
+	var id string
+	err := s.db.read.QueryRowContext(ctx, `SELECT user_id FROM oidc_staff_links WHERE issuer = ? AND subject = ?`, issuer, subject).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.NotFound(i18n.T("Chưa liên kết", "not linked"))
+	}
+	return id, apperr.InternalOrNil(err)
 }

@@ -21,6 +21,7 @@ func runIdentity(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStores(t).Identity) })
 	t.Run("GroupMappings", func(t *testing.T) { testGroupMappings(t, newStores(t).Identity) }) // oidc.go
 	t.Run("VerifiedACRs", func(t *testing.T) { testVerifiedACRs(t, newStores(t).Identity) })
+	t.Run("StaffLinks", func(t *testing.T) { testStaffLinks(t, newStores(t).Identity) })
 }
 
 func newUser(role identity.Role, email, phone string) *identity.User {

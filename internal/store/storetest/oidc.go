@@ -114,3 +114,24 @@ func testVerifiedACRs(t *testing.T, s identity.Store) {
 	}
 	sameJSON(t, g, a)
 }
+
+func testStaffLinks(t *testing.T, s identity.Store) {
+	ctx := context.Background()
+	const iss = "https://sso.camau.gov.vn"
+	_, err := s.StaffLink(ctx, iss, "sub-1")
+	wantCode(t, err, apperr.ENOTFOUND)
+	now := time.Now().UTC()
+	if err := s.AddStaffLink(ctx, iss, "sub-1", "user-1", now); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.AddStaffLink(ctx, iss, "sub-1", "user-2", now), apperr.ECONFLICT)
+	// The same subject at another issuer is another person.
+	if err := s.AddStaffLink(ctx, "https://other.example", "sub-1", "user-3", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ iss, sub, want string }{{iss, "sub-1", "user-1"}, {"https://other.example", "sub-1", "user-3"}} {
+		if got, err := s.StaffLink(ctx, tc.iss, tc.sub); err != nil || got != tc.want {
+			t.Fatalf("StaffLink(%s, %s): got %q, %v; want %s", tc.iss, tc.sub, got, err, tc.want)
+		}
+	}
+}

@@ -18,3 +18,13 @@ CREATE TABLE oidc_assurance (
     acr        TEXT NOT NULL,
     updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+-- Staff accounts made or signed in through the provider, by the provider's
+-- issuer and subject (never by email: that would let a provider account
+-- take over a local one).
+CREATE TABLE oidc_staff_links (
+    issuer     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+) WITHOUT ROWID;
