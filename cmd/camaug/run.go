@@ -27,6 +27,7 @@ import (
 	"camaug/internal/i18n"
 	"camaug/internal/identity"
 	"camaug/internal/notify"
+	"camaug/internal/oidc"
 	"camaug/internal/store/mongo"
 	"camaug/internal/store/sqlite"
 	"camaug/internal/web"
@@ -75,6 +76,7 @@ type config struct {
 	MaxConns          int
 	MaxConnsPerAddr   int
 	Open311           api.Open311Config
+	OIDC              oidc.Config // CAMAUG_OIDC_* (zero: off)
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -160,6 +162,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
+	}
+	if cfg.OIDC, err = oidc.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -308,7 +313,11 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311})
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
+	prov, err := consoleOIDC(ctx, cfg.OIDC, ids, log) // oidc_console.go
+	if err != nil {
+		return err
+	}
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, OIDC: prov}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	jobs, stopJobs := context.WithCancel(ctx)

@@ -308,3 +308,15 @@ func (s *Service) IsVerified(ctx context.Context, userID string) (bool, error) {
 	}
 	return slices.Contains(list, a.ACR), nil
 }
+
+// SeedVerifiedACRs sets the acr values counted as verified when no list was
+// ever stored (the configuration's start value); an admin's list, even an
+// emptied one, is left alone.
+func (s *Service) SeedVerifiedACRs(ctx context.Context, acrs []string) error {
+	cur, err := s.store.VerifiedACRs(ctx)
+	if err != nil || len(cur) > 0 {
+		return err
+	}
+	_, err = s.SetVerifiedACRs(ctx, system, acrs)
+	return err
+}
