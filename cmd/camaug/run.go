@@ -309,6 +309,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		}
 	}
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
+	surveys.SetVerifier(ids.IsVerified) // the verified channel (issue 19)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
