@@ -16,6 +16,7 @@ import (
 
 	"camaug/feedback"
 	"camaug/internal/identity"
+	"camaug/internal/oidc"
 	"camaug/survey"
 )
 
@@ -58,6 +59,9 @@ type Config struct {
 	Limits Limits
 	// Open311 configures GeoReport v2 under /open311/v2/.
 	Open311 Open311Config
+	// OIDC is the province's OpenID provider; nil when not configured
+	// (POST /v1/auth/oidc/token then answers 404).
+	OIDC *oidc.Provider
 }
 
 // Limits are per-window caps on actions, counted in the store so every

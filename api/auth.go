@@ -254,7 +254,7 @@ func patchMe(svc *identity.Service) fiber.Handler {
 }
 
 type passwordIn struct {
-	CurrentPassword string `json:"current_password" validate:"required,max=256"`
+	CurrentPassword string `json:"current_password" validate:"max=256"` // not needed to set the first password
 	NewPassword     string `json:"new_password" validate:"required,max=256"`
 }
 

@@ -54,7 +54,9 @@ func stores(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 	t.Run("mongo", func(t *testing.T) { fn(t, newEnv(t, "mongo")) })
 }
 
-func newEnv(t *testing.T, kind string) *testEnv {
+// newEnv builds the app on a fresh, seeded store of kind; opts may change
+// its configuration before it is built.
+func newEnv(t *testing.T, kind string, opts ...func(*api.Config)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	env := &testEnv{}
@@ -99,8 +101,12 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	})
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
-	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
-		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}})
+	cfg := api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
+		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	env.app = api.New(cfg)
 	return env
 }
 

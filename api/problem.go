@@ -103,6 +103,9 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 				kind = byCode[apperr.EINTERNAL]
 			}
 			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
+			if slug := problemSlug(err); slug != "" {
+				p.Type = ProblemTypePrefix + slug
+			}
 			if ae.Code != apperr.EINTERNAL {
 				p.Detail = ae.Message.In(lang)
 			}

@@ -76,7 +76,7 @@ type config struct {
 	MaxConns          int
 	MaxConnsPerAddr   int
 	Open311           api.Open311Config
-	OIDC              oidc.Config // CAMAUG_OIDC_* (zero: off)
+	OIDC              oidc.Config // zero when off
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -312,13 +312,24 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	surveys.SetVerifier(ids.IsVerified) // the verified channel (issue 19)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
-		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311})
-	prov, err := consoleOIDC(ctx, cfg.OIDC, ids, log) // oidc_console.go
+	rp, err := oidc.New(cfg.OIDC)
 	if err != nil {
 		return err
 	}
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, OIDC: prov}); err != nil {
+	if rp.Enabled() {
+		log.Info("sign-in with the province's accounts (OpenID Connect) is on", "issuer", cfg.OIDC.Issuer)
+		go func() { // early, so the first sign-in need not wait; failures are retried on use
+			if err := rp.Discover(ctx); err != nil {
+				log.Warn("oidc provider not reachable yet", "error", err)
+			}
+		}()
+	}
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
+		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp})
+	if err := seedVerifiedACRs(ctx, cfg.OIDC, ids); err != nil { // oidc_console.go
+		return err
+	}
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, OIDC: rp}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	jobs, stopJobs := context.WithCancel(ctx)
@@ -494,6 +505,10 @@ func closeResolvedEvery(ctx context.Context, interval time.Duration, reports *fe
 		// removes the ended ones so they do not pile up.
 		if _, err := ids.SweepAttempts(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("removing ended rate-limit windows", "error", err)
+		}
+		// Exchanged provider tokens are remembered only until they expire.
+		if _, err := ids.ForgetExchangedTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("removing expired exchanged-token memories", "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -556,7 +556,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if err != nil {
 		return Anonymous, err
 	}
-	if u.Disabled || u.Erased {
+	if u.Disabled || u.Erased || claims.Gen < u.TokenGeneration {
 		return Anonymous, ErrUnauthenticated()
 	}
 	return Principal{UserID: u.ID, Role: u.Role, AgencyCode: u.AgencyCode}, nil
@@ -633,7 +633,19 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return err
 	}
 	if u.PasswordHash == "" {
-		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
+		if u.Role == RoleGuest {
+			return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
+		}
+		// An account made or taken over through the province's provider
+		// has none: its owner, signed in through the provider, sets one.
+		return s.setFirstPassword(ctx, u, next)
+	}
+	if current == "" {
+		fs := []apperr.FieldError{field("current_password", "Bắt buộc nhập mật khẩu hiện tại", "is required")}
+		if fe := checkPassword("new_password", next, u.Email, u.Phone); fe != nil {
+			fs = append(fs, *fe)
+		}
+		return invalid(fs...)
 	}
 	// The current password is guessed like a login, with the same guard
 	// per (account, address) and per address.

@@ -134,5 +134,6 @@ type Store interface {
 	KeyStore
 	AttemptStore
 	SessionStore
+	LinkStore
 	OIDCStore // oidcmap.go
 }

@@ -184,6 +184,8 @@ func (k *Keyring) JWKS() []JWK {
 type accessClaims struct {
 	jwt.RegisteredClaims
 	Role string `json:"role"`
+	// Gen is the account's TokenGeneration when the token was issued.
+	Gen int64 `json:"gen,omitempty"`
 }
 
 // issueAccess signs an access token for u.
@@ -201,6 +203,7 @@ func (s *Service) issueAccess(ctx context.Context, u *User) (string, error) {
 			ID:        ids.New(),
 		},
 		Role: string(u.Role),
+		Gen:  u.TokenGeneration,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = kid

@@ -70,6 +70,13 @@ type User struct {
 	// GuestSecretHash is a guest's SHA-256 of the secret the service issued
 	// to the device; empty for guests created before secrets existed.
 	GuestSecretHash string
+
+	// PhoneVerified is set when an OpenID provider vouched for Phone (our
+	// own registration never verifies it).
+	PhoneVerified bool
+	// TokenGeneration is carried by every access token; raising it makes
+	// every access token issued before stop working at once.
+	TokenGeneration int64
 }
 
 // NormalizeEmail lowercases and checks an email address.

@@ -47,6 +47,9 @@ type userDoc struct {
 	// GuestSecretHash is absent on guests created before secrets existed,
 	// which reads as empty: no migration is needed.
 	GuestSecretHash string `bson:"guest_secret_hash,omitempty"`
+	// Absent on accounts from before OpenID Connect: false and 0.
+	PhoneVerified   bool  `bson:"phone_verified,omitempty"`
+	TokenGeneration int64 `bson:"token_generation,omitempty"`
 }
 
 func loginKey(value, id string) string {
@@ -60,13 +63,15 @@ func toUserDoc(u *identity.User) userDoc {
 	return userDoc{ID: u.ID, Role: string(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, DeviceHash: u.DeviceHash,
 		EmailKey: loginKey(u.Email, u.ID), PhoneKey: loginKey(u.Phone, u.ID), DeviceKey: loginKey(u.DeviceHash, u.ID),
 		AgencyCode: u.AgencyCode, Locale: string(u.Locale), PasswordHash: u.PasswordHash, Disabled: u.Disabled, Erased: u.Erased,
-		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), GuestSecretHash: u.GuestSecretHash}
+		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), GuestSecretHash: u.GuestSecretHash,
+		PhoneVerified: u.PhoneVerified, TokenGeneration: u.TokenGeneration}
 }
 
 func (d userDoc) user() *identity.User {
 	return &identity.User{ID: d.ID, Role: identity.Role(d.Role), Name: d.Name, Email: d.Email, Phone: d.Phone, DeviceHash: d.DeviceHash,
 		AgencyCode: d.AgencyCode, Locale: i18n.Lang(d.Locale), PasswordHash: d.PasswordHash, Disabled: d.Disabled, Erased: d.Erased,
-		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, GuestSecretHash: d.GuestSecretHash}
+		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, GuestSecretHash: d.GuestSecretHash,
+		PhoneVerified: d.PhoneVerified, TokenGeneration: d.TokenGeneration}
 }
 
 // IdentityStore implements identity.Store.

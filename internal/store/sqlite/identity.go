@@ -19,7 +19,7 @@ var _ identity.Store = (*IdentityStore)(nil)
 // Identity returns the identity store.
 func (db *DB) Identity() identity.Store { return &IdentityStore{db: db} }
 
-const userColumns = `id, role, name, email, phone, device_hash, agency_code, locale, password_hash, disabled, erased, version, created_at, updated_at, guest_secret_hash`
+const userColumns = `id, role, name, email, phone, device_hash, agency_code, locale, password_hash, disabled, erased, version, created_at, updated_at, guest_secret_hash, phone_verified, token_generation`
 
 func nullable(s string) any {
 	if s == "" {
@@ -46,7 +46,7 @@ func scanUser(row scanner) (*identity.User, error) {
 	var email, phone, device sql.NullString
 	var locale, created, updated string
 	err := row.Scan(&u.ID, &u.Role, &u.Name, &email, &phone, &device, &u.AgencyCode, &locale, &u.PasswordHash,
-		&u.Disabled, &u.Erased, &u.Version, &created, &updated, &u.GuestSecretHash)
+		&u.Disabled, &u.Erased, &u.Version, &created, &updated, &u.GuestSecretHash, &u.PhoneVerified, &u.TokenGeneration)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +66,9 @@ func errLoginTaken() error {
 // CreateUser stores a new account.
 func (s *IdentityStore) CreateUser(ctx context.Context, u *identity.User) error {
 	u.Version = 1
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
-		u.PasswordHash, u.Disabled, u.Erased, u.Version, ts(u.CreatedAt), ts(u.UpdatedAt), u.GuestSecretHash)
+		u.PasswordHash, u.Disabled, u.Erased, u.Version, ts(u.CreatedAt), ts(u.UpdatedAt), u.GuestSecretHash, u.PhoneVerified, u.TokenGeneration)
 	if isUniqueViolation(err) {
 		return errLoginTaken()
 	}
@@ -149,10 +149,10 @@ func (s *IdentityStore) ListUsers(ctx context.Context, f identity.UserFilter) ([
 func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error {
 	res, err := s.db.write.ExecContext(ctx, `UPDATE users SET role = ?, name = ?, email = ?, phone = ?, device_hash = ?,
 		agency_code = ?, locale = ?, password_hash = ?, disabled = ?, erased = ?, version = version + 1, updated_at = ?,
-		guest_secret_hash = ?
+		guest_secret_hash = ?, phone_verified = ?, token_generation = ?
 		WHERE id = ? AND version = ?`,
 		u.Role, u.Name, nullable(u.Email), nullable(u.Phone), nullable(u.DeviceHash), u.AgencyCode, string(u.Locale),
-		u.PasswordHash, u.Disabled, u.Erased, ts(u.UpdatedAt), u.GuestSecretHash, u.ID, u.Version)
+		u.PasswordHash, u.Disabled, u.Erased, ts(u.UpdatedAt), u.GuestSecretHash, u.PhoneVerified, u.TokenGeneration, u.ID, u.Version)
 	if isUniqueViolation(err) {
 		return errLoginTaken()
 	}
