@@ -82,6 +82,11 @@ func oidcToken(svc *identity.Service, rp *oidc.Provider, log *slog.Logger) fiber
 		if res.TakenOver {
 			log.Warn("oidc take-over: a provider-verified phone took over an account", "request_id", requestID(c), "user_id", res.User.ID)
 		}
+		// The acr it states now decides whether the account counts as a
+		// verified identity (its survey answers: the verified channel).
+		if err := svc.RecordAssurance(c.UserContext(), res.User.ID, id.ACR); err != nil {
+			return err
+		}
 		return c.JSON(toTokens(res.Tokens))
 	}
 }

@@ -68,6 +68,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 		r(fiber.MethodPost, "/v1/admin/clients/:id/rotate", admin, rotateClient(cfg.Clients))
 		r(fiber.MethodPost, "/v1/admin/clients/:id/revoke", admin, revokeClient(cfg.Clients))
 	}
+	oidcAdminRoutes(r, id) // province provider: group mappings, verified acr values (oidc_admin.go)
 
 	// Field reports.
 	reports, ref := cfg.Reports, cfg.Reference

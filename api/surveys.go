@@ -228,7 +228,7 @@ func indicatorQuery(c *fiber.Ctx, lang i18n.Lang) (survey.IndicatorQuery, error)
 	p := readQuery(c)
 	q := survey.IndicatorQuery{SurveyID: p.String("survey_id", 200), From: p.String("from", 40), To: p.String("to", 40),
 		GroupBy: p.String("group_by", 40), Compare: p.Bool("compare"), Lang: lang,
-		Channels: p.Enum("channel", survey.ChannelsOfficial, survey.ChannelsApp, survey.ChannelsAll)}
+		Channels: p.Enum("channel", survey.ChannelsOfficial, survey.ChannelsApp, survey.ChannelsVerified, survey.ChannelsAll)}
 	return q, p.Err()
 }
 

@@ -31,8 +31,12 @@ func ElementCountQuestion(code string) string { return countElement + code }
 func PartCountQuestion(code string) string { return countPart + code }
 
 // appCountPrefix starts the questions of the counters that app responses
-// add apart from the counters of every response.
-const appCountPrefix = "_app:"
+// add apart from the counters of every response; verifiedCountPrefix those
+// of verified-identity responses.
+const (
+	appCountPrefix      = "_app:"
+	verifiedCountPrefix = "_verified:"
+)
 
 // The channel selections of indicators. The official figure counts the
 // responses given with an invitation (PRODUCT.md §8: "Official figures
@@ -42,26 +46,33 @@ const (
 	ChannelsOfficial = "invitation" // invitation responses only (the default)
 	ChannelsApp      = "app"        // app responses only: self-selected
 	ChannelsAll      = "all"        // every response: partly self-selected
+	// ChannelsVerified counts the app responses of accounts whose identity
+	// the province's provider verified: real people, one answer each, but
+	// still self-selected, so never the official figure (PRODUCT.md §8).
+	ChannelsVerified = "verified"
 )
 
 // ValidChannels reports whether ch selects channels ("" is the default,
 // ChannelsOfficial).
 func ValidChannels(ch string) bool {
 	switch ch {
-	case "", ChannelsOfficial, ChannelsApp, ChannelsAll:
+	case "", ChannelsOfficial, ChannelsApp, ChannelsVerified, ChannelsAll:
 		return true
 	}
 	return false
 }
 
 // SelfSelected reports whether figures of the selection include app
-// responses, whose respondents chose themselves.
-func SelfSelected(ch string) bool { return ch == ChannelsApp || ch == ChannelsAll }
+// responses (verified or not), whose respondents chose themselves.
+func SelfSelected(ch string) bool {
+	return ch == ChannelsApp || ch == ChannelsVerified || ch == ChannelsAll
+}
 
 // ForChannel returns the counters of the responses of a channel selection
 // from counters as stored (each response's, plus app responses' again
-// under appCountPrefix): "all" keeps the first, "app" the second, and the
-// official selection is the difference.
+// under appCountPrefix and verified responses' again under
+// verifiedCountPrefix): "all" keeps the first, "app" the second, "verified"
+// the third, and the official selection is the first less the others.
 func ForChannel(counts []Count, ch string) []Count {
 	type key struct {
 		surveyID, agency, area, period, question, answer string
@@ -74,18 +85,25 @@ func ForChannel(counts []Count, ch string) []Count {
 	app := map[key]int64{}
 	for _, c := range counts {
 		q, isApp := strings.CutPrefix(c.Question, appCountPrefix)
+		vq, isVerified := strings.CutPrefix(c.Question, verifiedCountPrefix)
 		switch {
 		case isApp && ch == ChannelsApp:
 			c.Question = q
 			out = append(out, c)
+		case isVerified && ch == ChannelsVerified:
+			c.Question = vq
+			out = append(out, c)
 		case isApp:
 			c.Question = q
 			app[keyOf(c)] += c.N
-		case ch != ChannelsApp:
+		case isVerified:
+			c.Question = vq
+			app[keyOf(c)] += c.N
+		case ch != ChannelsApp && ch != ChannelsVerified:
 			out = append(out, c)
 		}
 	}
-	if ch != ChannelsAll && ch != ChannelsApp {
+	if ch != ChannelsAll && ch != ChannelsApp && ch != ChannelsVerified {
 		kept := out[:0]
 		for _, c := range out {
 			c.N -= app[keyOf(c)]
@@ -177,15 +195,26 @@ func CountsFor(q *Questionnaire, r Response) []Count {
 			}
 		}
 	}
-	if r.Channel == ChannelApp {
-		// App answers are counted a second time apart, so official
-		// figures can leave them out (see ForChannel).
+	if prefix := channelCountPrefix(r.Channel); prefix != "" {
+		// App answers (verified or not) are counted a second time apart,
+		// so official figures can leave them out (see ForChannel).
 		for _, c := range out[:len(out):len(out)] {
-			c.Question = appCountPrefix + c.Question
+			c.Question = prefix + c.Question
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// channelCountPrefix is where a response's channel counts it again.
+func channelCountPrefix(ch Channel) string {
+	switch ch {
+	case ChannelApp:
+		return appCountPrefix
+	case ChannelVerified:
+		return verifiedCountPrefix
+	}
+	return ""
 }
 
 // Scored reports whether answer a of the question enters an index: a

@@ -265,7 +265,8 @@ func (s *Service) selectedResponses(ctx context.Context, sel *selection) ([]Resp
 			}
 			switch {
 			case sel.channels == ChannelsApp && r.Channel != ChannelApp,
-				sel.channels == ChannelsOfficial && r.Channel == ChannelApp:
+				sel.channels == ChannelsVerified && r.Channel != ChannelVerified,
+				sel.channels == ChannelsOfficial && r.Channel != ChannelInvitation:
 				continue
 			}
 			rs = append(rs, r)

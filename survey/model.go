@@ -207,6 +207,9 @@ type Channel string
 const (
 	ChannelInvitation Channel = "invitation" // a printed or sent token
 	ChannelApp        Channel = "app"        // a signed-in app user
+	// ChannelVerified is a signed-in app user whose identity the province's
+	// provider verified (an acr the admin marks verified; issue 19).
+	ChannelVerified Channel = "verified"
 )
 
 // Response is one anonymous filled-in questionnaire. Nothing in it

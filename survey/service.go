@@ -41,8 +41,18 @@ type Service struct {
 	// the questionnaire on every answer. Changes made here drop the entry
 	// at once; other instances see them within openTTL.
 	versions sync.Map // surveyID/number → *Version
+	// verified reports whether an account's identity is verified by the
+	// province's provider (SetVerifier); nil: no account is.
+	verified func(ctx context.Context, userID string) (bool, error)
 	openMu   sync.Mutex
 	open     map[string]openEntry
+}
+
+// SetVerifier sets how the service tells a verified-identity account
+// (identity.Service.IsVerified): such an account's app answers form the
+// verified channel. Call before serving.
+func (s *Service) SetVerifier(f func(ctx context.Context, userID string) (bool, error)) {
+	s.verified = f
 }
 
 type openEntry struct {
@@ -538,6 +548,15 @@ func (s *Service) Respond(ctx context.Context, p identity.Principal, id, token s
 		// again, and staff would be judging their own agencies.
 		h := sha256.Sum256([]byte(sv.ID + "/" + p.UserID))
 		claim.Participant, r.Channel = hex.EncodeToString(h[:]), ChannelApp
+		if s.verified != nil {
+			ok, err := s.verified(ctx, p.UserID)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				r.Channel = ChannelVerified
+			}
+		}
 	case !p.IsAnonymous():
 		return nil, apperr.New(apperr.EFORBIDDEN, i18n.T("Chỉ công dân đã đăng ký mới trả lời không cần mã mời", "only registered citizens may answer without an invitation token"))
 	default:

@@ -44,7 +44,7 @@ func (s *Service) selectFor(ctx context.Context, p identity.Principal, in Indica
 		fs = append(fs, fieldErr("group_by", "Chỉ nhận agency, area, month hoặc quarter", "must be agency, area, month or quarter"))
 	}
 	if !ValidChannels(in.Channels) {
-		fs = append(fs, fieldErr("channel", "Chỉ nhận invitation, app hoặc all", "must be invitation, app or all"))
+		fs = append(fs, fieldErr("channel", "Chỉ nhận invitation, app, verified hoặc all", "must be invitation, app, verified or all"))
 	}
 	if in.Channels == "" {
 		in.Channels = ChannelsOfficial

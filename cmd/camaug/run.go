@@ -367,6 +367,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	log.Info("photos stored", mdesc...)
 	reports := feedback.NewReportService(st.Reports(), photos, st.Ratings(), ref, nil)
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
+	surveys.SetVerifier(ids.IsVerified) // the verified channel (issue 19)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rp, err := oidc.New(cfg.OIDC)
@@ -385,7 +386,10 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp,
 		Clients: clients})
-	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients}); err != nil {
+	if err := seedVerifiedACRs(ctx, cfg.OIDC, ids); err != nil { // oidc_console.go
+		return err
+	}
+	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients, OIDC: rp}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	// Background jobs run on one instance at a time, each under its lease.

@@ -135,4 +135,5 @@ type Store interface {
 	AttemptStore
 	SessionStore
 	LinkStore
+	OIDCStore // oidcmap.go
 }

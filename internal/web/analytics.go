@@ -277,7 +277,9 @@ type analyticsPage struct {
 	// Official and App are the overall index of invitation responses (the
 	// official figure) and of app responses (self-selected), side by side.
 	Official, App         *survey.Figure
+	Verified              *survey.Figure // verified-identity app responses (issue 19), shown apart
 	OfficialText, AppText string
+	VerifiedText          string
 	// OverallCI is the overall index's 95% interval (Taylor linearization,
 	// survey.OverallInterval); CIText shows it.
 	OverallCI *survey.OverallCI
@@ -337,6 +339,9 @@ func (w *Console) analyticsPage(c *fiber.Ctx) error {
 		p.OfficialText = aFormat(p.Lang, "pct", aFigure(*p.Official))
 		p.AppText = aFormat(p.Lang, "pct", aFigure(*p.App))
 	}
+	if p.Verified != nil {
+		p.VerifiedText = aFormat(p.Lang, "pct", aFigure(*p.Verified))
+	}
 	if p.PAPITotal != nil {
 		p.PAPIText = aFormat(p.Lang, "score", aFigure(p.PAPITotal.Total))
 	}
@@ -393,7 +398,7 @@ func (w *Console) analytics(c *fiber.Ctx) (*analyticsPage, error) {
 		}
 	}
 	p.MinGroup = survey.DefaultMinGroupSize
-	for _, ch := range []string{survey.ChannelsOfficial, survey.ChannelsApp, survey.ChannelsAll} {
+	for _, ch := range []string{survey.ChannelsOfficial, survey.ChannelsApp, survey.ChannelsVerified, survey.ChannelsAll} {
 		p.Channels = append(p.Channels, aOption{Value: ch, Label: tr(lang, "an.channel."+ch)})
 	}
 	if !survey.ValidChannels(p.F.Channel) {
@@ -522,7 +527,7 @@ func (w *Console) anSatisfaction(ctx context.Context, u identity.Principal, lang
 	for _, side := range []struct {
 		ch  string
 		out **survey.Figure
-	}{{survey.ChannelsOfficial, &p.Official}, {survey.ChannelsApp, &p.App}} {
+	}{{survey.ChannelsOfficial, &p.Official}, {survey.ChannelsApp, &p.App}, {survey.ChannelsVerified, &p.Verified}} {
 		if side.ch == p.F.Channel {
 			*side.out = &res.Overall
 			continue

@@ -101,7 +101,7 @@ func start(t *testing.T, db testStore, proxies []string) *env {
 }
 
 // startWith is start with a change to the identity service's configuration.
-func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity.Config)) *env {
+func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity.Config), console ...func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
@@ -129,8 +129,12 @@ func startWith(t *testing.T, db testStore, proxies []string, tune func(*identity
 	clients := &apiclient.Service{Store: db.Clients(), Now: clock}
 	app := api.New(api.Config{Reference: e.ref, Identity: e.ids, Reports: e.reports, Surveys: surveys, Ready: db.Ping,
 		TrustedProxies: proxies, BodyLimit: 11 << 20, Clients: clients})
-	if _, err := web.Register(app, web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
-		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock, Clients: clients}); err != nil {
+	wc := web.Config{Identity: e.ids, Reports: e.reports, Reference: e.ref, Surveys: surveys,
+		TileURL: "http://127.0.0.1:9/{z}/{x}/{y}.png", PollInterval: time.Second, Now: clock, Clients: clients}
+	for _, f := range console {
+		f(&wc)
+	}
+	if _, err := web.Register(app, wc); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

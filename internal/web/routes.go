@@ -15,6 +15,7 @@ func (w *Console) routes(app *fiber.App) {
 	g := app.Group("/console", w.securityHeaders, w.language, w.loadSession)
 	g.Get("/login", w.signInForm)
 	g.Post("/login", w.signIn)
+	w.oidcRoutes(g) // sign-in with the province's shared account (oidc.go)
 
 	s := g.Group("", w.signedIn, w.checkCSRF)
 	s.Post("/logout", w.signOut)
@@ -52,6 +53,7 @@ func (w *Console) routes(app *fiber.App) {
 	s.Post("/admin/calendar", ref, w.calendarSave)
 	s.Get("/admin/audit", ref, w.auditPage)
 	s.Post("/admin/routing_rule/:code/delete", ref, w.ruleDelete)
+	w.oidcAdminRoutes(s) // /console/admin/oidc: admins (oidc_admin.go)
 	s.Get("/admin/:kind", ref, w.refList)
 	s.Get("/admin/:kind/new", ref, w.refForm)
 	s.Get("/admin/:kind/:code", ref, w.refForm)

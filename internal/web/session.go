@@ -270,6 +270,7 @@ type signInPage struct {
 	Login string
 	Next  string
 	Error string
+	OIDC  bool // offer the province's shared account (oidc.go)
 }
 
 // safeNext keeps a post-sign-in destination inside the console.
@@ -296,13 +297,13 @@ func (w *Console) signInForm(c *fiber.Ctx) error {
 	}
 	p := w.base(c, tr(langOf(c), "signin.title"), "")
 	p.CSRF = w.preCSRF(c)
-	return w.render(c, fiber.StatusOK, "signin", "", signInPage{page: p, Next: safeNext(c.Query("next"))})
+	return w.render(c, fiber.StatusOK, "signin", "", signInPage{page: p, Next: safeNext(c.Query("next")), OIDC: w.oidcEnabled()})
 }
 
 func (w *Console) signIn(c *fiber.Ctx) error {
 	lang := langOf(c)
 	p := w.base(c, tr(lang, "signin.title"), "")
-	form := signInPage{page: p, Login: c.FormValue("login"), Next: safeNext(c.FormValue("next"))}
+	form := signInPage{page: p, Login: c.FormValue("login"), Next: safeNext(c.FormValue("next")), OIDC: w.oidcEnabled()}
 	pre := c.Cookies(preCSRFCookie)
 	if pre == "" || subtle.ConstantTimeCompare([]byte(c.FormValue("_csrf")), []byte(pre)) != 1 {
 		return w.fail(c, fiber.StatusForbidden, "csrf")
@@ -336,6 +337,9 @@ func (w *Console) signOut(c *fiber.Ctx) error {
 	w.clearCookie(c, sessionCookie)
 	c.Locals(localUser, identity.Anonymous)
 	c.Locals(localSession, nil)
+	if done, err := w.oidcSignedOut(c); done {
+		return err
+	}
 	return w.redirect(c, "/console/login", "signedout")
 }
 

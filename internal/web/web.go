@@ -24,6 +24,7 @@ import (
 	"camaug/feedback"
 	"camaug/internal/apiclient"
 	"camaug/internal/identity"
+	"camaug/internal/oidc"
 	"camaug/survey"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	// Clients are the API clients an admin manages on /console/clients
 	// (clients.go); nil hides the page.
 	Clients *apiclient.Service
+	// OIDC, when configured, offers sign-in with the province's shared
+	// account (oidc.go); nil leaves only the console's own accounts.
+	OIDC *oidc.Provider
 	// Now is the clock the dashboard's default months count from
 	// (time.Now when nil).
 	Now func() time.Time

@@ -171,7 +171,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) ensureIndexes(ctx context.Context) error {
 	indexes := identityIndexes()
-	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes(), notificationIndexes(), ratingIndexes(), linkIndexes(), leaseIndexes()} {
+	for _, more := range []map[string][]mongo.IndexModel{reportIndexes(), mediaIndexes(), surveyIndexes(), notificationIndexes(), ratingIndexes(), linkIndexes(), leaseIndexes(), oidcIndexes()} {
 		for coll, models := range more {
 			indexes[coll] = append(indexes[coll], models...)
 		}

@@ -20,6 +20,9 @@ func runIdentity(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("LoginAttempts", func(t *testing.T) { testAttempts(t, newStores(t).Identity) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStores(t).Identity) })
 	t.Run("Links", func(t *testing.T) { testLinks(t, newStores(t).Identity) })
+	t.Run("GroupMappings", func(t *testing.T) { testGroupMappings(t, newStores(t).Identity) }) // oidc.go
+	t.Run("VerifiedACRs", func(t *testing.T) { testVerifiedACRs(t, newStores(t).Identity) })
+	t.Run("StaffLinks", func(t *testing.T) { testStaffLinks(t, newStores(t).Identity) })
 }
 
 func newUser(role identity.Role, email, phone string) *identity.User {
