@@ -84,7 +84,7 @@ func (w *Console) clientsView(c *fiber.Ctx) (clientsView, error) {
 		}
 		r.Scopes = strings.Join(sc, ", ")
 		if cl.LastUsedAt != nil {
-			r.Used = cl.LastUsedAt.In(zone).Format("2006-01-02 15:04")
+			r.Used = cl.LastUsedAt.In(clientsZone).Format("2006-01-02 15:04")
 		}
 		v.Rows = append(v.Rows, r)
 	}
@@ -111,7 +111,7 @@ func (w *Console) clientsCreate(c *fiber.Ctx) error {
 	}
 	in := apiclient.Input{Name: c.FormValue("name"), Scopes: scopes}
 	if rate := strings.TrimSpace(c.FormValue("rate_limit")); rate != "" {
-		n, ok := atoiStrict(rate)
+		n, ok := clientsAtoi(rate)
 		if !ok {
 			n = -1
 		}
@@ -165,7 +165,7 @@ func (w *Console) clientsRevoke(c *fiber.Ctx) error {
 	return w.redirect(c, "/console/clients", "clients.done")
 }
 
-func atoiStrict(s string) (int, bool) {
+func clientsAtoi(s string) (int, bool) {
 	n := 0
 	if s == "" || len(s) > 6 {
 		return 0, false
@@ -179,7 +179,7 @@ func atoiStrict(s string) (int, bool) {
 	return n, true
 }
 
-var zone = func() *time.Location {
+var clientsZone = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
 		return loc
 	}
