@@ -15,6 +15,7 @@ import (
 func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r := func(method, path string, h ...fiber.Handler) {
 		routes.add(method, path)
+		h = append([]fiber.Handler{tokenCheck(method, path)}, h...)
 		app.Add(method, path, h...)
 		if method == fiber.MethodGet { // app.Add, unlike app.Get, does not serve HEAD
 			app.Add(fiber.MethodHead, path, h...)
