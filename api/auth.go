@@ -67,6 +67,8 @@ const (
 var publicRoutes = map[string]bool{
 	"GET /healthz":                                   true,
 	"GET /readyz":                                    true,
+	"GET /docs":                                      true,
+	"GET /docs/:file":                                true,
 	"GET /openapi.yaml":                              true,
 	"GET /.well-known/jwks.json":                     true,
 	"GET /v1/categories":                             true,

@@ -37,6 +37,8 @@ func TestPublicRoutesIgnoreBadToken(t *testing.T) {
 		"GET /healthz":               func() *http.Request { return get("/healthz") },
 		"GET /readyz":                func() *http.Request { return get("/readyz") },
 		"GET /openapi.yaml":          func() *http.Request { return get("/openapi.yaml") },
+		"GET /docs":                  func() *http.Request { return get("/docs") },
+		"GET /docs/:file":            func() *http.Request { return get("/docs/guide.md") },
 		"GET /.well-known/jwks.json": func() *http.Request { return get("/.well-known/jwks.json") },
 		"GET /v1/categories":         func() *http.Request { return get("/v1/categories") },
 		"GET /v1/agencies":           func() *http.Request { return get("/v1/agencies") },

@@ -36,6 +36,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/healthz", healthz)
 	r(fiber.MethodGet, "/readyz", readyz(cfg.Ready))
 	r(fiber.MethodGet, "/openapi.yaml", openapiDoc)
+	r(fiber.MethodGet, "/docs", docsPage)
+	r(fiber.MethodGet, "/docs/:file", docsFile)
 
 	// Reference data, public.
 	r(fiber.MethodGet, "/v1/categories", listCategories(cfg.Reference))
