@@ -61,9 +61,9 @@ func (s *ReportService) AddPhoto(ctx context.Context, p identity.Principal, repo
 	}
 	switch {
 	case r.Status == StatusResolved || r.Status == StatusClosed || r.Status == StatusRejected:
-		return Media{}, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
+		return Media{}, apperr.ConflictOf(apperr.KindState, i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
 	case s.now().Sub(r.CreatedAt) > PhotoWindow:
-		return Media{}, apperr.Conflict(i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
+		return Media{}, apperr.ConflictOf(apperr.KindLimit, i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
 	}
 	// Decoding reserves its estimated memory from the service's budget
 	// (a 12 MP photo: about 70 MiB and 0.6 s), and stops when ctx ends.
@@ -75,7 +75,7 @@ func (s *ReportService) AddPhoto(ctx context.Context, p identity.Principal, repo
 		ThumbWidth: out.ThumbWidth, ThumbHeight: out.ThumbHeight, Size: len(out.Data), ThumbSize: len(out.Thumb), CreatedAt: s.now().UTC()}
 	if err := s.media.AddMedia(ctx, m, out.Data, out.Thumb, MaxPhotosPerReport); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return Media{}, apperr.Conflict(i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
+			return Media{}, apperr.ConflictOf(apperr.KindLimit, i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
 		}
 		return Media{}, err
 	}

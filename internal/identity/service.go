@@ -288,7 +288,7 @@ func CheckRegistration(in RegisterInput) []apperr.FieldError {
 
 func (s *Service) loginTaken(err error) error {
 	if apperr.CodeOf(err) == apperr.ECONFLICT {
-		return apperr.Conflict(i18n.T("Số điện thoại hoặc email đã được dùng cho tài khoản khác",
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Số điện thoại hoặc email đã được dùng cho tài khoản khác",
 			"the phone number or email is already used by another account"))
 	}
 	return err
@@ -362,7 +362,7 @@ func (s *Service) Guest(ctx context.Context, caller Principal, in GuestInput) (G
 		// has a secret this caller does not know, so the next round
 		// refuses it unless it sent the right one.
 	}
-	return GuestSignIn{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return GuestSignIn{}, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Thử lại", "try again"))
 }
 
 // guestAgain signs an existing guest account in again.
@@ -435,7 +435,7 @@ func (s *Service) ClientGuest(ctx context.Context, client, deviceID string) (*Us
 		}
 		// Another request for the same device won the race: use its account.
 	}
-	return nil, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return nil, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Thử lại", "try again"))
 }
 
 func errBadLogin() error {
@@ -633,7 +633,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return err
 	}
 	if u.PasswordHash == "" {
-		return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
+		return apperr.ConflictOf(apperr.KindState, i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 	}
 	// The current password is guessed like a login, with the same guard
 	// per (account, address) and per address.
@@ -707,7 +707,7 @@ func (s *Service) keepAnAdmin(ctx context.Context, u *User, stillAdmin bool) err
 		return err
 	}
 	if n <= 1 {
-		return apperr.Conflict(i18n.T("Không thể vô hiệu hóa quản trị viên cuối cùng", "this is the last active admin"))
+		return apperr.ConflictOf(apperr.KindState, i18n.T("Không thể vô hiệu hóa quản trị viên cuối cùng", "this is the last active admin"))
 	}
 	return nil
 }

@@ -160,7 +160,7 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 		return k, internal(err)
 	}
 	return feedback.Idempotency{Scope: d.Scope, Key: d.Key, RequestHash: d.RequestHash, ResourceID: d.ResourceID, CreatedAt: d.CreatedAt},
-		apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+		apperr.ConflictOf(apperr.KindExists, i18n.T("Khóa đã được dùng", "the key is taken"))
 }
 
 // CreateReport stores a new report.
@@ -168,7 +168,7 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	r.Version = 1
 	_, err := s.reports().InsertOne(ctx, toReportDoc(r))
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return internal(err)
 }
@@ -188,7 +188,7 @@ func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) e
 	}
 	_, err := s.reports().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return internal(err)
 }
@@ -312,7 +312,7 @@ func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) erro
 }
 
 func errStale() error {
-	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+	return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
 }
 
 // eventDoc is a history entry. Its _id, "report#version", is unique: the
