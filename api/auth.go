@@ -1,11 +1,13 @@
 package api
 
 import (
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"camaug/internal/apperr"
 	"camaug/internal/identity"
 	"camaug/internal/ids"
 )
@@ -13,27 +15,119 @@ import (
 const localPrincipal = "principal"
 
 // authenticate reads the bearer token, if any, into the request's
-// principal. No header means an anonymous caller; a header with a bad token
-// is refused with 401 whatever the route, so a client learns its token is
-// bad instead of silently acting anonymously.
+// principal. No header means an anonymous caller. A header with a bad token
+// (malformed, expired, of an unknown key or a disabled account) leaves the
+// caller anonymous and its error in the request: each route then decides,
+// in registerRoutes, between tokenRequired (401, so a client learns its
+// token is bad instead of silently acting anonymously) and tokenOptional
+// (the public routes: they serve the public view and say so in
+// HeaderToken, so an app whose token just expired still loads the feed).
 func authenticate(svc *identity.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		c.Locals(localPrincipal, identity.Anonymous)
 		h := c.Get(fiber.HeaderAuthorization)
 		if h == "" {
-			c.Locals(localPrincipal, identity.Anonymous)
 			return c.Next()
 		}
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return identity.ErrUnauthenticated()
+			c.Locals(localAuthErr, identity.ErrUnauthenticated())
+			return c.Next()
 		}
 		p, err := svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
 		if err != nil {
-			return err
+			if apperr.CodeOf(err) != apperr.EUNAUTHORIZED { // the store failed: no route may guess
+				return err
+			}
+			c.Locals(localAuthErr, err)
+			return c.Next()
 		}
 		c.Locals(localPrincipal, p)
 		return c.Next()
 	}
+}
+
+const localAuthErr = "auth_error"
+
+// HeaderToken tells a caller of a public route that the bearer token it
+// sent was not valid (malformed, expired, unknown key, disabled account)
+// and was ignored: the answer is the public view, as for an anonymous
+// caller. Its only value is TokenIgnoredInvalid.
+const (
+	HeaderToken         = "X-Camaug-Token"
+	TokenIgnoredInvalid = "ignored-invalid"
+)
+
+// publicRoutes are the routes that serve anyone and so ignore a bad
+// optional token (see authenticate): public reads, the sign-in calls that
+// do not act on the caller's token (an app whose access token expired
+// must still be able to refresh it), and Open311, which knows no bearer
+// tokens. Every other route, those added later included, refuses a bad
+// token with 401.
+var publicRoutes = map[string]bool{
+	"GET /healthz":                                   true,
+	"GET /readyz":                                    true,
+	"GET /docs":                                      true,
+	"GET /docs/:file":                                true,
+	"GET /openapi.yaml":                              true,
+	"GET /.well-known/jwks.json":                     true,
+	"GET /v1/categories":                             true,
+	"GET /v1/agencies":                               true,
+	"GET /v1/areas":                                  true,
+	"POST /v1/auth/login":                            true,
+	"POST /v1/auth/refresh":                          true,
+	"POST /v1/auth/logout":                           true,
+	"GET /v1/reports":                                true,
+	"GET /v1/reports.geojson":                        true,
+	"GET /v1/reports/nearby":                         true,
+	"GET /v1/media/:id":                              true,
+	"GET /v1/media/:id/thumb":                        true,
+	"GET /v1/indicators/feedback":                    true,
+	"GET /v1/surveys/:id/form":                       true,
+	"GET /open311/v2/discovery.:format":              true,
+	"GET /open311/v2/services.:format":               true,
+	"GET /open311/v2/services/:service_code.:format": true,
+	"GET /open311/v2/requests.:format":               true,
+	"POST /open311/v2/requests.:format":              true,
+	"GET /open311/v2/requests/:id.:format":           true,
+	"GET /open311/v2/tokens/:token.:format":          true,
+}
+
+// PublicRoutes lists the routes that ignore a bad optional token, as
+// "METHOD /pattern", sorted.
+func PublicRoutes() []string {
+	out := make([]string, 0, len(publicRoutes))
+	for k := range publicRoutes {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// tokenCheck is the first handler of the route method+path: tokenOptional
+// for the public routes, tokenRequired for the others.
+func tokenCheck(method, path string) fiber.Handler {
+	if publicRoutes[method+" "+path] {
+		return tokenOptional
+	}
+	return tokenRequired
+}
+
+// tokenRequired refuses a request whose bearer token was bad.
+func tokenRequired(c *fiber.Ctx) error {
+	if err, ok := c.Locals(localAuthErr).(error); ok {
+		return err
+	}
+	return c.Next()
+}
+
+// tokenOptional serves a request whose bearer token was bad as an
+// anonymous one, and says so.
+func tokenOptional(c *fiber.Ctx) error {
+	if _, ok := c.Locals(localAuthErr).(error); ok {
+		c.Set(HeaderToken, TokenIgnoredInvalid)
+	}
+	return c.Next()
 }
 
 func principal(c *fiber.Ctx) identity.Principal {

@@ -61,7 +61,7 @@ type limitListener struct {
 var (
 	refuseTotal = cannedProblem(503, "Service Unavailable", "unavailable",
 		"Máy chủ đang quá tải; hãy thử lại sau giây lát / The server is at its connection limit; try again in a moment")
-	refuseAddr = cannedProblem(429, "Too Many Requests", "too-many-requests",
+	refuseAddr = cannedProblem(429, "Too Many Requests", "too-many-connections",
 		"Quá nhiều kết nối từ địa chỉ của bạn / Too many connections from your address")
 )
 

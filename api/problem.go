@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,45 @@ var byCode = map[apperr.Code]problemKind{
 	apperr.EINTERNAL:     {http.StatusInternalServerError, "internal", i18n.T("Lỗi hệ thống", "Internal error")},
 }
 
+// byKind gives each kind of an error code its own problem type (same
+// status as its code), so a client can tell "taken" from "changed
+// meanwhile" without reading the text.
+var byKind = map[apperr.Kind]problemKind{
+	apperr.KindExists:         {http.StatusConflict, "already-exists", i18n.T("Đã tồn tại", "Already exists")},
+	apperr.KindConcurrent:     {http.StatusConflict, "concurrent-change", i18n.T("Dữ liệu vừa được thay đổi", "Changed meanwhile")},
+	apperr.KindState:          {http.StatusConflict, "wrong-state", i18n.T("Không thực hiện được ở trạng thái hiện tại", "Not possible in the current state")},
+	apperr.KindUsed:           {http.StatusConflict, "already-used", i18n.T("Đã được dùng", "Already used")},
+	apperr.KindLimit:          {http.StatusConflict, "limit-reached", i18n.T("Đã đến giới hạn", "Limit reached")},
+	apperr.KindIdempotencyKey: {http.StatusConflict, "idempotency-key-reused", i18n.T("Idempotency-Key đã dùng cho yêu cầu khác", "Idempotency-Key reused")},
+}
+
+// ProblemTypes lists every problem "type" the API can answer with, sorted:
+// mobile-api-docs/openapi.yaml documents each (a test checks both ways).
+// Open311 answers in its own error format, not with these.
+func ProblemTypes() []string {
+	set := map[string]bool{
+		ProblemTypePrefix + "too-many-connections": true, // connlimit.go
+		ProblemTypePrefix + httpErrorSlug:          true,
+	}
+	for _, table := range []map[apperr.Code]problemKind{byCode} {
+		for _, k := range table {
+			set[ProblemTypePrefix+k.slug] = true
+		}
+	}
+	for _, k := range byKind {
+		set[ProblemTypePrefix+k.slug] = true
+	}
+	for _, k := range byStatus {
+		set[ProblemTypePrefix+k.slug] = true
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // StatusOf is the HTTP status of a domain error, from the table above, for
 // the console's pages as for the API (500 for an error without a code).
 func StatusOf(err error) int {
@@ -79,6 +119,8 @@ var fiberDetail = map[int]i18n.Text{
 	http.StatusRequestTimeout:        i18n.T("Yêu cầu đến quá chậm và đã bị ngắt; hãy thử lại", "The request came too slowly and was cut; try again"),
 }
 
+const httpErrorSlug = "http-error"
+
 // ProblemTypePrefix starts every problem "type" URI.
 const ProblemTypePrefix = "urn:camaug:problem:"
 
@@ -99,6 +141,9 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 		switch {
 		case errors.As(err, &ae):
 			kind := byCode[ae.Code]
+			if k, ok := byKind[ae.Kind]; ok && k.status == kind.status {
+				kind = k
+			}
 			if kind.status == 0 {
 				kind = byCode[apperr.EINTERNAL]
 			}
@@ -121,8 +166,9 @@ func errorHandler(log *slog.Logger, routes *routeTable) fiber.ErrorHandler {
 		case errors.As(err, &fe):
 			kind, ok := byStatus[fe.Code]
 			if !ok {
-				kind = problemKind{fe.Code, "http-" + http.StatusText(fe.Code), i18n.T(http.StatusText(fe.Code), http.StatusText(fe.Code))}
-				kind.slug = strings.ToLower(strings.ReplaceAll(kind.slug, " ", "-"))
+				// A status Fiber raises that the table lacks: one documented
+				// type for them all, the status says which.
+				kind = problemKind{fe.Code, httpErrorSlug, i18n.T(http.StatusText(fe.Code), http.StatusText(fe.Code))}
 			}
 			p.Type, p.Title, p.Status = ProblemTypePrefix+kind.slug, kind.title.In(lang), kind.status
 			p.Detail = fiberDetail[fe.Code].In(lang)

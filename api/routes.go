@@ -16,6 +16,7 @@ import (
 func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r := func(method, path string, h ...fiber.Handler) {
 		routes.add(method, path)
+		h = append([]fiber.Handler{tokenCheck(method, path)}, h...)
 		app.Add(method, path, h...)
 		if method == fiber.MethodGet { // app.Add, unlike app.Get, does not serve HEAD
 			app.Add(fiber.MethodHead, path, h...)
@@ -36,6 +37,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/healthz", healthz)
 	r(fiber.MethodGet, "/readyz", readyz(cfg.Ready))
 	r(fiber.MethodGet, "/openapi.yaml", openapiDoc)
+	r(fiber.MethodGet, "/docs", docsPage)
+	r(fiber.MethodGet, "/docs/:file", docsFile)
 
 	// Reference data, public.
 	r(fiber.MethodGet, "/v1/categories", listCategories(cfg.Reference))

@@ -70,9 +70,9 @@ func (s *ReportService) addPhoto(ctx context.Context, p identity.Principal, repo
 	}
 	switch {
 	case r.Status == StatusResolved || r.Status == StatusClosed || r.Status == StatusRejected:
-		return Media{}, false, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
+		return Media{}, false, apperr.ConflictOf(apperr.KindState, i18n.T("Phản ánh đã xử lý xong, không thể thêm ảnh", "the report is already handled; no more photos"))
 	case s.now().Sub(r.CreatedAt) > PhotoWindow:
-		return Media{}, false, apperr.Conflict(i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
+		return Media{}, false, apperr.ConflictOf(apperr.KindLimit, i18n.T("Chỉ thêm ảnh trong 24 giờ sau khi gửi phản ánh", "photos can be added only within 24 hours of reporting"))
 	}
 	// Decoding reserves its estimated memory from the service's budget
 	// (a 12 MP photo: about 70 MiB and 0.6 s), and stops when ctx ends.
@@ -91,7 +91,7 @@ func (s *ReportService) addPhoto(ctx context.Context, p identity.Principal, repo
 	}
 	if err := s.media.AddMedia(ctx, m, out.Data, out.Thumb, MaxPhotosPerReport); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return Media{}, false, apperr.Conflict(i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
+			return Media{}, false, apperr.ConflictOf(apperr.KindLimit, i18n.T("Mỗi phản ánh tối đa 6 ảnh", "a report holds at most 6 photos"))
 		}
 		return Media{}, false, err
 	}

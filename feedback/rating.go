@@ -138,7 +138,7 @@ func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id strin
 		return Rating{}, apperr.Invalid(i18n.T("Dữ liệu không hợp lệ", "invalid input"), fs...)
 	}
 	if r.Status != StatusResolved && r.Status != StatusClosed {
-		return Rating{}, apperr.Conflict(i18n.T("Chỉ đánh giá sau khi phản ánh đã được xử lý", "a report can be rated once it is resolved"))
+		return Rating{}, apperr.ConflictOf(apperr.KindState, i18n.T("Chỉ đánh giá sau khi phản ánh đã được xử lý", "a report can be rated once it is resolved"))
 	}
 	now := s.now().UTC()
 	rating := Rating{ReportID: r.ID, UserID: p.UserID, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode, Score: score, Comment: comment, CreatedAt: now, UpdatedAt: now}
@@ -146,7 +146,7 @@ func (s *ReportService) Rate(ctx context.Context, p identity.Principal, id strin
 	switch apperr.CodeOf(err) {
 	case "":
 		if now.Sub(prev.CreatedAt) > RatingEditWindow {
-			return Rating{}, apperr.Conflict(i18n.T("Đã quá 7 ngày, không thể sửa đánh giá", "the rating can no longer be changed (7 days)"))
+			return Rating{}, apperr.ConflictOf(apperr.KindLimit, i18n.T("Đã quá 7 ngày, không thể sửa đánh giá", "the rating can no longer be changed (7 days)"))
 		}
 		rating.CreatedAt = prev.CreatedAt
 	case apperr.ENOTFOUND:

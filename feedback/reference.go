@@ -538,7 +538,7 @@ func ErrEntityNotFound(kind, code string) error {
 // ErrEntityExists is the error every store returns when a reference
 // entity's code is already taken.
 func ErrEntityExists(kind, code string) error {
-	return apperr.Conflict(i18n.T(
+	return apperr.ConflictOf(apperr.KindExists, i18n.T(
 		fmt.Sprintf("Mã %s %q đã tồn tại", kindVi[kind], code),
 		fmt.Sprintf("%s %q already exists", strings.ReplaceAll(kind, "_", " "), code)))
 }

@@ -92,7 +92,7 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 		case "":
 		case apperr.ECONFLICT:
 			if claim.RequestHash != hex.EncodeToString(sum[:]) {
-				return nil, false, apperr.Conflict(i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
+				return nil, false, apperr.ConflictOf(apperr.KindIdempotencyKey, i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
 					"this Idempotency-Key was used for a different request"))
 			}
 			// A retry: the report is the one the first request claimed.
@@ -500,7 +500,7 @@ func (s *ReportService) AddSupport(ctx context.Context, p identity.Principal, id
 		return nil, false, err
 	}
 	if !r.IsOpen() {
-		return nil, false, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong, không thể ủng hộ thêm", "the report is no longer open"))
+		return nil, false, apperr.ConflictOf(apperr.KindState, i18n.T("Phản ánh đã xử lý xong, không thể ủng hộ thêm", "the report is no longer open"))
 	}
 	added, err := s.store.AddSupport(ctx, Support{ReportID: id, UserID: p.UserID, CreatedAt: s.now().UTC()})
 	if err != nil {
@@ -571,7 +571,7 @@ func (s *ReportService) Reroute(ctx context.Context, p identity.Principal, id st
 		return nil, err
 	}
 	if !r.IsOpen() {
-		return nil, apperr.Conflict(i18n.T("Phản ánh đã xử lý xong", "the report is no longer open"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Phản ánh đã xử lý xong", "the report is no longer open"))
 	}
 	now := s.now()
 	next := *r

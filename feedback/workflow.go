@@ -172,7 +172,7 @@ func allowed(p identity.Principal, r *Report, a Action, now time.Time) error {
 // older version of the report than the stored one; its field
 // expected_version names the current version.
 func ErrStaleForm(current int64) error {
-	e := apperr.Conflict(i18n.T("Phản ánh đã được người khác cập nhật; hãy tải lại trang",
+	e := apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Phản ánh đã được người khác cập nhật; hãy tải lại trang",
 		"the report was changed by someone else since you opened it; reload it"))
 	e.Fields = []apperr.FieldError{fieldErr("expected_version", fmt.Sprintf("Phiên bản hiện tại là %d", current),
 		fmt.Sprintf("the report is now at version %d", current))}
@@ -192,7 +192,7 @@ func checkVersion(r *Report, expected int64) error {
 	return nil
 }
 
-var errNotNow = apperr.Conflict(i18n.T("Không thể thực hiện thao tác này ở trạng thái hiện tại", "this action is not possible in the report's current state"))
+var errNotNow = apperr.ConflictOf(apperr.KindState, i18n.T("Không thể thực hiện thao tác này ở trạng thái hiện tại", "this action is not possible in the report's current state"))
 
 // Extension is an agency's request for more time to resolve.
 type Extension struct {
@@ -339,7 +339,7 @@ func notAllowed(p identity.Principal, r *Report, a Action, now time.Time) error 
 	if list == "" {
 		list = "—"
 	}
-	e := apperr.Conflict(i18n.T(
+	e := apperr.ConflictOf(apperr.KindState, i18n.T(
 		fmt.Sprintf("Không thể %s khi phản ánh ở trạng thái %s. Có thể: %s", a, r.Status, list),
 		fmt.Sprintf("cannot %s a report that is %s; allowed now: %s", a, r.Status, list)))
 	e.Fields = []apperr.FieldError{{Field: "action", Message: i18n.T("Được phép: "+list, "allowed: "+list)}}

@@ -231,7 +231,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 		return nil, err
 	}
 	if sv.Status == StatusClosed {
-		return nil, apperr.Conflict(i18n.T("Khảo sát đã đóng", "the survey is closed"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Khảo sát đã đóng", "the survey is closed"))
 	}
 	var fs []apperr.FieldError
 	if in.Title != nil {
@@ -277,9 +277,9 @@ func (s *Service) Publish(ctx context.Context, p identity.Principal, id string) 
 	}
 	switch {
 	case sv.Status == StatusClosed:
-		return nil, apperr.Conflict(i18n.T("Khảo sát đã đóng", "the survey is closed"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Khảo sát đã đóng", "the survey is closed"))
 	case sv.Version == sv.PublishedVersion:
-		return nil, apperr.Conflict(i18n.T("Phiên bản này đã được công bố", "this version is already published"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Phiên bản này đã được công bố", "this version is already published"))
 	}
 	if err := sv.Questionnaire.Validate(sv.Kind); err != nil {
 		return nil, prefixed(err, "questionnaire.")
@@ -325,7 +325,7 @@ func (s *Service) freeze(ctx context.Context, sv *Survey, now time.Time) error {
 		}
 		sv.Version++
 	}
-	return apperr.Conflict(i18n.T("Khảo sát đang được sửa đồng thời, hãy thử lại", "the survey is being changed concurrently; try again"))
+	return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Khảo sát đang được sửa đồng thời, hãy thử lại", "the survey is being changed concurrently; try again"))
 }
 
 // Close stops a published survey taking responses.
@@ -338,7 +338,7 @@ func (s *Service) Close(ctx context.Context, p identity.Principal, id string) (*
 		return nil, err
 	}
 	if sv.Status != StatusPublished {
-		return nil, apperr.Conflict(i18n.T("Chỉ đóng được khảo sát đang mở", "only a published survey can be closed"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Chỉ đóng được khảo sát đang mở", "only a published survey can be closed"))
 	}
 	sv.Status, sv.UpdatedAt = StatusClosed, s.now().UTC()
 	if err := s.store.UpdateSurvey(ctx, sv); err != nil {
@@ -388,7 +388,7 @@ func (s *Service) Invite(ctx context.Context, p identity.Principal, id string, c
 		return nil, invalid(fs...)
 	}
 	if sv.Status == StatusClosed {
-		return nil, apperr.Conflict(i18n.T("Khảo sát đã đóng", "the survey is closed"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Khảo sát đã đóng", "the survey is closed"))
 	}
 	now := s.now().UTC()
 	tokens := make([]string, count)
@@ -439,7 +439,7 @@ func (s *Service) openVersion(ctx context.Context, id string) (*Survey, *Version
 		return nil, nil, err
 	}
 	if !sv.open(s.now()) {
-		return nil, nil, apperr.Conflict(i18n.T("Khảo sát không nhận trả lời lúc này", "the survey is not open for answers"))
+		return nil, nil, apperr.ConflictOf(apperr.KindState, i18n.T("Khảo sát không nhận trả lời lúc này", "the survey is not open for answers"))
 	}
 	v, err := s.version(ctx, sv.ID, sv.PublishedVersion)
 	if err != nil {
@@ -506,7 +506,7 @@ func (s *Service) invitation(ctx context.Context, surveyID, token string) (*Invi
 		return nil, err
 	}
 	if inv.UsedAt != nil {
-		return nil, apperr.Conflict(i18n.T("Mã mời đã được dùng", "the invitation token was already used"))
+		return nil, apperr.ConflictOf(apperr.KindUsed, i18n.T("Mã mời đã được dùng", "the invitation token was already used"))
 	}
 	return inv, nil
 }
@@ -569,7 +569,7 @@ func (s *Service) Respond(ctx context.Context, p identity.Principal, id, token s
 	r.Answers = a
 	if err := s.store.SubmitResponse(ctx, r, claim, CountsFor(&v.Questionnaire, r)); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return nil, apperr.Conflict(i18n.T("Đã trả lời khảo sát này", "this survey was already answered with this token or account"))
+			return nil, apperr.ConflictOf(apperr.KindUsed, i18n.T("Đã trả lời khảo sát này", "this survey was already answered with this token or account"))
 		}
 		return nil, err
 	}

@@ -459,7 +459,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	ln = api.LimitListener(ln, api.ConnLimits{Max: cfg.MaxConns, PerAddr: cfg.MaxConnsPerAddr, TrustedProxies: cfg.TrustedProxies})
 	console := "http://" + ln.Addr().String() + "/console/"
 	log.Info("listening", "addr", ln.Addr().String(), "console", console,
-		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml", "metrics", metricsURL)
+		"openapi", "http://"+ln.Addr().String()+"/openapi.yaml", "docs", "http://"+ln.Addr().String()+"/docs", "metrics", metricsURL)
 	if n, err := st.Identity().CountActiveAdmins(ctx); err == nil && n == 0 {
 		log.Warn("no admin account yet: to sign in at "+console+", restart once with CAMAUG_ADMIN_EMAIL and CAMAUG_ADMIN_PASSWORD (or run camaug user add --role admin)",
 			"console", console)

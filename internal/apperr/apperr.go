@@ -45,6 +45,8 @@ type Error struct {
 	Err     error
 	// RetryAfter, for ETOOMANY and EUNAVAILABLE, says when to try again.
 	RetryAfter time.Duration
+	// Kind, when set, narrows Code (see ConflictOf).
+	Kind Kind
 }
 
 func (e *Error) Error() string {
@@ -71,7 +73,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // same code, whatever its message.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Message.IsZero() && t.Fields == nil && t.Err == nil && t.RetryAfter == 0 && t.Code == e.Code
+	return ok && t.Message.IsZero() && t.Fields == nil && t.Err == nil && t.RetryAfter == 0 && t.Kind == "" && t.Code == e.Code
 }
 
 // Sentinels for errors.Is.
@@ -93,6 +95,28 @@ func NotFound(msg i18n.Text) *Error { return New(ENOTFOUND, msg) }
 
 // Conflict returns an ECONFLICT error.
 func Conflict(msg i18n.Text) *Error { return New(ECONFLICT, msg) }
+
+// Kind tells apart the errors of one code that a client handles
+// differently; the API gives each its own problem type. Only ECONFLICT has
+// kinds so far.
+type Kind string
+
+// The kinds of ECONFLICT.
+const (
+	KindExists         Kind = "already-exists"         // the ID, code, login or key is taken
+	KindConcurrent     Kind = "concurrent-change"      // someone changed it meanwhile: re-read, then retry
+	KindState          Kind = "wrong-state"            // not possible in the object's current state
+	KindUsed           Kind = "already-used"           // a single-use token or invitation was spent
+	KindLimit          Kind = "limit-reached"          // a count or time limit on the object is reached
+	KindIdempotencyKey Kind = "idempotency-key-reused" // the Idempotency-Key was used with another request
+)
+
+// ConflictOf returns an ECONFLICT error of the kind.
+func ConflictOf(kind Kind, msg i18n.Text) *Error {
+	e := New(ECONFLICT, msg)
+	e.Kind = kind
+	return e
+}
 
 // Invalid returns an EINVALID error listing the bad fields.
 func Invalid(msg i18n.Text, fields ...FieldError) *Error {

@@ -291,7 +291,7 @@ func CheckRegistration(in RegisterInput) []apperr.FieldError {
 
 func (s *Service) loginTaken(err error) error {
 	if apperr.CodeOf(err) == apperr.ECONFLICT {
-		return apperr.Conflict(i18n.T("Số điện thoại hoặc email đã được dùng cho tài khoản khác",
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Số điện thoại hoặc email đã được dùng cho tài khoản khác",
 			"the phone number or email is already used by another account"))
 	}
 	return err
@@ -365,7 +365,7 @@ func (s *Service) Guest(ctx context.Context, caller Principal, in GuestInput) (G
 		// has a secret this caller does not know, so the next round
 		// refuses it unless it sent the right one.
 	}
-	return GuestSignIn{}, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return GuestSignIn{}, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Thử lại", "try again"))
 }
 
 // guestAgain signs an existing guest account in again.
@@ -438,7 +438,7 @@ func (s *Service) ClientGuest(ctx context.Context, client, deviceID string) (*Us
 		}
 		// Another request for the same device won the race: use its account.
 	}
-	return nil, apperr.Conflict(i18n.T("Thử lại", "try again"))
+	return nil, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Thử lại", "try again"))
 }
 
 func errBadLogin() error {
@@ -637,7 +637,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}
 	if u.PasswordHash == "" {
 		if u.Role == RoleGuest {
-			return apperr.Conflict(i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
+			return apperr.ConflictOf(apperr.KindState, i18n.T("Tài khoản khách không có mật khẩu; hãy đăng ký", "a guest account has no password; register first"))
 		}
 		// An account made or taken over through the province's provider
 		// has none: its owner, signed in through the provider, sets one.
@@ -722,7 +722,7 @@ func (s *Service) keepAnAdmin(ctx context.Context, u *User, stillAdmin bool) err
 		return err
 	}
 	if n <= 1 {
-		return apperr.Conflict(i18n.T("Không thể vô hiệu hóa quản trị viên cuối cùng", "this is the last active admin"))
+		return apperr.ConflictOf(apperr.KindState, i18n.T("Không thể vô hiệu hóa quản trị viên cuối cùng", "this is the last active admin"))
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func (s *AuditStore) AppendAudit(ctx context.Context, e feedback.AuditEntry) err
 		Code: e.Code, Action: e.Action, Before: textOrNil(e.Before), After: textOrNil(e.After)}
 	if _, err := s.db.db.Collection(collReferenceAudit).InsertOne(ctx, d); err != nil {
 		if isDuplicate(err) {
-			return apperr.Conflict(i18n.T("Mục nhật ký đã tồn tại", "audit entry already exists"))
+			return apperr.ConflictOf(apperr.KindExists, i18n.T("Mục nhật ký đã tồn tại", "audit entry already exists"))
 		}
 		return internal(err)
 	}

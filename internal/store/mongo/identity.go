@@ -114,7 +114,7 @@ func errUserNotFound() error {
 }
 
 func errLoginTaken() error {
-	return apperr.Conflict(i18n.T("Tên đăng nhập đã được dùng", "the login is already used"))
+	return apperr.ConflictOf(apperr.KindExists, i18n.T("Tên đăng nhập đã được dùng", "the login is already used"))
 }
 
 func (s *IdentityStore) users() *mongo.Collection { return s.db.db.Collection(collUsers) }
@@ -187,7 +187,7 @@ func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error 
 		if _, err := s.GetUser(ctx, u.ID); err != nil {
 			return err
 		}
-		return apperr.Conflict(i18n.T("Tài khoản vừa được thay đổi bởi thao tác khác; hãy tải lại", "the account was changed meanwhile; reload it"))
+		return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Tài khoản vừa được thay đổi bởi thao tác khác; hãy tải lại", "the account was changed meanwhile; reload it"))
 	}
 	u.Version++
 	return nil
@@ -246,7 +246,7 @@ func (s *IdentityStore) UseRefreshToken(ctx context.Context, hash string) (ident
 		return identity.RefreshToken{}, internal(err)
 	}
 	t := d.token()
-	spent := apperr.Conflict(i18n.T("Token đã được dùng", "the token was already used"))
+	spent := apperr.ConflictOf(apperr.KindUsed, i18n.T("Token đã được dùng", "the token was already used"))
 	revoked, err := s.revoked(ctx, t)
 	if err != nil {
 		return t, err

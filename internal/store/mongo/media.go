@@ -135,7 +135,7 @@ func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb
 		}
 	}
 	drop()
-	return apperr.Conflict(i18n.T("Đã đủ số ảnh", "the report has all its photos"))
+	return apperr.ConflictOf(apperr.KindLimit, i18n.T("Đã đủ số ảnh", "the report has all its photos"))
 }
 
 // GetMedia returns a photo's metadata.

@@ -74,7 +74,7 @@ func (s *ReferenceStore) stillActive(ctx context.Context, rev string) error {
 		return err
 	}
 	if now != rev {
-		return apperr.Conflict(i18n.T("Dữ liệu danh mục vừa được thay thế; hãy thử lại",
+		return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Dữ liệu danh mục vừa được thay thế; hãy thử lại",
 			"the reference data was replaced meanwhile; try again"))
 	}
 	return nil
@@ -205,7 +205,7 @@ func (s *ReferenceStore) Load(ctx context.Context) (*feedback.Reference, error) 
 			return ref, nil
 		}
 	}
-	return nil, apperr.Conflict(i18n.T("Dữ liệu danh mục đang được thay thế; hãy thử lại",
+	return nil, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Dữ liệu danh mục đang được thay thế; hãy thử lại",
 		"the reference data is being replaced; try again"))
 }
 
@@ -306,7 +306,7 @@ func (s *ReferenceStore) Replace(ctx context.Context, ref *feedback.Reference) e
 		if _, err := s.coll().InsertMany(ctx, docs); err != nil {
 			discard()
 			if isDuplicate(err) {
-				return apperr.Conflict(i18n.T("Dữ liệu có mã bị trùng", "the data holds a duplicate code"))
+				return apperr.ConflictOf(apperr.KindExists, i18n.T("Dữ liệu có mã bị trùng", "the data holds a duplicate code"))
 			}
 			return internal(err)
 		}
@@ -320,7 +320,7 @@ func (s *ReferenceStore) Replace(ctx context.Context, ref *feedback.Reference) e
 	}
 	if res.MatchedCount == 0 {
 		discard()
-		return apperr.Conflict(i18n.T("Dữ liệu danh mục vừa được thay thế bởi thao tác khác; hãy thử lại",
+		return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Dữ liệu danh mục vừa được thay thế bởi thao tác khác; hãy thử lại",
 			"the reference data was replaced by another change meanwhile; try again"))
 	}
 	// Revisions made before this one are dead: the old active one and the

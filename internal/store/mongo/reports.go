@@ -205,7 +205,7 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 		if k.CreatedAt.Before(d.expiresAt()) {
 			return feedback.Idempotency{Scope: d.Scope, Key: d.Key, RequestHash: d.RequestHash, ResourceID: d.ResourceID, CreatedAt: d.CreatedAt,
 					ExpiresAt: d.expiresAt()},
-				apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+				apperr.ConflictOf(apperr.KindExists, i18n.T("Khóa đã được dùng", "the key is taken"))
 		}
 		gen = d.Gen + 1
 	}
@@ -217,7 +217,7 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	r.Version = 1
 	_, err := s.reports().InsertOne(ctx, toReportDoc(r))
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return internal(err)
 }
@@ -237,7 +237,7 @@ func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) e
 	}
 	_, err := s.reports().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return internal(err)
 }
@@ -370,7 +370,7 @@ func (s *ReportStore) UpdateReport(ctx context.Context, r *feedback.Report) erro
 }
 
 func errStale() error {
-	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+	return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
 }
 
 // Fields a change never writes: the identity, the version (set by

@@ -99,12 +99,12 @@ func errSurveyNotFound() error {
 }
 
 func errSurveyStale() error {
-	return apperr.Conflict(i18n.T("Cuộc khảo sát vừa được thay đổi bởi thao tác khác; hãy tải lại",
+	return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Cuộc khảo sát vừa được thay đổi bởi thao tác khác; hãy tải lại",
 		"the survey was changed meanwhile; reload it"))
 }
 
 func errClaimSpent() error {
-	return apperr.Conflict(i18n.T("Phiếu khảo sát này đã được gửi", "this survey was already answered"))
+	return apperr.ConflictOf(apperr.KindUsed, i18n.T("Phiếu khảo sát này đã được gửi", "this survey was already answered"))
 }
 
 func errInvitationNotFound() error {
@@ -170,7 +170,7 @@ func (s *SurveyStore) CreateSurvey(ctx context.Context, sv *survey.Survey) error
 	}
 	if _, err := s.coll(collSurveys).InsertOne(ctx, d); err != nil {
 		if isDuplicate(err) {
-			return apperr.Conflict(i18n.T("Cuộc khảo sát đã tồn tại", "the survey exists"))
+			return apperr.ConflictOf(apperr.KindExists, i18n.T("Cuộc khảo sát đã tồn tại", "the survey exists"))
 		}
 		return internal(err)
 	}
@@ -294,7 +294,7 @@ func (s *SurveyStore) PutVersion(ctx context.Context, v survey.Version) error {
 	_, err = s.coll(collSurveyVersions).InsertOne(ctx, versionDoc{ID: versionID(v.SurveyID, v.Number), SurveyID: v.SurveyID, Number: v.Number,
 		Questionnaire: q, PublishedAt: v.PublishedAt.UTC()})
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Phiên bản này đã được công bố", "the version is already published"))
+		return apperr.ConflictOf(apperr.KindState, i18n.T("Phiên bản này đã được công bố", "the version is already published"))
 	}
 	return internal(err)
 }
@@ -355,7 +355,7 @@ func (s *SurveyStore) CreateInvitations(ctx context.Context, invs []survey.Invit
 		return internal(errors.Join(err, derr))
 	}
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Mã mời bị trùng", "a duplicate invitation token"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Mã mời bị trùng", "a duplicate invitation token"))
 	}
 	return internal(err)
 }
@@ -714,7 +714,7 @@ func (s *SurveyStore) SubmitResponse(ctx context.Context, r survey.Response, cla
 			if err := s.releaseClaim(ctx, id, claim); err != nil {
 				return err
 			}
-			return apperr.Conflict(i18n.T("Phiếu trả lời đã tồn tại", "the response exists"))
+			return apperr.ConflictOf(apperr.KindExists, i18n.T("Phiếu trả lời đã tồn tại", "the response exists"))
 		}
 		// The outcome is unknown: the claim stays spent. If the response
 		// was stored it is pending, and RepairPending counts it.

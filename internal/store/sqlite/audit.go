@@ -25,7 +25,7 @@ func (s *AuditStore) AppendAudit(ctx context.Context, e feedback.AuditEntry) err
 		(id, at, actor_id, actor_role, kind, code, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, ts(e.At), e.ActorID, string(e.ActorRole), e.Kind, e.Code, e.Action, rawOrNil(e.Before), rawOrNil(e.After))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Mục nhật ký đã tồn tại", "audit entry already exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Mục nhật ký đã tồn tại", "audit entry already exists"))
 	}
 	if err != nil {
 		return apperr.Internal(err)

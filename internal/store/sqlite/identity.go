@@ -60,7 +60,7 @@ func errUserNotFound() error {
 }
 
 func errLoginTaken() error {
-	return apperr.Conflict(i18n.T("Tên đăng nhập đã được dùng", "the login is already used"))
+	return apperr.ConflictOf(apperr.KindExists, i18n.T("Tên đăng nhập đã được dùng", "the login is already used"))
 }
 
 // CreateUser stores a new account.
@@ -163,7 +163,7 @@ func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error 
 		if _, err := s.GetUser(ctx, u.ID); err != nil {
 			return err
 		}
-		return apperr.Conflict(i18n.T("Tài khoản vừa được thay đổi bởi thao tác khác; hãy tải lại", "the account was changed meanwhile; reload it"))
+		return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Tài khoản vừa được thay đổi bởi thao tác khác; hãy tải lại", "the account was changed meanwhile; reload it"))
 	}
 	u.Version++
 	return nil
@@ -212,7 +212,7 @@ func (s *IdentityStore) UseRefreshToken(ctx context.Context, hash string) (ident
 		return t, apperr.Internal(err)
 	}
 	t.ExpiresAt, t.CreatedAt = parseTS(expires), parseTS(created)
-	return t, apperr.Conflict(i18n.T("Token đã được dùng", "the token was already used"))
+	return t, apperr.ConflictOf(apperr.KindUsed, i18n.T("Token đã được dùng", "the token was already used"))
 }
 
 // RevokeFamily revokes a token family.

@@ -55,7 +55,7 @@ func (s *MediaStore) AddMedia(ctx context.Context, m feedback.Media, data, thumb
 		m.ID, m.ReportID, m.ContentType, m.Width, m.Height, m.ThumbWidth, m.ThumbHeight, m.Size, m.ThumbSize, ts(m.CreatedAt), m.ReportID, max)
 	if err == nil {
 		if n, _ := res.RowsAffected(); n == 0 {
-			err = apperr.Conflict(i18n.T("Đã đủ số ảnh", "the report has all its photos"))
+			err = apperr.ConflictOf(apperr.KindLimit, i18n.T("Đã đủ số ảnh", "the report has all its photos"))
 		}
 	}
 	if err != nil {

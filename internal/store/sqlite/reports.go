@@ -95,7 +95,7 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 	})
 	switch {
 	case taken:
-		return got, apperr.Conflict(i18n.T("Khóa đã được dùng", "the key is taken"))
+		return got, apperr.ConflictOf(apperr.KindExists, i18n.T("Khóa đã được dùng", "the key is taken"))
 	case err != nil:
 		return k, apperr.Internal(err)
 	}
@@ -137,7 +137,7 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 		return err
 	})
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return apperr.InternalOrNil(err)
 }
@@ -179,7 +179,7 @@ func (s *ReportStore) CreateReports(ctx context.Context, rs []feedback.Report) e
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 	}
 	return apperr.InternalOrNil(err)
 }
@@ -545,7 +545,7 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 }
 
 func errStale() error {
-	return apperr.Conflict(i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
+	return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Phản ánh vừa được thay đổi bởi thao tác khác; hãy tải lại", "the report was changed meanwhile; reload it"))
 }
 
 // Transition stores the report as an action left it (next.Version is the

@@ -66,7 +66,7 @@ func errSurveyNotFound() error {
 }
 
 func errClaimSpent() error {
-	return apperr.Conflict(i18n.T("Phiếu khảo sát này đã được gửi", "this survey was already answered"))
+	return apperr.ConflictOf(apperr.KindUsed, i18n.T("Phiếu khảo sát này đã được gửi", "this survey was already answered"))
 }
 
 func errInvitationNotFound() error {
@@ -125,7 +125,7 @@ func (s *SurveyStore) CreateSurvey(ctx context.Context, sv *survey.Survey) error
 		sv.ID, string(sv.Kind), sv.Template, j[0], j[1], string(sv.Status), j[2],
 		sv.Version, sv.PublishedVersion, ts(sv.CreatedAt), ts(sv.UpdatedAt))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Cuộc khảo sát đã tồn tại", "the survey exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Cuộc khảo sát đã tồn tại", "the survey exists"))
 	}
 	if err != nil {
 		return apperr.Internal(err)
@@ -162,7 +162,7 @@ func (s *SurveyStore) UpdateSurvey(ctx context.Context, sv *survey.Survey) error
 		if _, err := s.GetSurvey(ctx, sv.ID); err != nil {
 			return err
 		}
-		return apperr.Conflict(i18n.T("Cuộc khảo sát vừa được thay đổi bởi thao tác khác; hãy tải lại",
+		return apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Cuộc khảo sát vừa được thay đổi bởi thao tác khác; hãy tải lại",
 			"the survey was changed meanwhile; reload it"))
 	}
 	sv.Revision++
@@ -199,7 +199,7 @@ func (s *SurveyStore) PutVersion(ctx context.Context, v survey.Version) error {
 	_, err = s.db.write.ExecContext(ctx, `INSERT INTO survey_versions (survey_id, number, questionnaire, published_at) VALUES (?, ?, ?, ?)`,
 		v.SurveyID, v.Number, j[0], ts(v.PublishedAt))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Phiên bản này đã được công bố", "the version is already published"))
+		return apperr.ConflictOf(apperr.KindState, i18n.T("Phiên bản này đã được công bố", "the version is already published"))
 	}
 	return apperr.InternalOrNil(err)
 }
@@ -239,7 +239,7 @@ func (s *SurveyStore) CreateInvitations(ctx context.Context, invs []survey.Invit
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Mã mời bị trùng", "a duplicate invitation token"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Mã mời bị trùng", "a duplicate invitation token"))
 	}
 	return apperr.InternalOrNil(err)
 }
@@ -452,7 +452,7 @@ func (st *submitStmts) submit(ctx context.Context, sub *submission) error {
 	}
 	_, err := st.addResponse.ExecContext(ctx, r.ID, r.SurveyID, r.Version, r.AgencyCode, r.AreaCode, string(r.Channel), sub.answers, ts(r.SubmittedAt))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Phiếu trả lời đã tồn tại", "the response exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phiếu trả lời đã tồn tại", "the response exists"))
 	}
 	if err != nil {
 		return apperr.Internal(err)
