@@ -47,6 +47,9 @@ func mediaIndexes() map[string][]mongo.IndexModel {
 	}
 }
 
+// ixMediaByReport lists a report's photos in _id order.
+var ixMediaByReport = servedBy(collMedia, "ListMedia", asc("report_id"), asc("_id"))
+
 // MediaStore implements feedback.MediaStore with GridFS for the bytes.
 type MediaStore struct{ db *DB }
 
@@ -125,5 +128,5 @@ func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]by
 // ListMedia returns a report's photos, oldest first.
 func (s *MediaStore) ListMedia(ctx context.Context, reportID string) ([]feedback.Media, error) {
 	return findAll(ctx, s.db.db.Collection(collMedia), bson.D{{Key: "report_id", Value: reportID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), mediaDoc.media)
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetHint(ixMediaByReport), mediaDoc.media)
 }

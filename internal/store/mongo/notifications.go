@@ -44,6 +44,11 @@ func notificationIndexes() map[string][]mongo.IndexModel {
 	}
 }
 
+var (
+	ixOutboxPending    = servedBy(collEvents, "sweepOutbox", asc("outbox_pending"))
+	ixDueNotifications = servedBy(collNotifications, "DueNotifications: earliest first", asc("pending"), asc("next_attempt_at"))
+)
+
 func toNotificationDocs(ns []feedback.Notification) []notificationDoc {
 	out := make([]notificationDoc, len(ns))
 	for i, n := range ns {
@@ -77,6 +82,7 @@ func (s *ReportStore) writeOutbox(ctx context.Context, eventID string, docs []no
 // sweepOutbox writes the outbox entries of events left with
 // outbox_pending by a crash between the event's insert and writeOutbox.
 func (s *ReportStore) sweepOutbox(ctx context.Context) error {
+	// index: ixOutboxPending
 	events, err := findAll(ctx, s.db.db.Collection(collEvents), bson.D{{Key: "outbox_pending", Value: true}},
 		options.Find().SetLimit(500).SetProjection(bson.D{{Key: "notify", Value: 1}}), func(e eventDoc) eventDoc { return e })
 	if err != nil {
@@ -96,6 +102,7 @@ func (s *ReportStore) DueNotifications(ctx context.Context, now time.Time, limit
 	if err := s.sweepOutbox(ctx); err != nil {
 		return nil, err
 	}
+	// index: ixDueNotifications
 	return findAll(ctx, s.db.db.Collection(collNotifications),
 		bson.D{{Key: "pending", Value: true}, {Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
 		options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}}).SetLimit(int64(limit)), notificationDoc.notification)
