@@ -86,11 +86,14 @@ func TestRun_MongoStalledAndGone(t *testing.T) {
 		if code, _, _, took := get("/healthz", "vi"); code != http.StatusOK || took > 500*time.Millisecond {
 			t.Errorf("%s: /healthz %d in %v, want 200 at once", state, code, took)
 		}
-		if code, _, _, took := get("/readyz", "vi"); code != http.StatusServiceUnavailable || took > 3*time.Second {
+		code, _, _, took := get("/readyz", "vi")
+		t.Logf("%s: /readyz %d in %v", state, code, took.Round(time.Millisecond))
+		if code != http.StatusServiceUnavailable || took > 3*time.Second {
 			t.Errorf("%s: /readyz %d in %v, want 503 within 3s", state, code, took)
 		}
 		for lang, title := range map[string]string{"vi": "Dịch vụ tạm thời không sẵn sàng", "en": "Service unavailable"} {
 			code, h, body, took := get("/v1/reports", lang)
+			t.Logf("%s: feed (%s) %d in %v", state, lang, code, took.Round(time.Millisecond))
 			if code != http.StatusServiceUnavailable || took > 3*time.Second {
 				t.Errorf("%s: feed (%s) %d in %v, want 503 within 3s", state, lang, code, took)
 			}

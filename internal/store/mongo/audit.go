@@ -68,6 +68,9 @@ func (s *AuditStore) AppendAudit(ctx context.Context, e feedback.AuditEntry) err
 	return nil
 }
 
+// ixAuditPage: the audit's pages walk _id downwards.
+var ixAuditPage = servedBy(collReferenceAudit, "ListAudit: newest first", asc("_id"))
+
 // ListAudit returns entries newest first, after the cursor before.
 func (s *AuditStore) ListAudit(ctx context.Context, before string, limit int) ([]feedback.AuditEntry, error) {
 	filter := bson.D{}
@@ -75,6 +78,7 @@ func (s *AuditStore) ListAudit(ctx context.Context, before string, limit int) ([
 		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}}}
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit))
+	// index: ixAuditPage
 	return findAll(ctx, s.db.db.Collection(collReferenceAudit), filter, opts, func(d auditDoc) feedback.AuditEntry {
 		return feedback.AuditEntry{ID: d.ID, At: d.At, ActorID: d.ActorID, ActorRole: identity.Role(d.ActorRole), Kind: d.Kind,
 			Code: d.Code, Action: d.Action, Before: rawOrNil(d.Before), After: rawOrNil(d.After)}

@@ -45,6 +45,16 @@ var ttlIndexes = []ttlIndex{
 	{collNotifications, "delivered_at", DeliveredRetention},
 }
 
+// ixExpiry declares each expiring field's index (TTL or plain), which
+// serves the sweeps: ensureTTL creates them.
+var ixExpiry = func() []bson.D {
+	var out []bson.D
+	for _, x := range ttlIndexes {
+		out = append(out, servedBy(x.coll, "SweepExpired, sweeps, TTL: "+x.field, asc(x.field)))
+	}
+	return out
+}()
+
 // ensureTTL creates the TTL indexes, or, on a server without TTL (FerretDB
 // v1 refuses expireAfterSeconds), plain indexes on the same fields for the
 // sweep. It reports whether the server has TTL. An index on the same key
@@ -119,6 +129,7 @@ func (db *DB) SweepExpired(ctx context.Context, now time.Time) (int, error) {
 	}
 	total := 0
 	for _, s := range sweeps {
+		// index: ixExpiry (each expiring field)
 		res, err := db.db.Collection(s.coll).DeleteMany(ctx, s.filter)
 		if err != nil {
 			return total, internal(err)

@@ -13,10 +13,10 @@ import (
 	"camaug/internal/store/mongo/mongotest"
 )
 
-// TestExpiry_WithoutTTL: on a server without TTL indexes (FerretDB) Open
+// TestExpiry_IndexesAndSweep: on a server without TTL indexes (FerretDB) Open
 // still starts, says so, and indexes every expiring field for the sweep;
 // SweepExpired then removes exactly the expired documents.
-func TestExpiry_WithoutTTL(t *testing.T) {
+func TestExpiry_IndexesAndSweep(t *testing.T) {
 	srv := mongotest.Start(t)
 	ctx := context.Background()
 	db, err := Open(ctx, srv.URI, Options{Database: srv.Database})
@@ -82,8 +82,9 @@ func TestExpiry_WithoutTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The expired token, its spent marker, the expired and the legacy
-	// claims, the old delivered notification.
-	if n != 5 {
+	// claims, the old delivered notification (on a server with TTL its
+	// monitor may have removed some already).
+	if n != 5 && !(db.HasTTL() && n < 5) {
 		t.Errorf("swept %d documents, want 5", n)
 	}
 	count := func(coll string) int64 {

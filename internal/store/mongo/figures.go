@@ -18,6 +18,10 @@ var factFields = bson.D{{Key: "category_code", Value: 1}, {Key: "area_code", Val
 // HandlingFacts sums the reports created in [from, to) by group and
 // status, reading them in pages of 1000 by _id (time-ordered), each page's
 // ratings by _id; the arithmetic is done in Go.
+
+// ixFacts: the period's reports, page by page in creation order.
+var ixFacts = servedBy(collReports, "HandlingFacts: the period's reports in creation order", asc("created_at"), asc("_id"))
+
 func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, groupBy string) ([]feedback.FactGroup, error) {
 	groups := map[[2]string]*feedback.FactGroup{}
 	add := func(f feedback.Fact) {
@@ -29,14 +33,21 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, gro
 		}
 		g.Add(f)
 	}
-	after := ""
+	var after *reportDoc
 	for {
+		// Pages in (created_at, _id) order on their index: the server
+		// reads the period in order and stops at each page's end, instead
+		// of sorting the period's reports in memory.
 		filter := bson.D{{Key: "created_at", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}}
-		if after != "" {
-			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+		if after != nil {
+			filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+				bson.D{{Key: "created_at", Value: bson.D{{Key: "$gt", Value: after.CreatedAt}}}},
+				bson.D{{Key: "created_at", Value: after.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after.ID}}}},
+			}})
 		}
 		page, err := findAll(ctx, s.reports(), filter,
-			options.Find().SetProjection(factFields).SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000), func(d reportDoc) reportDoc { return d })
+			options.Find().SetProjection(factFields).SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(1000).SetHint(ixFacts),
+			func(d reportDoc) reportDoc { return d })
 		if err != nil {
 			return nil, err
 		}
@@ -66,6 +77,6 @@ func (s *ReportStore) HandlingFacts(ctx context.Context, from, to time.Time, gro
 				DispatchDue: d.DispatchDue, ResponseDue: d.ResponseDue, Rating: scores[d.ID]}
 			add(f)
 		}
-		after = page[len(page)-1].ID
+		after = &page[len(page)-1]
 	}
 }

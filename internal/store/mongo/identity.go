@@ -131,6 +131,7 @@ func (s *IdentityStore) CreateUser(ctx context.Context, u *identity.User) error 
 
 func (s *IdentityStore) findOne(ctx context.Context, filter bson.D) (*identity.User, error) {
 	var d userDoc
+	// index: ixUserEmail, ixUserPhone, ixUserDevice (unique) or _id
 	err := s.users().FindOne(ctx, filter).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, errUserNotFound()
@@ -145,6 +146,13 @@ func (s *IdentityStore) findOne(ctx context.Context, filter bson.D) (*identity.U
 func (s *IdentityStore) GetUser(ctx context.Context, id string) (*identity.User, error) {
 	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
 }
+
+// The logins' unique indexes find an account.
+var (
+	ixUserEmail  = servedBy(collUsers, "FindUser: email", asc("email_key"))
+	ixUserPhone  = servedBy(collUsers, "FindUser: phone", asc("phone_key"))
+	ixUserDevice = servedBy(collUsers, "FindUser: device", asc("device_key"))
+)
 
 // FindUser returns the account with a login.
 func (s *IdentityStore) FindUser(ctx context.Context, l identity.LoginKey) (*identity.User, error) {
@@ -168,8 +176,28 @@ func (s *IdentityStore) ListUsers(ctx context.Context, f identity.UserFilter) ([
 	if f.AgencyCode != "" {
 		filter = append(filter, bson.E{Key: "agency_code", Value: f.AgencyCode})
 	}
-	return findAll(ctx, s.users(), filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)),
+	return findAll(ctx, s.users(), filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)).SetHint(usersIndex(f)),
 		func(d userDoc) identity.User { return *d.user() })
+}
+
+// The account list's indexes: its equality filters, then _id.
+var (
+	ixUsersRoleAgency = servedBy(collUsers, "ListUsers: role and agency", asc("role"), asc("agency_code"), asc("_id"))
+	ixUsersRole       = servedBy(collUsers, "ListUsers: role; CountActiveAdmins", asc("role"), asc("_id"))
+	ixUsersAgency     = servedBy(collUsers, "ListUsers: agency", asc("agency_code"), asc("_id"))
+	ixUsersAll        = servedBy(collUsers, "ListUsers: every account", asc("_id"))
+)
+
+func usersIndex(f identity.UserFilter) bson.D {
+	switch {
+	case f.Role != "" && f.AgencyCode != "":
+		return ixUsersRoleAgency
+	case f.Role != "":
+		return ixUsersRole
+	case f.AgencyCode != "":
+		return ixUsersAgency
+	}
+	return ixUsersAll
 }
 
 // UpdateUser writes u if nobody changed it since it was read.
@@ -195,6 +223,7 @@ func (s *IdentityStore) UpdateUser(ctx context.Context, u *identity.User) error 
 
 // CountActiveAdmins counts enabled admins.
 func (s *IdentityStore) CountActiveAdmins(ctx context.Context) (int, error) {
+	// index: ixUsersRole (the few admins are then checked for disabled)
 	n, err := s.users().CountDocuments(ctx, bson.D{{Key: "role", Value: string(identity.RoleAdmin)}, {Key: "disabled", Value: false}})
 	return int(n), internal(err)
 }
@@ -281,9 +310,12 @@ func (s *IdentityStore) RevokeFamily(ctx context.Context, familyID string) error
 	return internal(err)
 }
 
+var ixTokensByUser = servedBy(collTokens, "RevokeUserTokens", asc("user_id"))
+
 // RevokeUserTokens revokes every token the user holds now, family by
 // family; tokens issued afterwards start new families and stay valid.
 func (s *IdentityStore) RevokeUserTokens(ctx context.Context, userID string) error {
+	// index: ixTokensByUser
 	cur, err := s.tokens().Find(ctx, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetProjection(bson.D{{Key: "family_id", Value: 1}}))
 	if err != nil {
 		return internal(err)
@@ -317,9 +349,11 @@ type keyDoc struct {
 	CreatedAt     time.Time `bson:"created_at"`
 }
 
+var ixKeys = servedBy(collKeys, "SigningKeys: newest first", desc("created_at"), desc("_id"))
+
 // SigningKeys returns every key, newest first.
 func (s *IdentityStore) SigningKeys(ctx context.Context) ([]identity.SigningKey, error) {
-	return findAll(ctx, s.db.db.Collection(collKeys), bson.D{}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}),
+	return findAll(ctx, s.db.db.Collection(collKeys), bson.D{}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetHint(ixKeys),
 		func(d keyDoc) identity.SigningKey {
 			return identity.SigningKey{KID: d.KID, Public: d.Public, SealedPrivate: d.SealedPrivate, CreatedAt: d.CreatedAt}
 		})
@@ -345,15 +379,21 @@ func (s *IdentityStore) HitAttempt(ctx context.Context, key string, window time.
 	return s.AttemptCount(ctx, key, window)
 }
 
+var (
+	ixAttempts      = servedBy(collAttempts, "AttemptCount, ClearAttempts", asc("key"), asc("window"))
+	ixAttemptWindow = servedBy(collAttempts, "DeleteAttemptsBefore", asc("window"))
+)
+
 // AttemptCount returns the failures of key in the window.
 func (s *IdentityStore) AttemptCount(ctx context.Context, key string, window time.Time) (int, error) {
+	// index: ixAttempts
 	n, err := s.attempts().CountDocuments(ctx, bson.D{{Key: "key", Value: key}, {Key: "window", Value: window.Unix()}})
 	return int(n), internal(err)
 }
 
 // ClearAttempts forgets key's failures.
 func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
-	_, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "key", Value: key}})
+	_, err := s.attempts().DeleteMany(ctx, bson.D{{Key: "key", Value: key}}) // index: ixAttempts
 	return internal(err)
 }
 
@@ -362,7 +402,7 @@ func (s *IdentityStore) ClearAttempts(ctx context.Context, key string) error {
 // window) pairs it removes, from the index, before removing them.
 func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Time) (int, error) {
 	filter := bson.D{{Key: "window", Value: bson.D{{Key: "$lt", Value: before.Unix()}}}}
-	cur, err := s.attempts().Aggregate(ctx, mongo.Pipeline{
+	cur, err := s.attempts().Aggregate(ctx, mongo.Pipeline{ // index: ixAttemptWindow
 		{{Key: "$match", Value: filter}},
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "key", Value: "$key"}, {Key: "window", Value: "$window"}}}}}},
 	})
@@ -373,7 +413,7 @@ func (s *IdentityStore) DeleteAttemptsBefore(ctx context.Context, before time.Ti
 	if err := cur.All(ctx, &groups); err != nil {
 		return 0, internal(err)
 	}
-	if _, err := s.attempts().DeleteMany(ctx, filter); err != nil {
+	if _, err := s.attempts().DeleteMany(ctx, filter); err != nil { // index: ixAttemptWindow
 		return 0, internal(err)
 	}
 	return len(groups), nil
@@ -435,14 +475,22 @@ func (s *IdentityStore) DeleteSession(ctx context.Context, hash string) error {
 	return internal(err)
 }
 
+// The sessions' indexes: by account, and by idleness (expires_at has its
+// TTL index, ixExpiry); each branch of the sweep's $or uses its own.
+var (
+	ixSessionsByUser = servedBy(collSessions, "DeleteUserSessions", asc("user_id"))
+	ixSessionIdle    = servedBy(collSessions, "DeleteExpiredSessions: idle", asc("last_seen"))
+)
+
 // DeleteUserSessions removes every session of a user.
 func (s *IdentityStore) DeleteUserSessions(ctx context.Context, userID string) error {
-	_, err := s.sessions().DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
+	_, err := s.sessions().DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}}) // index: ixSessionsByUser
 	return internal(err)
 }
 
 // DeleteExpiredSessions removes sessions past their expiry or idle too long.
 func (s *IdentityStore) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	// index: ixSessionIdle, and ixExpiry for expires_at
 	res, err := s.sessions().DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
 		bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: now.Add(-idle).UTC()}}}},

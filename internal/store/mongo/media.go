@@ -49,6 +49,9 @@ func mediaIndexes() map[string][]mongo.IndexModel {
 	}
 }
 
+// ixMediaByReport lists a report's photos in _id order.
+var ixMediaByReport = servedBy(collMedia, "ListMedia", asc("report_id"), asc("_id"))
+
 // MediaStore implements feedback.MediaStore: metadata in a collection,
 // bytes in a media.Store (GridFS by default).
 type MediaStore struct {
@@ -167,5 +170,5 @@ func (s *MediaStore) ReadMedia(ctx context.Context, id string, thumb bool) ([]by
 // ListMedia returns a report's photos, oldest first.
 func (s *MediaStore) ListMedia(ctx context.Context, reportID string) ([]feedback.Media, error) {
 	return findAll(ctx, s.db.db.Collection(collMedia), bson.D{{Key: "report_id", Value: reportID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), mediaDoc.media)
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetHint(ixMediaByReport), mediaDoc.media)
 }

@@ -43,6 +43,11 @@ func notificationIndexes() map[string][]mongo.IndexModel {
 	}
 }
 
+var (
+	ixOutboxPending    = servedBy(collEvents, "sweepOutbox", asc("outbox_pending"))
+	ixDueNotifications = servedBy(collNotifications, "DueNotifications: earliest first", asc("pending"), asc("next_attempt_at"))
+)
+
 func toNotificationDocs(ns []feedback.Notification) []notificationDoc {
 	out := make([]notificationDoc, len(ns))
 	for i, n := range ns {
@@ -68,6 +73,7 @@ func (s *ReportStore) writeOutbox(ctx context.Context, docs []notificationDoc) e
 			return internal(err)
 		}
 	}
+
 	return nil
 }
 
@@ -77,6 +83,7 @@ func (s *ReportStore) DueNotifications(ctx context.Context, now time.Time, limit
 	if _, err := s.RepairEvents(ctx); err != nil {
 		return nil, err
 	}
+	// index: ixDueNotifications
 	return findAll(ctx, s.db.db.Collection(collNotifications),
 		bson.D{{Key: "pending", Value: true}, {Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
 		options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}}).SetLimit(int64(limit)), notificationDoc.notification)

@@ -100,8 +100,20 @@ func (s *RatingStore) tally(ctx context.Context, agency, area string, created ti
 	return internal(err)
 }
 
+// ixTally walks the tally in the order RatingCounts returns it; the
+// period range is checked on each (small) entry.
+var ixTally = servedBy(collRatingTally, "RatingCounts: agency, area, period, score order", asc("agency_code"), asc("area_code"),
+	asc("period"), asc("score"))
+
+// ixAllRatings: a reindex reads every rating and empties the tally.
+var (
+	ixAllRatings = servedBy(collRatings, "RebuildTally: every rating", asc("_id"))
+	ixAllTally   = servedBy(collRatingTally, "RebuildTally: empty the tally", asc("_id"))
+)
+
 // RatingCounts reads the tally of the months fromPeriod..toPeriod.
 func (s *RatingStore) RatingCounts(ctx context.Context, fromPeriod, toPeriod string) ([]feedback.RatingCount, error) {
+	// index: ixTally (a small collection: agencies × areas × months × 5)
 	out, err := findAll(ctx, s.db.db.Collection(collRatingTally),
 		bson.D{{Key: "period", Value: bson.D{{Key: "$gte", Value: fromPeriod}, {Key: "$lte", Value: toPeriod}}}, {Key: "n", Value: bson.D{{Key: "$gt", Value: 0}}}},
 		options.Find().SetSort(bson.D{{Key: "agency_code", Value: 1}, {Key: "area_code", Value: 1}, {Key: "period", Value: 1}, {Key: "score", Value: 1}}),
@@ -116,6 +128,7 @@ func (s *RatingStore) RatingCounts(ctx context.Context, fromPeriod, toPeriod str
 
 // RebuildTally recomputes the rating tally from the ratings (reindex).
 func (s *RatingStore) RebuildTally(ctx context.Context) error {
+	// index: ixAllRatings
 	rs, err := findAll(ctx, s.db.db.Collection(collRatings), bson.D{},
 		options.Find().SetProjection(bson.D{{Key: "agency_code", Value: 1}, {Key: "area_code", Value: 1}, {Key: "score", Value: 1}, {Key: "created_at", Value: 1}}),
 		func(d ratingDoc) feedback.Rating {
@@ -126,7 +139,7 @@ func (s *RatingStore) RebuildTally(ctx context.Context) error {
 	}
 	ratingTallyMu.Lock()
 	defer ratingTallyMu.Unlock()
-	if _, err := s.db.db.Collection(collRatingTally).DeleteMany(ctx, bson.D{}); err != nil {
+	if _, err := s.db.db.Collection(collRatingTally).DeleteMany(ctx, bson.D{}); err != nil { // index: ixAllTally
 		return internal(err)
 	}
 	for _, c := range feedback.TallyRatings(rs, feedback.ProvinceLocation()) {

@@ -49,6 +49,10 @@ type ReferenceStore struct{ db *DB }
 
 var _ feedback.ReferenceStore = (*ReferenceStore)(nil)
 
+// ixRefRev is the unique (rev, kind, code) index: a revision's entries in
+// kind and code order, one kind's in code order, and a revision to drop.
+var ixRefRev = servedBy(collReference, "loadRev, List, Replace", asc("rev"), asc("kind"), asc("code"))
+
 func (s *ReferenceStore) coll() *mongo.Collection { return s.db.db.Collection(collReference) }
 
 // activeRev returns the active revision.
@@ -211,7 +215,7 @@ func (s *ReferenceStore) Load(ctx context.Context) (*feedback.Reference, error) 
 
 func (s *ReferenceStore) loadRev(ctx context.Context, rev string) (*feedback.Reference, error) {
 	cur, err := s.coll().Find(ctx, bson.D{{Key: "rev", Value: rev}},
-		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "code", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "code", Value: 1}}).SetHint(ixRefRev))
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -300,7 +304,7 @@ func (s *ReferenceStore) Replace(ctx context.Context, ref *feedback.Reference) e
 	discard := func() {
 		// Best effort: an orphan revision is invisible and the next
 		// Replace removes it.
-		s.coll().DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "rev", Value: rev}})
+		s.coll().DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "rev", Value: rev}}) // index: ixRefRev
 	}
 	if len(docs) > 0 {
 		if _, err := s.coll().InsertMany(ctx, docs); err != nil {
@@ -326,7 +330,7 @@ func (s *ReferenceStore) Replace(ctx context.Context, ref *feedback.Reference) e
 	// Revisions made before this one are dead: the old active one and the
 	// orphans of failed attempts. A later revision, if any, belongs to a
 	// Replace still in flight and is left alone.
-	if _, err := s.coll().DeleteMany(ctx, bson.D{{Key: "rev", Value: bson.D{{Key: "$lt", Value: rev}}}}); err != nil {
+	if _, err := s.coll().DeleteMany(ctx, bson.D{{Key: "rev", Value: bson.D{{Key: "$lt", Value: rev}}}}); err != nil { // index: ixRefRev
 		return internal(err)
 	}
 	return nil
@@ -384,7 +388,7 @@ func (e entityStore[T]) List(ctx context.Context) ([]T, error) {
 		return nil, err
 	}
 	cur, err := e.s.coll().Find(ctx, bson.D{{Key: "rev", Value: rev}, {Key: "kind", Value: e.kind()}},
-		options.Find().SetSort(bson.D{{Key: "code", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "code", Value: 1}}).SetHint(ixRefRev))
 	if err != nil {
 		return nil, internal(err)
 	}

@@ -253,13 +253,15 @@ func (s *SurveyStore) UpdateSurvey(ctx context.Context, sv *survey.Survey) error
 	return nil
 }
 
+var ixSurveysPage = servedBy(collSurveys, "ListSurveys: newest first", asc("_id"))
+
 // ListSurveys returns surveys newest first.
 func (s *SurveyStore) ListSurveys(ctx context.Context, before string, limit int) ([]survey.Survey, error) {
 	filter := bson.D{}
 	if before != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
 	}
-	docs, err := findAll(ctx, s.coll(collSurveys), filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)),
+	docs, err := findAll(ctx, s.coll(collSurveys), filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)).SetHint(ixSurveysPage),
 		func(d surveyDoc) surveyDoc { return d })
 	if err != nil {
 		return nil, err
@@ -375,6 +377,9 @@ func (s *SurveyStore) GetInvitation(ctx context.Context, tokenHash string) (*sur
 }
 
 // InvitationBatches counts a survey's invitations by batch, newest first:
+// ixInvitationBatches: a survey's invitations, grouped by batch.
+var ixInvitationBatches = servedBy(collInvitations, "InvitationBatches", asc("survey_id"), asc("batch"))
+
 // one $group for all and one for the used ones, joined here.
 func (s *SurveyStore) InvitationBatches(ctx context.Context, surveyID string) ([]survey.InvitationBatch, error) {
 	type key struct {
@@ -384,7 +389,7 @@ func (s *SurveyStore) InvitationBatches(ctx context.Context, surveyID string) ([
 		CreatedAt  time.Time `bson:"created_at"`
 	}
 	count := func(match bson.D) (map[key]int64, error) {
-		cur, err := s.coll(collInvitations).Aggregate(ctx, mongo.Pipeline{
+		cur, err := s.coll(collInvitations).Aggregate(ctx, mongo.Pipeline{ // index: ixInvitationBatches
 			{{Key: "$match", Value: match}},
 			{{Key: "$group", Value: bson.D{
 				{Key: "_id", Value: bson.D{{Key: "batch", Value: "$batch"}, {Key: "agency_code", Value: "$agency_code"},
@@ -768,6 +773,8 @@ func (s *SurveyStore) addCounts(ctx context.Context, key string, counts []survey
 	return internal(err)
 }
 
+var ixBuckets = servedBy(collSurveyBuckets, "Counts, ReplaceCounts: a survey's months", asc("survey_id"), asc("period"))
+
 // Counts reads the buckets matching q from the (survey_id, period) index
 // and unpacks them, summing them when q.Collapse asks for it.
 func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey.Count, error) {
@@ -788,7 +795,7 @@ func (s *SurveyStore) Counts(ctx context.Context, q survey.CountQuery) ([]survey
 	if q.AreaCode != "" {
 		filter = append(filter, bson.E{Key: "area_code", Value: q.AreaCode})
 	}
-	cur, err := s.coll(collSurveyBuckets).Find(ctx, filter)
+	cur, err := s.coll(collSurveyBuckets).Find(ctx, filter, options.Find().SetHint(ixBuckets))
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -824,10 +831,13 @@ func (s *SurveyStore) Responses(ctx context.Context, surveyID, after string, lim
 	return out, nil
 }
 
+// ixResponses: a survey's responses in _id order (export, reindex).
+var ixResponses = servedBy(collResponses, "responsePage", asc("survey_id"), asc("_id"))
+
 func (s *SurveyStore) responsePage(ctx context.Context, surveyID, after string, limit int) ([]responseDoc, error) {
 	return findAll(ctx, s.coll(collResponses),
 		bson.D{{Key: "survey_id", Value: surveyID}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)), func(d responseDoc) responseDoc { return d })
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetHint(ixResponses), func(d responseDoc) responseDoc { return d })
 }
 
 // ReplaceCounts deletes the survey's buckets and inserts new ones holding
@@ -840,7 +850,7 @@ func (s *SurveyStore) ReplaceCounts(ctx context.Context, surveyID string, counts
 }
 
 func (s *SurveyStore) replaceCounts(ctx context.Context, surveyID string, counts []survey.Count) error {
-	if _, err := s.coll(collSurveyBuckets).DeleteMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}}); err != nil {
+	if _, err := s.coll(collSurveyBuckets).DeleteMany(ctx, bson.D{{Key: "survey_id", Value: surveyID}}); err != nil { // index: ixBuckets
 		return internal(err)
 	}
 	own := make([]survey.Count, 0, len(counts))
@@ -888,10 +898,12 @@ const pendingAge = time.Minute
 // Another instance submitting to the same survey during a recount may see
 // its counts lost or doubled until the next recount: with several
 // instances, run it from one, when little is being submitted.
+var ixPendingResponses = servedBy(collResponses, "RepairPending: responses a crash left pending", asc("pending"), asc("submitted_at"))
+
 func (s *SurveyStore) RepairPending(ctx context.Context) (int, error) {
 	stuck, err := findAll(ctx, s.coll(collResponses),
 		bson.D{{Key: "pending", Value: true}, {Key: "submitted_at", Value: bson.D{{Key: "$lt", Value: time.Now().Add(-pendingAge).UTC()}}}},
-		options.Find().SetProjection(bson.D{{Key: "survey_id", Value: 1}}), func(d responseDoc) string { return d.SurveyID })
+		options.Find().SetProjection(bson.D{{Key: "survey_id", Value: 1}}).SetHint(ixPendingResponses), func(d responseDoc) string { return d.SurveyID })
 	if err != nil {
 		return 0, err
 	}

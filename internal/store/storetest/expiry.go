@@ -18,7 +18,9 @@ import (
 // removed the old claim.
 func testIdempotencyExpiry(t *testing.T, s feedback.ReportStore) {
 	ctx := context.Background()
-	t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	// Times from now on: a server with TTL indexes must not remove these
+	// claims by the wall clock while the test runs.
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
 	first := feedback.Idempotency{Scope: "u1", Key: "k", RequestHash: "h1", ResourceID: "r1", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	if _, err := s.ClaimIdempotency(ctx, first); err != nil {
 		t.Fatal(err)
