@@ -34,6 +34,7 @@ type testStore interface {
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
+	Devices() identity.DeviceStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -99,7 +100,8 @@ func newEnv(t *testing.T, kind string) *testEnv {
 	})
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
-	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
+	env.app = api.New(api.Config{Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Devices: &identity.Devices{Store: env.store.Devices(), Now: func() time.Time { return *env.now }},
+		Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
 		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}})
 	return env
 }

@@ -223,6 +223,7 @@ type store interface {
 	Media() feedback.MediaStore
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
+	Devices() identity.DeviceStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -306,7 +307,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	surveys := survey.NewService(surveyStore, st.Ratings(), ref, nil)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys, Devices: &identity.Devices{Store: st.Devices()},
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311})
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
