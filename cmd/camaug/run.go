@@ -75,6 +75,7 @@ type config struct {
 	MaxConns          int
 	MaxConnsPerAddr   int
 	Open311           api.Open311Config
+	Push              *notify.PushConfig // nil when push is off (push.go)
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -157,6 +158,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*v.dst = n
 		}
+	}
+	if cfg.Push, err = loadPush(getenv); err != nil {
+		return cfg, err
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
@@ -312,6 +316,10 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log}); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
+	push, err := newPush(cfg.Push, st.Devices(), log) // push.go; nil when off
+	if err != nil {
+		return err
+	}
 	jobs, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
 	go func() {
@@ -322,6 +330,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	if cfg.WebhookURL != "" {
 		sender = &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)}
 	}
+	sender = withPush(sender, push)
 	notifier := &feedback.Dispatcher{Store: st.Reports(), Sender: sender, Logger: log}
 	notifyDone := make(chan struct{})
 	go func() {
