@@ -17,11 +17,10 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/image v0.48.0
+	golang.org/x/oauth2 v0.38.0
 	golang.org/x/text v0.44.0
 	modernc.org/sqlite v1.62.0
 )
-
-require golang.org/x/oauth2 v0.38.0 // indirect
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
