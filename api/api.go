@@ -27,6 +27,8 @@ type Config struct {
 	Identity  *identity.Service
 	Reports   *feedback.ReportService
 	Surveys   *survey.Service
+	// Devices registers the phones that get push notifications.
+	Devices *identity.Devices
 	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
 	// proxies whose X-Forwarded-For is believed; from anyone else the
 	// header is ignored and the client address is the connection's.

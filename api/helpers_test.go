@@ -36,6 +36,7 @@ type testStore interface {
 	Ratings() feedback.RatingStore
 	Surveys() survey.Store
 	Clients() apiclient.Store
+	Devices() identity.DeviceStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -105,7 +106,8 @@ func newEnv(t *testing.T, kind string, opts ...func(*api.Config)) *testEnv {
 	env.reports = feedback.NewReportService(env.store.Reports(), env.store.Media(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.surveys = survey.NewService(env.store.Surveys(), env.store.Ratings(), ref, func() time.Time { return *env.now })
 	env.clients = &apiclient.Service{Store: env.store.Clients(), Now: func() time.Time { return *env.now }}
-	cfg := api.Config{Clients: env.clients, Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
+	cfg := api.Config{Clients: env.clients, Reference: ref, Identity: env.ids, Reports: env.reports, Surveys: env.surveys, Devices: &identity.Devices{Store: env.store.Devices(), Now: func() time.Time { return *env.now }},
+		Ready: env.store.Ping, TrustedProxies: []string{"10.0.0.1"}, BodyLimit: 11 << 20,
 		Open311: api.Open311Config{APIKeys: []string{testOpen311Key}}}
 	for _, o := range opts {
 		o(&cfg)

@@ -96,6 +96,7 @@ type config struct {
 	Open311         api.Open311Config
 	OIDC            oidc.Config     // zero when off
 	MediaS3         *media.S3Config // nil: photos in the store's default place
+	Push            *notify.PushConfig // nil when push is off (push.go)
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -205,6 +206,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*v.dst = n
 		}
 	}
+	if cfg.Push, err = loadPush(getenv); err != nil {
+		return cfg, err
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("CAMAUG_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
 	}
@@ -291,6 +295,7 @@ type store interface {
 	Clients() apiclient.Store
 	Deliveries() notify.DeliveryStore
 	Leases() lease.Store
+	Devices() identity.DeviceStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -383,7 +388,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		}()
 	}
 	clients := &apiclient.Service{Store: st.Clients()}
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys,
+	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys, Devices: &identity.Devices{Store: st.Devices()},
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp,
 		Clients: clients})
 	if err := seedVerifiedACRs(ctx, cfg.OIDC, ids); err != nil { // oidc_console.go
@@ -391,6 +396,10 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	}
 	if _, err := web.Register(app, web.Config{Identity: ids, Reports: reports, Reference: ref, Surveys: surveys, TileURL: cfg.TileURL, Logger: log, Clients: clients, OIDC: rp}); err != nil {
 		return fmt.Errorf("console: %w", err)
+	}
+	push, err := newPush(cfg.Push, st.Devices(), log) // push.go; nil when off
+	if err != nil {
+		return err
 	}
 	// Background jobs run on one instance at a time, each under its lease.
 	jobs, stopJobs := context.WithCancel(ctx)
@@ -404,6 +413,11 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 		sender.Add("", nil, &notify.Webhook{URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret)})
 	} else {
 		sender.Add("log", nil, feedback.LogSender{Logger: log})
+	}
+	if push != nil {
+		// Reporters' phones, as a destination of its own: a retry after a
+		// webhook failed does not push the same change again.
+		sender.Add("push", notify.ForParty(feedback.PartyReporter), push)
 	}
 	// A claimed notification stays hidden from other dispatchers for two
 	// lease terms: longer than the claimer may still be sending it, as a
