@@ -126,3 +126,12 @@ func submit(t *testing.T, base, token, category, title string, lat, lng float64)
 	}, &rep)
 	return rep.ID
 }
+
+// guestToken signs a device in as a guest (a tourist without an account):
+// no password, so no password hash, which is slow under -race.
+func guestToken(t *testing.T, base, device string) string {
+	t.Helper()
+	var tok tokenPair
+	apiJSON(t, http.StatusCreated, "POST", base+"/v1/auth/guest", "", map[string]string{"device_id": device}, &tok)
+	return tok.AccessToken
+}

@@ -4,6 +4,9 @@
 //	camaug [serve]                      serve the API (the default)
 //	camaug export reference FILE.json   write all reference data to FILE ("-": standard output)
 //	camaug import reference FILE.json   validate FILE and replace all reference data with it
+//	camaug migrate --from sqlite:DIR --to mongodb://HOST/DB   copy the embedded store into MongoDB
+//	camaug backup --out FILE.tar.gz     back up the embedded store (database and photos)
+//	camaug restore --from FILE.tar.gz --data-dir DIR   restore such a backup
 //
 // Configuration comes from the environment (see README.md).
 package main

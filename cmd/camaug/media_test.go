@@ -60,7 +60,7 @@ func TestMediaS3_SharedByInstances(t *testing.T) {
 	a, _ := startServer(t, env(append(common, "CAMAUG_DATA_DIR", t.TempDir())...))
 	b, _ := startServer(t, env(append(common, "CAMAUG_DATA_DIR", t.TempDir())...))
 
-	tok := citizen(t, a, "0912345601")
+	tok := guestToken(t, a, "device-media-0001")
 	rep := submit(t, a, tok, "cap-thoat-nuoc", "Ngập nước đường Phan Ngọc Hiển", 9.1769, 105.1524)
 	id := uploadPhoto(t, a, tok, rep, testJPEG(t, 200))
 
@@ -79,9 +79,9 @@ func TestMediaS3_SharedByInstances(t *testing.T) {
 	if code, _ := apiCall(t, "GET", b+"/v1/media/"+id, "", nil); code != http.StatusUnauthorized {
 		t.Fatalf("anonymous read of a private report's photo: got %d, want 401", code)
 	}
-	other := citizen(t, b, "0912345602")
+	other := guestToken(t, b, "device-media-0002")
 	if code, _ := apiCall(t, "GET", b+"/v1/media/"+id, other, nil); code != http.StatusNotFound {
-		t.Fatalf("another citizen reads the photo: got %d, want 404", code)
+		t.Fatalf("another user reads the photo: got %d, want 404", code)
 	}
 }
 
@@ -91,7 +91,7 @@ func TestMediaS3_SQLiteKeepsNoFiles(t *testing.T) {
 	endpoint, backend := fakeS3(t, "photos")
 	dir := t.TempDir()
 	base, _ := startServer(t, env(append([]string{"CAMAUG_ADDR", "127.0.0.1:0", "CAMAUG_DATA_DIR", dir}, s3Env(endpoint, "photos")...)...))
-	tok := citizen(t, base, "0912345603")
+	tok := guestToken(t, base, "device-media-0003")
 	rep := submit(t, base, tok, "cap-thoat-nuoc", "Ngập nước", 9.1769, 105.1524)
 	id := uploadPhoto(t, base, tok, rep, testJPEG(t, 90))
 	code, got := apiCall(t, "GET", base+"/v1/media/"+id, tok, nil)

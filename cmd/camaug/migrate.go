@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -35,14 +34,16 @@ type migration struct {
 	changed  int
 }
 
-// parseMigrateTarget splits mongodb://host/db into the URI and the
-// database (the URI's path, else def).
+// parseMigrateTarget returns the URI and the database it names (its path,
+// else def).
 func parseMigrateTarget(to, def string) (string, string, error) {
-	u, err := url.Parse(to)
-	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") || u.Host == "" {
-		return "", "", fmt.Errorf("--to: want mongodb://HOST[:PORT]/DATABASE, got %q", mongo.Redact(to))
+	if !strings.HasPrefix(to, "mongodb://") && !strings.HasPrefix(to, "mongodb+srv://") {
+		return "", "", fmt.Errorf("--to: want mongodb://HOST[:PORT][,HOST...]/DATABASE, got %q", mongo.Redact(to))
 	}
-	db := strings.Trim(u.Path, "/")
+	db, err := mongo.DatabaseFromURI(to)
+	if err != nil {
+		return "", "", fmt.Errorf("--to: %q: %v", mongo.Redact(to), err)
+	}
 	if db == "" {
 		db = def
 	}

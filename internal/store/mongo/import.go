@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 
 	"camaug/feedback"
 	"camaug/internal/store/transfer"
@@ -190,4 +191,15 @@ func (db *DB) storedInt(ctx context.Context, coll, id, field string) (int64, boo
 		return 0, true, nil
 	}
 	return v, true, nil
+}
+
+// DatabaseFromURI returns the database named in a connection string's
+// path ("" when none), with the driver's own parser (several hosts,
+// options, mongodb+srv).
+func DatabaseFromURI(uri string) (string, error) {
+	cs, err := connstring.Parse(uri)
+	if err != nil {
+		return "", err
+	}
+	return cs.Database, nil
 }
