@@ -97,6 +97,7 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	r(fiber.MethodGet, "/v1/indicators/feedback", handlingFigures(reports))
 	r(fiber.MethodGet, "/v1/indicators/report-satisfaction", require(identity.PermIndicatorsRead), reportSatisfaction(reports))
 	r(fiber.MethodGet, "/v1/stats/reports", requireScopeOr(apiclient.ScopeStatsRead, identity.PermIndicatorsRead), statsReports(reports))
+	r(fiber.MethodGet, "/v1/stats/reports/changes", requireScopeOr(apiclient.ScopeStatsRead, identity.PermIndicatorsRead), statsChanges(reports))
 
 	// Open311 GeoReport v2: the same reports, in the standard's shapes.
 	{

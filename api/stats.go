@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,5 +53,27 @@ func statsReports(svc *feedback.ReportService) fiber.Handler {
 			return apperr.Internal(err)
 		}
 		return attachment(c, "text/csv; charset=utf-8", "stats-reports-"+page.From+"-"+page.To+".csv", buf.Bytes())
+	}
+}
+
+// statsChanges is GET /v1/stats/reports/changes: the published reports
+// changed since a time or a cursor, oldest change first, for the
+// integration platform's incremental sync; no personal data.
+func statsChanges(svc *feedback.ReportService) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		q := readQuery(c)
+		since, cursor, limit := q.Time("since"), q.String("cursor", 300), q.Int("limit", 100, 1, 500)
+		if err := q.Err(); err != nil {
+			return err
+		}
+		var from time.Time
+		if since != nil {
+			from = *since
+		}
+		page, err := svc.StatsChanges(c.UserContext(), from, cursor, limit)
+		if err != nil {
+			return err
+		}
+		return c.JSON(page)
 	}
 }
