@@ -54,6 +54,10 @@ var accessTable = []accessRule{
 		return map[string]string{"current_password": "not-the-one", "new_password": "moi-hoan-toan-1"}
 	}},
 	{method: "DELETE", path: "/v1/me", roles: everyone},
+	// OIDC is off in this env: the exchange answers 404, past the door.
+	{method: "POST", path: "/v1/auth/oidc/token", public: true, body: func(*testEnv) any { return map[string]string{"id_token": "a.b.c"} }},
+	{method: "GET", path: "/v1/me/identities", roles: everyone},
+	{method: "DELETE", path: "/v1/me/identities/:id", roles: everyone}, // 404: not the caller's link
 	{method: "GET", path: "/v1/admin/users", roles: []string{"agency_admin", "admin"}},
 	{method: "POST", path: "/v1/admin/users", roles: []string{"agency_admin", "admin"}, body: func(*testEnv) any {
 		return map[string]string{"role": "officer", "email": fmt.Sprintf("o%d@camau.gov.vn", next()), "name": "Cán bộ", "password": "can-bo-moi-2026", "agency_code": "so-xay-dung"}

@@ -183,15 +183,21 @@ func testOIDCExchange(t *testing.T, e *oidcEnv) {
 
 	t.Run("VerifiedPhoneTakesOverAPreRegisteredAccount", func(t *testing.T) {
 		// Someone registered Lan's number before her, with a password of theirs.
-		squat := registerCitizen(t, e.testEnv, "0912 000 111", "mat-khau-ke-gian")
+		r := do(t, e.app, req("POST", "/v1/auth/register", "", map[string]string{"phone": "0912 000 111", "email": "ke-gian@example.vn",
+			"password": "mat-khau-ke-gian", "name": "Kẻ Chiếm Chỗ"}))
+		wantStatus(t, r, http.StatusCreated)
+		var squat registered
+		r.json(t, &squat)
 		lan := e.signIn(t, "lan")
-		if got := me(t, e.testEnv, lan.AccessToken); got.ID != squat.User.ID {
-			t.Fatalf("Lan's sign-in: account %s, want the one with her phone, %s", got.ID, squat.User.ID)
+		if got := me(t, e.testEnv, lan.AccessToken); got.ID != squat.User.ID || got.Name != "Nguyễn Thị Lan" || got.Email != "" {
+			t.Fatalf("Lan's sign-in: got %+v, want the account with her phone, %s, with her name and without the creator's email", got, squat.User.ID)
 		}
 		// The squatter is out at once: access token, refresh token, password.
 		wantProblem(t, do(t, e.app, req("GET", "/v1/me", squat.AccessToken, nil)), http.StatusUnauthorized)
 		wantProblem(t, do(t, e.app, req("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": squat.RefreshToken})), http.StatusUnauthorized)
-		wantProblem(t, do(t, e.app, req("POST", "/v1/auth/login", "", map[string]string{"login": lanPhone, "password": "mat-khau-ke-gian"})), http.StatusUnauthorized)
+		for _, login := range []string{lanPhone, "ke-gian@example.vn"} {
+			wantProblem(t, do(t, e.app, req("POST", "/v1/auth/login", "", map[string]string{"login": login, "password": "mat-khau-ke-gian"})), http.StatusUnauthorized)
+		}
 		links := myLinks(t, e.testEnv, lan.AccessToken)
 		if links.HasPassword || historyKinds(links) != identity.EventTakeover {
 			t.Fatalf("identities after take-over: got %+v", links)

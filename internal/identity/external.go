@@ -118,7 +118,9 @@ type ExchangeResult struct {
 //     that account's phone (our registration never does), whoever created
 //     it is not known to own the phone: the person the province proved
 //     takes it over (ISSUE-NOTES §19, account pre-hijacking): its password
-//     is removed, every refresh token revoked, every console session ended,
+//     and email (the creator's, unverified) are removed, the provider's name
+//     replaces the creator's, every refresh token revoked, every console
+//     session ended,
 //     access tokens issued before stop working at once, and the take-over
 //     is in the account's history. A staff, disabled or erased account is
 //     never linked from here: ECONFLICT (ErrLinkRefused).
@@ -227,9 +229,20 @@ func (s *Service) linkExisting(ctx context.Context, u *User, ext External, now t
 	kind := EventLinked
 	if !u.PhoneVerified {
 		// Take-over: nobody proved this phone to us before; the province
-		// just did. The creator's password and sessions go.
+		// just did. The creator's password and sessions go: signed out
+		// before the password is removed and again after, so a sign-in
+		// with the old password in between leaves nothing behind.
+		if err := s.signOutEverywhere(ctx, u.ID); err != nil {
+			_ = s.store.DeleteLink(context.WithoutCancel(ctx), u.ID, l.ID)
+			return ExchangeResult{}, err
+		}
 		u.PasswordHash = ""
 		u.PhoneVerified = true
+		// The email and name were the creator's word, not the province's.
+		u.Email = ""
+		if name := externalName(ext.Name); name != "" {
+			u.Name = name
+		}
 		u.TokenGeneration++
 		u.UpdatedAt = now
 		if err := s.store.UpdateUser(ctx, u); err != nil {
