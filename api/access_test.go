@@ -70,6 +70,20 @@ var accessTable = []accessRule{
 		return map[string]bool{"disabled": false}
 	}},
 	{method: "POST", path: "/v1/admin/users/:id/password", roles: []string{"agency_admin", "admin"}},
+	// The province provider's group mappings (oidc_admin.go): admins only.
+	{method: "GET", path: "/v1/admin/oidc/group-mappings", roles: []string{"admin"}},
+	{method: "POST", path: "/v1/admin/oidc/group-mappings", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]string{"group": fmt.Sprintf("nhom-%d", next()), "role": "analyst"}
+	}},
+	{method: "GET", path: "/v1/admin/oidc/group-mappings/:id", roles: []string{"admin"}},
+	{method: "PUT", path: "/v1/admin/oidc/group-mappings/:id", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]string{"group": "nhom-x", "role": "analyst"}
+	}},
+	{method: "DELETE", path: "/v1/admin/oidc/group-mappings/:id", roles: []string{"admin"}},
+	{method: "GET", path: "/v1/admin/oidc/verified-acr-values", roles: []string{"admin"}},
+	{method: "PUT", path: "/v1/admin/oidc/verified-acr-values", roles: []string{"admin"}, body: func(*testEnv) any {
+		return map[string]any{"acr_values": []string{"loa3"}}
+	}},
 	{method: "POST", path: "/v1/reports", roles: []string{"guest", "citizen"}, body: func(*testEnv) any { return validReport() }},
 	{method: "GET", path: "/v1/reports", public: true},
 	{method: "GET", path: "/v1/reports.geojson", public: true},

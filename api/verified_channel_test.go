@@ -96,3 +96,40 @@ func TestVerifiedChannel(t *testing.T) {
 		}
 	})
 }
+
+// The same with real tokens from the in-process provider: Lan's provider
+// states acr loa3, which the admin marks verified; An's states none.
+func TestVerifiedChannelFromProviderToken(t *testing.T) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newOIDCEnv(t, kind)
+			e.surveys.SetVerifier(e.ids.IsVerified)
+			at(e.testEnv, "2026-03-10 09:00")
+			adminTok := staff(t, e.testEnv, identity.RoleAdmin, "quantri@camau.gov.vn", "").AccessToken
+			analyst := staff(t, e.testEnv, identity.RoleAnalyst, "phantich@camau.gov.vn", "").AccessToken
+			wantStatus(t, do(t, e.app, req("PUT", "/v1/admin/oidc/verified-acr-values", adminTok, map[string]any{"acr_values": []string{"loa3"}})), http.StatusOK)
+			r := do(t, e.app, req("POST", "/v1/surveys", adminTok, map[string]any{"template": "sipas-2017", "title": "Khảo sát SIPAS quý I/2026",
+				"period": map[string]string{"from": "2026-03-01", "to": "2026-03-31"}}))
+			wantStatus(t, r, http.StatusCreated)
+			var sv struct{ ID string }
+			r.json(t, &sv)
+			wantStatus(t, do(t, e.app, req("POST", "/v1/surveys/"+sv.ID+"/publish", adminTok, nil)), http.StatusOK)
+			for _, who := range []string{"lan", "an"} {
+				tok := e.signIn(t, who)
+				wantStatus(t, do(t, e.app, req("POST", "/v1/surveys/"+sv.ID+"/responses", tok.AccessToken,
+					map[string]any{"answers": sipasAnswers(4, 4, 4, 4, false, nil)})), http.StatusCreated)
+			}
+			for ch, want := range map[string]int64{"verified": 1, "app": 1, "invitation": 0, "all": 2} {
+				r := do(t, e.app, req("GET", "/v1/indicators/sipas?survey_id="+sv.ID+"&from=2026-03&to=2026-03&channel="+ch, analyst, nil))
+				wantStatus(t, r, http.StatusOK)
+				var out struct {
+					Respondents int64 `json:"respondents"`
+				}
+				r.json(t, &out)
+				if out.Respondents != want {
+					t.Fatalf("channel=%s: got %d respondents, want %d", ch, out.Respondents, want)
+				}
+			}
+		})
+	}
+}

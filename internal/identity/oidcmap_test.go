@@ -1,6 +1,8 @@
 package identity
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"camaug/internal/apperr"
@@ -32,8 +34,9 @@ func TestResolveGroups(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			role, agency, err := ResolveGroups(ms, tc.groups)
 			if tc.refusedFor != "" {
-				if apperr.CodeOf(err) != apperr.EFORBIDDEN || len(err.Error()) == 0 {
-					t.Fatalf("got %s %q, %v; want EFORBIDDEN", role, agency, err)
+				var e *apperr.Error
+				if !errors.As(err, &e) || e.Code != apperr.EFORBIDDEN || !strings.HasPrefix(e.Message.En, tc.refusedFor) {
+					t.Fatalf("got %s %q, %v; want EFORBIDDEN starting %q", role, agency, err, tc.refusedFor)
 				}
 				return
 			}

@@ -294,3 +294,35 @@ func TestConsoleOIDC_OffWhenNotConfigured(t *testing.T) {
 		t.Fatalf("start without a provider: got %d, want 404", res.StatusCode)
 	}
 }
+
+// The mapping page is the admin's alone, and its forms need the session's
+// CSRF token; a refused form writes nothing.
+func TestConsoleOIDC_AdminPageGuards(t *testing.T) {
+	o := newOIDCEnv(t)
+	coord := o.client(t)
+	coord.signIn(coordEmail, staffPassword)
+	if res, _ := coord.get("/console/admin/oidc"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a coordinator on the mapping page: got %d, want 403", res.StatusCode)
+	}
+	if res, _ := coord.do("POST", "/console/admin/oidc/mappings", url.Values{"_csrf": {coord.csrf()}, "group": {"ioc-2"}, "role": {"admin"}}, nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a coordinator adding a mapping: got %d, want 403", res.StatusCode)
+	}
+	admin := o.client(t)
+	admin.signIn(adminEmail, staffPassword)
+	res, page := admin.get("/console/admin/oidc")
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, groupOfficers) {
+		t.Fatalf("the admin's page: got %d", res.StatusCode)
+	}
+	if res, _ := admin.do("POST", "/console/admin/oidc/mappings", url.Values{"group": {"khong-csrf"}, "role": {"analyst"}}, nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a form without CSRF: got %d, want 403", res.StatusCode)
+	}
+	// A broken rule is shown beside the field, with the input kept.
+	res, page = admin.do("POST", "/console/admin/oidc/mappings", url.Values{"_csrf": {hidden(page, "_csrf")}, "group": {"thieu-co-quan"}, "role": {"officer"}}, nil)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `value="thieu-co-quan"`) || !strings.Contains(page, "Cán bộ phải thuộc một cơ quan") {
+		t.Fatalf("an officer rule without agency: got %d", res.StatusCode)
+	}
+	list, err := o.ids.GroupMappings(context.Background(), identity.Principal{UserID: "x", Role: identity.RoleAdmin})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("mappings after the refused forms: got %d, %v; want the 3 of the set-up", len(list), err)
+	}
+}
