@@ -121,8 +121,12 @@ func (s *ClientStore) GetClient(ctx context.Context, id string) (*apiclient.Clie
 	return &c, nil
 }
 
+// ixClientsByID lists every client in _id order (the _id index).
+var ixClientsByID = servedBy(collClients, "ListClients", asc("_id"))
+
 // ListClients returns every client by ID.
 func (s *ClientStore) ListClients(ctx context.Context) ([]apiclient.Client, error) {
+	// index: ixClientsByID
 	return findAll(ctx, s.db.db.Collection(collClients), bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}),
 		func(d clientDoc) apiclient.Client { return d.client() })
 }

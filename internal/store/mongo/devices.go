@@ -96,6 +96,7 @@ func (s *DeviceStore) UserDevices(ctx context.Context, userID string) ([]identit
 
 // DeleteDevice removes the account's device by ID or token.
 func (s *DeviceStore) DeleteDevice(ctx context.Context, userID, key string) error {
+	// index: ixDevicesByUser
 	res, err := s.coll().DeleteOne(ctx, bson.D{{Key: "user_id", Value: userID},
 		{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "id", Value: key}}}}})
 	if err != nil {
@@ -115,6 +116,7 @@ func (s *DeviceStore) DropDeviceToken(ctx context.Context, token string) error {
 
 // DeleteUserDevices removes every device of an account.
 func (s *DeviceStore) DeleteUserDevices(ctx context.Context, userID string) error {
+	// index: ixDevicesByUser
 	_, err := s.coll().DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
 	return internal(err)
 }

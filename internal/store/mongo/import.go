@@ -50,12 +50,17 @@ func importColl(kind string) (string, bson.D, error) {
 	return "", nil, fmt.Errorf("mongo: no record kind %q", kind)
 }
 
+// ixIDOrder: Count reads a whole collection, or an anchored _id prefix,
+// on the _id index every collection has.
+var ixIDOrder = servedBy(collReports, "Count (the migration's check): whole collections or an anchored _id prefix", asc("_id"))
+
 // Count returns the number of records of kind.
 func (db *DB) Count(ctx context.Context, kind string) (int64, error) {
 	coll, filter, err := importColl(kind)
 	if err != nil {
 		return 0, err
 	}
+	// index: ixIDOrder
 	n, err := db.db.Collection(coll).CountDocuments(ctx, filter)
 	return n, internal(err)
 }
@@ -98,6 +103,7 @@ func (db *DB) Import(ctx context.Context, kind string, rec any) (bool, error) {
 		case err == nil:
 			d.Slot = cur.Slot
 		case errors.Is(err, mongo.ErrNoDocuments):
+			// index: ixMediaByReport
 			n, err := db.db.Collection(collMedia).CountDocuments(ctx, bson.D{{Key: "report_id", Value: r.ReportID}})
 			if err != nil {
 				return false, internal(err)

@@ -43,6 +43,13 @@ func leaseID(name string, term int64) string { return fmt.Sprintf("%s#%d", name,
 
 // leaseIndexes serve TryLease's removal of a lease's old terms,
 // LiveInstances and Sweep.
+// The lease collections' queries and the indexes serving them.
+var (
+	ixLeaseTerms     = servedBy(collLeases, "TryLease: a lease's old terms", asc("name"), asc("term"))
+	ixInstancesUntil = servedBy(collInstances, "LiveInstances, Sweep: heartbeats by end", asc("until"))
+	ixClaimsAt       = servedBy(collClaims, "Sweep: old claims", asc("at"))
+)
+
 func leaseIndexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		collLeases:    {{Keys: bson.D{{Key: "name", Value: 1}, {Key: "term", Value: 1}}}},
@@ -62,6 +69,7 @@ func (s *LeaseStore) TryLease(ctx context.Context, name, owner string, at time.T
 		if err == nil {
 			// The terms before the last few are history: remove them here,
 			// once per term, so they do not pile up.
+			// index: ixLeaseTerms
 			_, err := coll.DeleteMany(ctx, bson.D{{Key: "name", Value: name}, {Key: "term", Value: bson.D{{Key: "$lt", Value: term - 2}}}})
 			return true, internal(err)
 		}
@@ -118,6 +126,7 @@ func (s *LeaseStore) Leave(ctx context.Context, instance string) error {
 
 // LiveInstances returns the instances whose heartbeat lasts past now.
 func (s *LeaseStore) LiveInstances(ctx context.Context, now time.Time) ([]string, error) {
+	// index: ixInstancesUntil
 	return findAll(ctx, s.db.db.Collection(collInstances), bson.D{{Key: "until", Value: bson.D{{Key: "$gt", Value: now.UTC()}}}},
 		options.Find().SetSort(bson.D{{Key: "until", Value: 1}}), func(d struct {
 			ID string `bson:"_id"`
@@ -128,10 +137,12 @@ func (s *LeaseStore) LiveInstances(ctx context.Context, now time.Time) ([]string
 
 // Sweep deletes old claims and ended heartbeats.
 func (s *LeaseStore) Sweep(ctx context.Context, before time.Time) (int, error) {
+	// index: ixClaimsAt
 	c, err := s.db.db.Collection(collClaims).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
 	if err != nil {
 		return 0, internal(err)
 	}
+	// index: ixInstancesUntil
 	i, err := s.db.db.Collection(collInstances).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
 	if err != nil {
 		return int(c.DeletedCount), internal(err)
@@ -169,6 +180,7 @@ func (db *DB) supportsTransactions(ctx context.Context) bool {
 // than RepairPending waits (a crash between storing and counting it), so
 // the server looks for a moment to repair only when there is work.
 func (s *SurveyStore) HasPending(ctx context.Context) (bool, error) {
+	// index: ixPendingResponses
 	err := s.coll(collResponses).FindOne(ctx,
 		bson.D{{Key: "pending", Value: true}, {Key: "submitted_at", Value: bson.D{{Key: "$lt", Value: time.Now().Add(-pendingAge).UTC()}}}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()

@@ -54,12 +54,18 @@ func linkIndexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		collLinks: {
 			{Keys: bson.D{{Key: "issuer", Value: 1}, {Key: "subject", Value: 1}}, Options: options.Index().SetUnique(true)},
-			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: 1}}},
 		},
-		collExchanged:     {{Keys: bson.D{{Key: "expires_at", Value: 1}}}},
-		collAccountEvents: {{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "at", Value: -1}}}},
 	}
 }
+
+// The link collections' queries and the indexes serving them (created from
+// these declarations, beside the unique one above).
+var (
+	ixLinkBySubject     = servedBy(collLinks, "FindLink", asc("issuer"), asc("subject"))
+	ixLinksByUser       = servedBy(collLinks, "ListLinks", asc("user_id"), asc("created_at"), asc("_id"))
+	ixExchangedExpiry   = servedBy(collExchanged, "ForgetTokensBefore", asc("expires_at"))
+	ixAccountEventsByAt = servedBy(collAccountEvents, "ListAccountEvents", asc("user_id"), desc("at"), desc("_id"))
+)
 
 func errLinkNotFound() error {
 	return apperr.NotFound(i18n.T("Không tìm thấy liên kết", "identity link not found"))
@@ -79,6 +85,7 @@ func (s *IdentityStore) AddLink(ctx context.Context, l identity.Link) error {
 // FindLink returns the link of (issuer, subject).
 func (s *IdentityStore) FindLink(ctx context.Context, issuer, subject string) (identity.Link, error) {
 	var d linkDoc
+	// index: ixLinkBySubject
 	err := s.links().FindOne(ctx, bson.D{{Key: "issuer", Value: issuer}, {Key: "subject", Value: subject}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return identity.Link{}, errLinkNotFound()
@@ -91,6 +98,7 @@ func (s *IdentityStore) FindLink(ctx context.Context, issuer, subject string) (i
 
 // ListLinks returns a user's links, oldest first.
 func (s *IdentityStore) ListLinks(ctx context.Context, userID string) ([]identity.Link, error) {
+	// index: ixLinksByUser
 	return findAll(ctx, s.links(), bson.D{{Key: "user_id", Value: userID}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(100),
 		func(d linkDoc) identity.Link { return d.link() })
@@ -132,6 +140,7 @@ func (s *IdentityStore) RememberToken(ctx context.Context, key string, now, expi
 
 // ForgetTokensBefore removes the memories that expired before t.
 func (s *IdentityStore) ForgetTokensBefore(ctx context.Context, t time.Time) (int, error) {
+	// index: ixExchangedExpiry
 	res, err := s.db.db.Collection(collExchanged).DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
 	if err != nil {
 		return 0, internal(err)
@@ -147,6 +156,7 @@ func (s *IdentityStore) AddAccountEvent(ctx context.Context, e identity.AccountE
 
 // ListAccountEvents returns an account's newest events first.
 func (s *IdentityStore) ListAccountEvents(ctx context.Context, userID string, limit int) ([]identity.AccountEvent, error) {
+	// index: ixAccountEventsByAt
 	return findAll(ctx, s.db.db.Collection(collAccountEvents), bson.D{{Key: "user_id", Value: userID}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)),
 		func(d accountEventDoc) identity.AccountEvent {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"camaug/feedback"
 )
@@ -17,6 +18,9 @@ func testSearchWords(t *testing.T, s feedback.ReportStore) {
 	ctx := context.Background()
 	long := newReport("u1", camauCenter, "khac", feedback.StatusDispatched)
 	long.Title, long.Description = "Biển quảng cáo", "Bảng hiệu khôngthểđọcđược ở chợ Phường 5"
+	// IDs order by millisecond, then at random: a later millisecond makes
+	// the second report's ID the greater, as its insertion is the later.
+	time.Sleep(2 * time.Millisecond)
 	short := newReport("u1", camauCenter, "khac", feedback.StatusDispatched)
 	short.Title, short.Description = "Ổ gà", "Ổ gà lớn trước trường học, xe máy té ngã"
 	for _, r := range []*feedback.Report{long, short} {
