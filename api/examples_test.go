@@ -18,6 +18,7 @@ import (
 	"github.com/pb33f/libopenapi/orderedmap"
 
 	"camaug/api"
+	"camaug/internal/identity"
 	apidocs "camaug/mobile-api-docs"
 )
 
@@ -164,9 +165,24 @@ func TestProblemTypes_Documented(t *testing.T) {
 	}
 
 	env := newEnv(t, "sqlite")
-	registerCitizen(t, env, "0912345678", "bao-cao-2026")
-	r := do(t, env.app, req("POST", "/v1/auth/register", "", map[string]string{"phone": "0912345678", "password": "khac-2026-abc", "name": "Trần Văn B"}))
-	if p := wantProblem(t, r, http.StatusConflict); p.Type != api.ProblemTypePrefix+"already-exists" {
-		t.Errorf("a taken phone: type %q, want %q", p.Type, api.ProblemTypePrefix+"already-exists")
+	cit := registerCitizen(t, env, "0912345678", "bao-cao-2026")
+	coord := staff(t, env, identity.RoleCoordinator, "dieuphoi@camau.gov.vn", "")
+	var rep reportResp
+	created := do(t, env.app, req("POST", "/v1/reports", cit.AccessToken, validReport()))
+	wantStatus(t, created, http.StatusCreated)
+	created.json(t, &rep)
+	for _, c := range []struct {
+		what string
+		r    *http.Request
+		want string
+	}{
+		{"a taken phone", req("POST", "/v1/auth/register", "", map[string]string{"phone": "0912345678", "password": "khac-2026-abc", "name": "Trần Văn B"}), "already-exists"},
+		{"a rating before the answer", req("POST", "/v1/reports/"+rep.ID+"/rating", cit.AccessToken, map[string]any{"score": 5}), "wrong-state"},
+		{"a step on a stale version", req("POST", "/v1/reports/"+rep.ID+"/transitions", coord.AccessToken, map[string]any{"action": "dispatch", "expected_version": 99}), "concurrent-change"},
+	} {
+		r := do(t, env.app, c.r)
+		if p := wantProblem(t, r, http.StatusConflict); p.Type != api.ProblemTypePrefix+c.want {
+			t.Errorf("%s: type %q, want %q", c.what, p.Type, api.ProblemTypePrefix+c.want)
+		}
 	}
 }
