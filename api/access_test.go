@@ -30,6 +30,8 @@ var accessTable = []accessRule{
 	{method: "GET", path: "/healthz", public: true},
 	{method: "GET", path: "/readyz", public: true},
 	{method: "GET", path: "/openapi.yaml", public: true},
+	{method: "GET", path: "/docs", public: true},
+	{method: "GET", path: "/docs/:file", public: true},
 	{method: "GET", path: "/.well-known/jwks.json", public: true},
 	{method: "GET", path: "/v1/categories", public: true},
 	{method: "GET", path: "/v1/agencies", public: true},
@@ -169,6 +171,7 @@ var accessTable = []accessRule{
 	{method: "GET", path: "/open311/v2/tokens/:token.:format", public: true},
 	// API clients (stats_test.go has the API keys' side).
 	{method: "GET", path: "/v1/stats/reports", roles: []string{"coordinator", "analyst", "admin"}},
+	{method: "GET", path: "/v1/stats/reports/changes", roles: []string{"coordinator", "analyst", "admin"}},
 	{method: "GET", path: "/v1/admin/clients", roles: []string{"admin"}},
 	{method: "POST", path: "/v1/admin/clients", roles: []string{"admin"}, body: func(*testEnv) any {
 		return map[string]any{"name": "LGSP", "scopes": []string{"stats:read"}}

@@ -50,7 +50,7 @@ func (s *ReportService) AddPhotoOnce(ctx context.Context, p identity.Principal, 
 			return Media{}, false, err
 		}
 		if claim.RequestHash != sum {
-			return Media{}, false, apperr.Conflict(i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
+			return Media{}, false, apperr.ConflictOf(apperr.KindIdempotencyKey, i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
 				"this Idempotency-Key was used for a different request"))
 		}
 		prev, err := s.media.GetMedia(ctx, claim.ResourceID)
@@ -60,7 +60,7 @@ func (s *ReportService) AddPhotoOnce(ctx context.Context, p identity.Principal, 
 		case err != nil && apperr.CodeOf(err) != apperr.ENOTFOUND:
 			return Media{}, false, err
 		case s.now().Sub(claim.CreatedAt) < PhotoInFlight:
-			return Media{}, false, apperr.Conflict(i18n.T("Ảnh với Idempotency-Key này đang được xử lý; hãy thử lại sau một phút",
+			return Media{}, false, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Ảnh với Idempotency-Key này đang được xử lý; hãy thử lại sau một phút",
 				"a photo with this Idempotency-Key is still being processed; retry in a minute"))
 		}
 		m.ID = claim.ResourceID

@@ -271,7 +271,7 @@ func (s *Service) Rotate(ctx context.Context, id string, overlap time.Duration) 
 		return nil, err
 	}
 	if c.Revoked() {
-		return nil, apperr.Conflict(i18n.T("Khóa của ứng dụng này đã bị thu hồi", "this client's keys were revoked"))
+		return nil, apperr.ConflictOf(apperr.KindState, i18n.T("Khóa của ứng dụng này đã bị thu hồi", "this client's keys were revoked"))
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	secret := newSecret()

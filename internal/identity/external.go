@@ -195,7 +195,7 @@ func (s *Service) signInExternal(ctx context.Context, ext External, now time.Tim
 	l := Link{ID: ids.New(), UserID: u.ID, Issuer: ext.Issuer, Subject: ext.Subject, CreatedAt: now}
 	if err := s.store.AddLink(ctx, l); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return ExchangeResult{}, apperr.Conflict(i18n.T("Tài khoản đang được tạo bởi một yêu cầu khác; hãy thử lại",
+			return ExchangeResult{}, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Tài khoản đang được tạo bởi một yêu cầu khác; hãy thử lại",
 				"the account is being created by another request; try again"))
 		}
 		return ExchangeResult{}, err
@@ -220,7 +220,7 @@ func (s *Service) linkExisting(ctx context.Context, u *User, ext External, now t
 	l := Link{ID: ids.New(), UserID: u.ID, Issuer: ext.Issuer, Subject: ext.Subject, CreatedAt: now}
 	if err := s.store.AddLink(ctx, l); err != nil {
 		if apperr.CodeOf(err) == apperr.ECONFLICT {
-			return ExchangeResult{}, apperr.Conflict(i18n.T("Tài khoản đang được liên kết bởi một yêu cầu khác; hãy thử lại",
+			return ExchangeResult{}, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Tài khoản đang được liên kết bởi một yêu cầu khác; hãy thử lại",
 				"the account is being linked by another request; try again"))
 		}
 		return ExchangeResult{}, err

@@ -194,5 +194,5 @@ func (s *Service) providerAccount(ctx context.Context, userID string, ps Provide
 		}
 		return u, err
 	}
-	return nil, apperr.Conflict(i18n.T("Tài khoản đang được thay đổi; hãy thử lại", "the account is being changed; try again"))
+	return nil, apperr.ConflictOf(apperr.KindConcurrent, i18n.T("Tài khoản đang được thay đổi; hãy thử lại", "the account is being changed; try again"))
 }

@@ -102,7 +102,7 @@ func errClientNotFound() error {
 func (s *ClientStore) CreateClient(ctx context.Context, c *apiclient.Client) error {
 	_, err := s.db.db.Collection(collClients).InsertOne(ctx, toClientDoc(c))
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Ứng dụng đã tồn tại", "the API client exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Ứng dụng đã tồn tại", "the API client exists"))
 	}
 	return internal(err)
 }

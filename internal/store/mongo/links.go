@@ -77,7 +77,7 @@ func (s *IdentityStore) links() *mongo.Collection { return s.db.db.Collection(co
 func (s *IdentityStore) AddLink(ctx context.Context, l identity.Link) error {
 	_, err := s.links().InsertOne(ctx, linkDoc{ID: l.ID, UserID: l.UserID, Issuer: l.Issuer, Subject: l.Subject, CreatedAt: l.CreatedAt.UTC()})
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Danh tính này đã được liên kết", "this identity is already linked"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Danh tính này đã được liên kết", "this identity is already linked"))
 	}
 	return internal(err)
 }
@@ -133,7 +133,7 @@ func (s *IdentityStore) RememberToken(ctx context.Context, key string, now, expi
 		return internal(err)
 	}
 	if res.MatchedCount == 0 {
-		return apperr.Conflict(i18n.T("Token đã được dùng", "the token was already used"))
+		return apperr.ConflictOf(apperr.KindUsed, i18n.T("Token đã được dùng", "the token was already used"))
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func errMappingNotFound() error {
 }
 
 func errGroupMapped() error {
-	return apperr.Conflict(i18n.T("Nhóm này đã được ánh xạ", "this group is mapped already"))
+	return apperr.ConflictOf(apperr.KindExists, i18n.T("Nhóm này đã được ánh xạ", "this group is mapped already"))
 }
 
 func (s *IdentityStore) mappings() *mongo.Collection { return s.db.db.Collection(collGroupMappings) }
@@ -197,7 +197,7 @@ func (s *IdentityStore) AddStaffLink(ctx context.Context, issuer, subject, userI
 	_, err := s.db.db.Collection(collStaffLinks).InsertOne(ctx, staffLinkDoc{ID: staffLinkID(issuer, subject), Issuer: issuer,
 		Subject: subject, UserID: userID, CreatedAt: at.UTC()})
 	if isDuplicate(err) {
-		return apperr.Conflict(i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
 	}
 	return internal(err)
 }

@@ -89,7 +89,7 @@ func (s *ClientStore) CreateClient(ctx context.Context, c *apiclient.Client) err
 	}
 	_, err = s.db.write.ExecContext(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Ứng dụng đã tồn tại", "the API client exists"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Ứng dụng đã tồn tại", "the API client exists"))
 	}
 	return apperr.InternalOrNil(err)
 }

@@ -20,7 +20,7 @@ func (s *IdentityStore) AddLink(ctx context.Context, l identity.Link) error {
 	_, err := s.db.write.ExecContext(ctx, `INSERT INTO identity_links (id, user_id, issuer, subject, created_at) VALUES (?, ?, ?, ?, ?)`,
 		l.ID, l.UserID, l.Issuer, l.Subject, ts(l.CreatedAt))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Danh tính này đã được liên kết", "this identity is already linked"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Danh tính này đã được liên kết", "this identity is already linked"))
 	}
 	return apperr.InternalOrNil(err)
 }
@@ -84,7 +84,7 @@ func (s *IdentityStore) RememberToken(ctx context.Context, key string, now, expi
 		return apperr.Internal(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict(i18n.T("Token đã được dùng", "the token was already used"))
+		return apperr.ConflictOf(apperr.KindUsed, i18n.T("Token đã được dùng", "the token was already used"))
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func errMappingNotFound() error {
 }
 
 func errGroupMapped() error {
-	return apperr.Conflict(i18n.T("Nhóm này đã được ánh xạ", "this group is mapped already"))
+	return apperr.ConflictOf(apperr.KindExists, i18n.T("Nhóm này đã được ánh xạ", "this group is mapped already"))
 }
 
 func scanMapping(row scanner) (identity.GroupMapping, error) {
@@ -163,7 +163,7 @@ func (s *IdentityStore) AddStaffLink(ctx context.Context, issuer, subject, userI
 	_, err := s.db.write.ExecContext(ctx, `INSERT INTO oidc_staff_links (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)`,
 		issuer, subject, userID, ts(at))
 	if isUniqueViolation(err) {
-		return apperr.Conflict(i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
+		return apperr.ConflictOf(apperr.KindExists, i18n.T("Tài khoản dùng chung đã được liên kết", "the provider account is linked already"))
 	}
 	return apperr.InternalOrNil(err)
 }
