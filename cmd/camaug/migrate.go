@@ -108,7 +108,7 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 			dbName, mongo.Redact(uri), dir, foreign)
 	}
 	fmt.Fprintf(stdout, "migrating %s into %s on %s\n", dir, dbName, mongo.Redact(uri))
-	steps := []func(context.Context) error{m.reference, m.users, m.keys, m.surveys}
+	steps := []func(context.Context) error{m.reference, m.users, m.integrations, m.keys, m.surveys}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err

@@ -137,6 +137,14 @@ func TestMigrate_SameAnswers(t *testing.T) {
 		t.Fatalf("app response: %d %s", code, b)
 	}
 
+	// What came with the province's accounts, push and API clients.
+	apiJSON(t, http.StatusCreated, "POST", a+"/v1/admin/clients", admin, map[string]any{"name": "LGSP Cà Mau", "scopes": []string{"stats:read"}}, nil)
+	apiJSON(t, http.StatusCreated, "POST", a+"/v1/admin/oidc/group-mappings", admin,
+		map[string]any{"group": "so-xay-dung-can-bo", "role": "officer", "agency_code": "cap-nuoc-ca-mau"}, nil)
+	apiJSON(t, http.StatusOK, "PUT", a+"/v1/admin/oidc/verified-acr-values", admin, map[string]any{"acr_values": []string{"vneid-level-2"}}, nil)
+	device := map[string]any{"platform": "android", "push_token": "migrate-push-token-000000000001"}
+	apiJSON(t, http.StatusCreated, "POST", a+"/v1/me/devices", c1, device, nil)
+
 	// What the service answers: public, per citizen, per staff role.
 	type read struct{ path, token string }
 	reads := []read{
@@ -148,6 +156,7 @@ func TestMigrate_SameAnswers(t *testing.T) {
 		{"/v1/indicators/sipas?survey_id=" + sv.ID + "&group_by=agency", analyst},
 		{"/v1/indicators/sipas?survey_id=" + sv.ID + "&channel=app", analyst},
 		{"/v1/surveys/" + sv.ID, admin},
+		{"/v1/admin/clients", admin}, {"/v1/admin/oidc/group-mappings", admin}, {"/v1/admin/oidc/verified-acr-values", admin},
 	}
 	for _, id := range []string{resolved, dispatched, submitted, rejected} {
 		reads = append(reads, read{"/v1/reports/" + id + "/history", coord}, read{"/v1/reports/" + id, coord})
@@ -207,6 +216,10 @@ func TestMigrate_SameAnswers(t *testing.T) {
 	}
 	// The migrated accounts sign in with their passwords.
 	login(t, b, "canbo@capnuoc.camau.gov.vn")
+	// The phone's push token came along: registering it again is a re-registration (200), not a new device.
+	if code, body := apiCall(t, "POST", b+"/v1/me/devices", c1, device); code != http.StatusOK {
+		t.Errorf("the push device did not come along: registering it again gave %d %s", code, body)
+	}
 	stopB()
 
 	out.Reset()

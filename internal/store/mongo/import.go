@@ -46,6 +46,8 @@ func importColl(kind string) (string, bson.D, error) {
 		return collResponses, bson.D{}, nil
 	case transfer.Idempotency:
 		return collIdempotency, bson.D{}, nil
+	case transfer.StaffLinks:
+		return collStaffLinks, bson.D{}, nil
 	}
 	return "", nil, fmt.Errorf("mongo: no record kind %q", kind)
 }
@@ -154,6 +156,9 @@ func (db *DB) Import(ctx context.Context, kind string, rec any) (bool, error) {
 		}
 		d := responseDoc{ID: r.ID, SurveyID: r.SurveyID, Version: r.Version, AgencyCode: r.AgencyCode, AreaCode: r.AreaCode,
 			Channel: string(r.Channel), Answers: raw, SubmittedAt: r.SubmittedAt.UTC()}
+		id, doc = d.ID, d
+	case transfer.StaffLink:
+		d := staffLinkDoc{ID: staffLinkID(r.Issuer, r.Subject), Issuer: r.Issuer, Subject: r.Subject, UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
 		id, doc = d.ID, d
 	case feedback.Idempotency:
 		d := idemDoc{ID: r.Scope + "|" + r.Key, Scope: r.Scope, Key: r.Key, RequestHash: r.RequestHash, ResourceID: r.ResourceID, CreatedAt: r.CreatedAt.UTC()}

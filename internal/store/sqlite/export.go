@@ -28,6 +28,7 @@ var exportSQL = map[string]string{
 	transfer.Participants: `SELECT survey_id, participant FROM survey_participants ORDER BY survey_id, participant`,
 	transfer.Responses:    `SELECT id, survey_id, version, agency_code, area_code, channel, answers, submitted_at FROM survey_responses ORDER BY id`,
 	transfer.Idempotency:  `SELECT scope, key, request_hash, resource_id, created_at FROM idempotency_keys ORDER BY scope, key`,
+	transfer.StaffLinks:   `SELECT issuer, subject, user_id, created_at FROM oidc_staff_links ORDER BY issuer, subject`,
 }
 
 // Count returns the number of records of kind.
@@ -148,6 +149,14 @@ func (db *DB) Export(ctx context.Context, kind string, fn func(rec any) error) e
 			}
 			r.Channel, r.SubmittedAt = survey.Channel(channel), parseTS(submitted)
 			rec = r
+		case transfer.StaffLinks:
+			var l transfer.StaffLink
+			var created string
+			if err := rows.Scan(&l.Issuer, &l.Subject, &l.UserID, &created); err != nil {
+				return err
+			}
+			l.CreatedAt = parseTS(created)
+			rec = l
 		}
 		if err := fn(rec); err != nil {
 			return err

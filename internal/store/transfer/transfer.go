@@ -24,12 +24,20 @@ const (
 	Participants   = "survey_participants" // Participant
 	Responses      = "survey_responses"    // survey.Response
 	Idempotency    = "idempotency_keys"    // feedback.Idempotency (a retry after the move is still recognised)
+	StaffLinks     = "oidc_staff_links"    // StaffLink (a staff account's province sign-in)
 	RefreshTokens  = "refresh_tokens"      // not copied: see README (Migration)
 	ConsoleSession = "sessions"            // not copied: see README (Migration)
 )
 
 // Kinds lists the kinds an Exporter streams and an Importer takes.
-var Kinds = []string{Reports, Events, Supports, Media, Ratings, Notifications, Invitations, Participants, Responses, Idempotency}
+var Kinds = []string{Reports, Events, Supports, Media, Ratings, Notifications, Invitations, Participants, Responses, Idempotency, StaffLinks}
+
+// StaffLink is a provider subject that signs in to the console as a staff
+// account (no store interface lists them: they are looked up by subject).
+type StaffLink struct {
+	Issuer, Subject, UserID string
+	CreatedAt               time.Time
+}
 
 // Participant is a signed-in user's one answer to a survey: an opaque key,
 // never linked to the response.
