@@ -94,8 +94,8 @@ type config struct {
 	MaxConnsPerAddr int
 	LeaseTTL        time.Duration
 	Open311         api.Open311Config
-	OIDC            oidc.Config     // zero when off
-	MediaS3         *media.S3Config // nil: photos in the store's default place
+	OIDC            oidc.Config        // zero when off
+	MediaS3         *media.S3Config    // nil: photos in the store's default place
 	Push            *notify.PushConfig // nil when push is off (push.go)
 }
 
