@@ -16,6 +16,7 @@ package lease
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -65,18 +66,24 @@ type Runner struct {
 	TTL    time.Duration
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// once fills the defaults on first use: Run, Do and Beat may start
+	// together on several goroutines.
+	once sync.Once
 }
 
 func (r *Runner) defaults() {
-	if r.TTL == 0 {
-		r.TTL = DefaultTTL
-	}
-	if r.Now == nil {
-		r.Now = time.Now
-	}
-	if r.Logger == nil {
-		r.Logger = slog.Default()
-	}
+	r.once.Do(func() {
+		if r.TTL == 0 {
+			r.TTL = DefaultTTL
+		}
+		if r.Now == nil {
+			r.Now = time.Now
+		}
+		if r.Logger == nil {
+			r.Logger = slog.Default()
+		}
+	})
 }
 
 // hold takes or keeps lease name at now and, in the second half of the
