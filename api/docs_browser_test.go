@@ -3,8 +3,6 @@ package api_test
 import (
 	"context"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,51 +14,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"camaug/api"
+	"camaug/internal/browsertest"
 )
 
-// docsBrowser starts a headless Chromium with a fresh profile, with the
-// flags of the console's browser tests (internal/web/browser_test.go).
-// Without Chromium the test is skipped on a developer's machine and fails
-// in CI, which installs it.
-func docsBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the browser tests need Chromium, and CI must install it (apt-get install chromium)")
-		}
-		t.Skip("Chromium is not installed (apt-get install chromium); the browser test did not run")
-	}
-	profile, err := os.MkdirTemp("", "camaug-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile), chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
-}
+// docsBrowser starts a headless Chromium of its own for one test.
+func docsBrowser(t *testing.T) context.Context { return browsertest.Start(t) }
 
 // TestDocsPage_Browser: /docs, served by the real app on a real listener,
 // renders the OpenAPI document in Chromium (operation names visible), with

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,52 +10,12 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"camaug/internal/browsertest"
 )
 
-// browser starts a headless Chromium of its own (fresh profile) for one
-// test. Without Chromium the browser tests are skipped on a developer's
-// machine and fail in CI, which installs it (.ci/run).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the browser tests need Chromium, and CI must install it (apt-get install chromium)")
-		}
-		t.Skip("Chromium is not installed (apt-get install chromium); the browser tests did not run")
-	}
-	// A fresh profile; removed after the browser has exited (Chromium may
-	// still be writing to it as it closes, so this is not t.TempDir).
-	profile, err := os.MkdirTemp("", "camaug-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile), chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
-}
+// browser starts a headless Chromium of its own for one test.
+func browser(t *testing.T) context.Context { return browsertest.Start(t) }
 
 // run performs the actions, each batch within 20 s; on failure it prints
 // where the browser is and what it shows.
