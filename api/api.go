@@ -67,6 +67,9 @@ type Config struct {
 	OIDC *oidc.Provider
 	// Clients are the machine clients (X-Api-Key); nil refuses every key.
 	Clients *apiclient.Service
+	// PublicCacheTTL is how long the public feed's and GeoJSON's answers
+	// are kept and served again (publiccache.go); zero keeps none.
+	PublicCacheTTL time.Duration
 }
 
 // Limits are per-window caps on actions, counted in the store so every
@@ -154,6 +157,10 @@ func New(cfg Config) *fiber.App {
 	app.Use(noStore)
 	app.Use(withClientAddr(parseProxies(cfg.TrustedProxies)))
 	app.Use(observe(cfg.Logger, newMetrics(cfg.Registry), routes))
+	pc := newPublicCache(cfg.PublicCacheTTL)
+	if pc != nil {
+		app.Use(pc.invalidateOnWrite) // every write on this instance, the console's too
+	}
 	bodies := bodyLimits{json: cfg.JSONBodyLimit, upload: cfg.BodyLimit, memory: semaphore.NewWeighted(int64(cfg.BodyMemory))}
 	app.Use(limitBodies(bodies))
 	app.Server().HeaderReceived = headerReceived(bodies, cfg.UploadReadTimeout)
@@ -166,6 +173,6 @@ func New(cfg Config) *fiber.App {
 	app.Use(authenticate(cfg.Identity))
 	app.Use(authenticateClient(cfg.Clients, cfg.Identity, cfg.Logger))
 	app.Use(conditionalGET) // etag.go
-	registerRoutes(app, routes, cfg)
+	registerRoutes(app, routes, cfg, pc)
 	return app
 }

@@ -498,77 +498,86 @@ type publicPage struct {
 // publicFeed is GET /v1/reports: anyone may read it.
 func publicFeed(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q := readQuery(c)
-		in := feedback.FeedInput{Status: q.Enum("status", statusNames(feedback.PublicStatuses)...), CategoryCode: q.String("category_code", 200),
-			AreaCode: q.String("area_code", 200), AgencyCode: q.String("agency_code", 200), Query: q.String("q", 200),
-			Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since"),
-			UpdatedSince: q.Time("updated_since")}
-		if v := c.Query("bbox"); v != "" {
-			parts := strings.Split(v, ",")
-			var b [4]float64
-			ok := len(parts) == 4
-			for i := 0; ok && i < 4; i++ {
-				var err error
-				b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-				ok = err == nil
-			}
-			if ok {
-				in.BBox = &b
-			} else {
-				q.fail("bbox", "bbox = 4 số: kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be four numbers: min_lng,min_lat,max_lng,max_lat")
-			}
-		}
-		if err := q.Err(); err != nil {
-			return err
-		}
-		list, next, err := svc.Feed(c.UserContext(), in)
+		page, err := readPublicFeed(c, svc, ref)
 		if err != nil {
 			return err
 		}
-		n, err := loadNames(c.UserContext(), ref)
-		if err != nil {
-			return err
-		}
-		lang, now := localized(c), svc.Now()
-		out := publicPage{Items: make([]publicReport, 0, len(list))}
-		for i := range list {
-			out.Items = append(out.Items, toPublic(&list[i], n, lang, now))
-		}
-		if next != "" {
-			out.NextCursor = &next
-		}
-		return c.JSON(out)
+		return c.JSON(page)
 	}
+}
+
+// readPublicFeed reads the page of the public feed the request asks for.
+func readPublicFeed(c *fiber.Ctx, svc *feedback.ReportService, ref *feedback.ReferenceService) (*publicPage, error) {
+	q := readQuery(c)
+	in := feedback.FeedInput{Status: q.Enum("status", statusNames(feedback.PublicStatuses)...), CategoryCode: q.String("category_code", 200),
+		AreaCode: q.String("area_code", 200), AgencyCode: q.String("agency_code", 200), Query: q.String("q", 200),
+		Cursor: q.String("cursor", 1000), Limit: q.Int("limit", 20, 1, 100), Since: q.Time("since"),
+		UpdatedSince: q.Time("updated_since")}
+	if v := c.Query("bbox"); v != "" {
+		parts := strings.Split(v, ",")
+		var b [4]float64
+		ok := len(parts) == 4
+		for i := 0; ok && i < 4; i++ {
+			var err error
+			b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil
+		}
+		if ok {
+			in.BBox = &b
+		} else {
+			q.fail("bbox", "bbox = 4 số: kinh độ nhỏ, vĩ độ nhỏ, kinh độ lớn, vĩ độ lớn", "must be four numbers: min_lng,min_lat,max_lng,max_lat")
+		}
+	}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	list, next, err := svc.Feed(c.UserContext(), in)
+	if err != nil {
+		return nil, err
+	}
+	n, err := loadNames(c.UserContext(), ref)
+	if err != nil {
+		return nil, err
+	}
+	lang, now := localized(c), svc.Now()
+	out := &publicPage{Items: make([]publicReport, 0, len(list))}
+	for i := range list {
+		out.Items = append(out.Items, toPublic(&list[i], n, lang, now))
+	}
+	if next != "" {
+		out.NextCursor = &next
+	}
+	return out, nil
 }
 
 // publicGeoJSON is GET /v1/reports.geojson: the public feed as a GeoJSON
 // FeatureCollection for maps, same filters, same (non-personal) fields.
 func publicGeoJSON(svc *feedback.ReportService, ref *feedback.ReferenceService) fiber.Handler {
-	feed := publicFeed(svc, ref)
 	return func(c *fiber.Ctx) error {
-		if err := feed(c); err != nil {
+		page, err := readPublicFeed(c, svc, ref)
+		if err != nil {
 			return err
 		}
-		var page publicPage
-		if err := json.Unmarshal(c.Response().Body(), &page); err != nil {
-			return err
+		type geometry struct {
+			Type        string     `json:"type"`
+			Coordinates [2]float64 `json:"coordinates"`
 		}
 		type feature struct {
-			Type       string         `json:"type"`
-			ID         string         `json:"id"`
-			Geometry   map[string]any `json:"geometry"`
-			Properties publicReport   `json:"properties"`
+			Type       string        `json:"type"`
+			ID         string        `json:"id"`
+			Geometry   geometry      `json:"geometry"`
+			Properties *publicReport `json:"properties"`
 		}
 		out := struct {
 			Type       string    `json:"type"`
 			Features   []feature `json:"features"`
 			NextCursor *string   `json:"next_cursor"`
 		}{Type: "FeatureCollection", Features: make([]feature, 0, len(page.Items)), NextCursor: page.NextCursor}
-		for _, it := range page.Items {
+		for i := range page.Items {
+			it := &page.Items[i]
 			out.Features = append(out.Features, feature{Type: "Feature", ID: it.ID,
-				Geometry: map[string]any{"type": "Point", "coordinates": []float64{it.Location.Lng, it.Location.Lat}}, Properties: it})
+				Geometry: geometry{Type: "Point", Coordinates: [2]float64{it.Location.Lng, it.Location.Lat}}, Properties: it})
 		}
-		c.Response().ResetBody()
 		c.Set(fiber.HeaderContentType, "application/geo+json")
 		b, err := json.Marshal(out)
 		if err != nil {

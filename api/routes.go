@@ -13,7 +13,7 @@ import (
 
 // register lists every route of the service: the whole surface at a glance.
 // Each must also be in mobile-api-docs/openapi.yaml (a test checks).
-func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
+func registerRoutes(app *fiber.App, routes *routeTable, cfg Config, pc *publicCache) {
 	r := func(method, path string, h ...fiber.Handler) {
 		routes.add(method, path)
 		h = append([]fiber.Handler{tokenCheck(method, path)}, h...)
@@ -79,8 +79,8 @@ func registerRoutes(app *fiber.App, routes *routeTable, cfg Config) {
 	reports, ref := cfg.Reports, cfg.Reference
 	reporter := require(identity.PermReportsCreate)
 	r(fiber.MethodPost, "/v1/reports", reporter, submitReport(reports, ref))
-	r(fiber.MethodGet, "/v1/reports", publicFeed(reports, ref))
-	r(fiber.MethodGet, "/v1/reports.geojson", publicGeoJSON(reports, ref))
+	r(fiber.MethodGet, "/v1/reports", pc.cached(publicFeed(reports, ref)))
+	r(fiber.MethodGet, "/v1/reports.geojson", pc.cached(publicGeoJSON(reports, ref)))
 	r(fiber.MethodGet, "/v1/reports/nearby", nearbyReports(reports, ref)) // before /v1/reports/:id
 	r(fiber.MethodGet, "/v1/reports/:id", getReport(reports, ref))
 	r(fiber.MethodPost, "/v1/reports/:id/support", reporter, supportReport(reports, id, cfg.Limits))

@@ -197,21 +197,40 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 	// The service on a loopback listener, as cmd/camaug serves it.
 	reports := feedback.NewReportService(st.Reports(), st.Media(), st.Ratings(), ref, nil)
 	surveys := survey.NewService(st.Surveys(), st.Ratings(), ref, nil)
-	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys, Ready: st.Ping,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BodyLimit: 11 << 20})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The service on a loopback listener, as cmd/camaug serves it, and
+	// the same without the public list cache for the uncached scenarios.
+	var stops []func()
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	serve := func(cacheTTL time.Duration) (string, error) {
+		app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys, Ready: st.Ping,
+			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BodyLimit: 11 << 20, PublicCacheTTL: cacheTTL})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		go app.Listener(ln)
+		stops = append(stops, func() { app.Shutdown() })
+		return "http://" + ln.Addr().String(), nil
+	}
+	base, err := serve(o.PublicCache)
 	if err != nil {
 		return nil, err
 	}
-	go app.Listener(ln)
-	defer app.Shutdown()
-	base := "http://" + ln.Addr().String()
+	uncached, err := serve(0)
+	if err != nil {
+		return nil, err
+	}
 
 	f := filters{Category: w.categories[0].Code, Area: w.areas[0], Agency: officerAgency, Status: string(feedback.StatusInProgress),
 		BBox:  fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", cityCentre.Lng-0.02, cityCentre.Lat-0.02, cityCentre.Lng+0.02, cityCentre.Lat+0.02),
 		Since: w.end.Add(-30 * 24 * time.Hour).Format(time.RFC3339), Q: "ngap nuoc", Nearby: [2]float64{cityCentre.Lat, cityCentre.Lng}}
 	rep.Filters = f
 	sc := scenarios(base, client, f, citizenTokens.AccessToken, officerTokens.AccessToken, agencyReports, mine, toAccept)
+	sc = append(sc, uncachedScenarios(uncached, client, f)...)
 	if selected("survey", o.Only) || selected("SIPAS", o.Only) {
 		// A SIPAS survey answered by one response per 50 reports (at least
 		// 200, at most 20,000), and unused invitations for the response
@@ -431,6 +450,29 @@ func scenarios(base string, client *http.Client, f filters, citizen, officer str
 		req.Header.Set("Authorization", "Bearer "+officer)
 		return true, call(client, req, http.StatusOK)
 	}})
+	return out
+}
+
+// uncachedScenarios are feed reads that skip the public list cache: what
+// a question nobody asked in the last moment costs (a deep page, a rare
+// filter), read from the store every time.
+func uncachedScenarios(base string, client *http.Client, f filters) []scenario {
+	var out []scenario
+	for _, s := range []struct {
+		label, path string
+		q           url.Values
+	}{
+		{"feed, uncached", "/v1/reports", nil},
+		{"feed category, uncached", "/v1/reports", url.Values{"category_code": {f.Category}}},
+		{"feed agency+status, uncached", "/v1/reports", url.Values{"agency_code": {f.Agency}, "status": {f.Status}}},
+		{"feed category+bbox, uncached", "/v1/reports", url.Values{"category_code": {f.Category}, "bbox": {f.BBox}}},
+		{"feed q, uncached", "/v1/reports", url.Values{"q": {f.Q}}},
+		{"geojson, uncached", "/v1/reports.geojson", nil},
+	} {
+		out = append(out, scenario{s.label, "http", func(w, i int) (bool, error) {
+			return true, call(client, get(base, s.path, s.q, ""), http.StatusOK)
+		}})
+	}
 	return out
 }
 

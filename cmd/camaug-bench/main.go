@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"runtime"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -40,6 +41,8 @@ type options struct {
 	Only       string
 	CPUProfile string
 	Keep       bool
+	// PublicCache is the public list cache's TTL, as CAMAUG_PUBLIC_CACHE_TTL.
+	PublicCache time.Duration
 }
 
 // report is the whole run, as -json writes it.
@@ -78,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.Only, "only", "", "run only the scenarios whose name contains this, or one of its |-separated parts (ceilings always run)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenarios to this file")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database folder")
+	fs.DurationVar(&o.PublicCache, "public-cache", time.Second, "how long public feed answers are kept (CAMAUG_PUBLIC_CACHE_TTL; 0 for none); the uncached scenarios bypass it")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

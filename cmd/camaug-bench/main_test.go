@@ -38,7 +38,8 @@ func TestRun_Smoke(t *testing.T) {
 	want := []string{"ceiling: durable single-row commits", "ceiling: empty Fiber JSON handler", "submit", "submit with a photo",
 		"get by id, officer", "get by id, citizen", "feed", "feed category", "feed q", "feed category+area", "feed since+q", "geojson",
 		"nearby 300 m", "queue open", "queue closed", "queue overdue", "queue category", "my reports", "transition (accept)",
-		"survey response (invitation)", "SIPAS indicators (analyst)", "SIPAS ranking by agency (analyst)"}
+		"survey response (invitation)", "SIPAS indicators (analyst)", "SIPAS ranking by agency (analyst)",
+		"feed, uncached", "feed category+bbox, uncached", "geojson, uncached"}
 	got := map[string]result{}
 	for _, r := range rep.Results {
 		got[r.Scenario] = r

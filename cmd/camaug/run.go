@@ -60,6 +60,8 @@ CAMAUG_HASH_MEMORY_MIB (memory password hashing may hold at once, default 96; 19
 CAMAUG_MAX_CONNS (connections served at once, default 4096), CAMAUG_MAX_CONNS_PER_ADDR (from one
 client address, default 256; trusted proxies are exempt), CAMAUG_LEASE_TTL (term of the leases that let
 one of several instances run each background job, default 30s; the same on every instance),
+CAMAUG_PUBLIC_CACHE_TTL (how long a public feed or GeoJSON answer is served again, default 1s,
+0 for never; another instance's writes show after at most this long),
 CAMAUG_MEDIA_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY, _REGION, _USE_SSL (photos in an
 S3-compatible bucket; see README.md).
 `
@@ -93,6 +95,7 @@ type config struct {
 	MaxConns        int
 	MaxConnsPerAddr int
 	LeaseTTL        time.Duration
+	PublicCacheTTL  time.Duration
 	Open311         api.Open311Config
 	OIDC            oidc.Config        // zero when off
 	MediaS3         *media.S3Config    // nil: photos in the store's default place
@@ -171,6 +174,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.LeaseTTL, err = time.ParseDuration(or("CAMAUG_LEASE_TTL", lease.DefaultTTL.String())); err != nil ||
 		cfg.LeaseTTL < time.Second || cfg.LeaseTTL > time.Hour {
 		return cfg, fmt.Errorf("CAMAUG_LEASE_TTL: want a duration from 1s to 1h like 30s, got %q", getenv("CAMAUG_LEASE_TTL"))
+	}
+	if cfg.PublicCacheTTL, err = time.ParseDuration(or("CAMAUG_PUBLIC_CACHE_TTL", "1s")); err != nil ||
+		cfg.PublicCacheTTL < 0 || cfg.PublicCacheTTL > time.Minute {
+		return cfg, fmt.Errorf("CAMAUG_PUBLIC_CACHE_TTL: want a duration from 0 to 1m like 1s, got %q", getenv("CAMAUG_PUBLIC_CACHE_TTL"))
 	}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
@@ -390,7 +397,7 @@ func serve(ctx context.Context, cfg config, args []string, log *slog.Logger) err
 	clients := &apiclient.Service{Store: st.Clients()}
 	app := api.New(api.Config{Reference: ref, Identity: ids, Reports: reports, Surveys: surveys, Devices: &identity.Devices{Store: st.Devices()},
 		Ready: st.Ping, Logger: log, TrustedProxies: cfg.TrustedProxies, Registry: registry, Open311: cfg.Open311, OIDC: rp,
-		Clients: clients})
+		Clients: clients, PublicCacheTTL: cfg.PublicCacheTTL})
 	if err := seedVerifiedACRs(ctx, cfg.OIDC, ids); err != nil { // oidc_console.go
 		return err
 	}
