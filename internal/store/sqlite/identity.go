@@ -34,7 +34,35 @@ const tsLayout = "2006-01-02T15:04:05.000000000Z"
 
 func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
 
+// parseTS reads a time the store wrote (tsLayout) without time.Parse's
+// generality, which cost more than any other column of a report row; any
+// other shape (older rows, hand-edited data) goes through time.Parse.
 func parseTS(s string) time.Time {
+	if len(s) == len(tsLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[29] == 'Z' {
+		num := func(from, to int) (int, bool) {
+			n := 0
+			for i := from; i < to; i++ {
+				c := s[i]
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				n = n*10 + int(c-'0')
+			}
+			return n, true
+		}
+		y, ok1 := num(0, 4)
+		mo, ok2 := num(5, 7)
+		d, ok3 := num(8, 10)
+		h, ok4 := num(11, 13)
+		mi, ok5 := num(14, 16)
+		sec, ok6 := num(17, 19)
+		ns, ok7 := num(20, 29)
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 60 {
+			if t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC); t.Day() == d {
+				return t
+			}
+		}
+	}
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }

@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"camaug/feedback"
@@ -32,6 +34,15 @@ const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone,
 
 func scanReport(row scanner) (*feedback.Report, error) {
 	var r feedback.Report
+	if err := scanReportInto(row, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// scanReportInto reads a report's columns into r: lists scan into their
+// own slice's elements, with no copy of the (large) struct per row.
+func scanReportInto(row scanner, r *feedback.Report) error {
 	var reason, locale, status, dispatch, response, resolution, created, updated string
 	var client, resolvedAt, extension, dispatchedAt, respondedAt sql.NullString
 	err := row.Scan(&r.ID, &r.TrackingCode, &r.ReporterID, &r.Anonymous, &r.ContactPhone, &r.CategoryCode, &r.AreaCode, &r.AgencyCode,
@@ -39,14 +50,14 @@ func scanReport(row scanner) (*feedback.Report, error) {
 		&locale, &status, &dispatch, &response, &resolution, &client, &created, &updated, &r.Version, &r.SupportCount,
 		&r.Answer, &resolvedAt, &r.RejectReason, &r.DuplicateOf, &extension, new(string), &dispatchedAt, &respondedAt)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.ResolvedAt, r.DispatchedAt, r.RespondedAt = nullTS(resolvedAt), nullTS(dispatchedAt), nullTS(respondedAt)
 	if extension.Valid {
 		r.Extension = &feedback.Extension{}
 		json.Unmarshal([]byte(extension.String), r.Extension)
 	}
-	json.Unmarshal([]byte(reason), &r.RoutingReason)
+	r.RoutingReason = routingReasons.decode(reason)
 	r.Locale, r.Status = i18n.Lang(locale), feedback.Status(status)
 	r.Deadlines = feedback.Deadlines{DispatchDue: parseTS(dispatch), ResponseDue: parseTS(response), ResolutionDue: parseTS(resolution)}
 	if client.Valid {
@@ -54,7 +65,35 @@ func scanReport(row scanner) (*feedback.Report, error) {
 		r.ClientCreatedAt = &t
 	}
 	r.CreatedAt, r.UpdatedAt = parseTS(created), parseTS(updated)
-	return &r, nil
+	return nil
+}
+
+// routingReasons remembers decoded routing reasons: a handful of rules
+// write them, so most rows of a page carry one already seen, and decoding
+// JSON was the largest cost of reading a row after SQLite's own.
+var routingReasons = textCache{max: 4096}
+
+// textCache decodes i18n.Text JSON, remembering up to max distinct values
+// (then it decodes without remembering). Text holds strings only, so a
+// remembered value is shared safely by copy.
+type textCache struct {
+	max  int64
+	n    atomic.Int64
+	seen sync.Map // string → i18n.Text
+}
+
+func (c *textCache) decode(raw string) i18n.Text {
+	if v, ok := c.seen.Load(raw); ok {
+		return v.(i18n.Text)
+	}
+	var t i18n.Text
+	json.Unmarshal([]byte(raw), &t)
+	if c.n.Load() < c.max {
+		if _, loaded := c.seen.LoadOrStore(raw, t); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return t
 }
 
 // ClaimIdempotency stores a claim unless the key is taken, in a group
@@ -204,11 +243,10 @@ func (s *ReportStore) list(ctx context.Context, q string, args ...any) ([]feedba
 	defer rows.Close()
 	out := []feedback.Report{}
 	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
+		out = append(out, feedback.Report{})
+		if err := scanReportInto(rows, &out[len(out)-1]); err != nil {
 			return nil, apperr.Internal(err)
 		}
-		out = append(out, *r)
 	}
 	return out, apperr.InternalOrNil(rows.Err())
 }
@@ -619,14 +657,13 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 		return nil, "", apperr.Internal(err)
 	}
 	defer rows.Close()
-	out := []feedback.Report{}
+	out := make([]feedback.Report, 0, min(max(f.Limit, 0), 100))
 	var last int64
 	for rows.Next() {
-		r, err := scanReport(rowidScanner{rows, &last})
-		if err != nil {
+		out = append(out, feedback.Report{})
+		if err := scanReportInto(rowidScanner{rows, &last}, &out[len(out)-1]); err != nil {
 			return nil, "", apperr.Internal(err)
 		}
-		out = append(out, *r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", apperr.Internal(err)
