@@ -31,30 +31,51 @@ func (s *ReportService) PublicNearby(ctx context.Context, caller identity.Princi
 		return nil, err
 	}
 	// A snapped place is at most ~80 m from the real one: look a little
-	// farther, then decide on the snapped distance.
-	list, err := s.nearby(ctx, p, category, radius+150, 60)
+	// farther, then decide on the snapped distance. The candidates carry
+	// status and reporter, so the decision is made before any report is
+	// read, and only the (at most 20) shown are.
+	hits, err := s.nearbyHits(ctx, p, category, radius+150, 60)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Nearby, 0, len(list))
-	for _, nb := range list {
-		r := nb.Report
-		if r.Status != StatusSubmitted || (caller.UserID != "" && caller.UserID == r.ReporterID) {
-			if nb.Distance <= radius {
-				out = append(out, nb)
+	shown := make([]nearbyHit, 0, len(hits))
+	for _, h := range hits {
+		if h.Status != StatusSubmitted || (caller.UserID != "" && caller.UserID == h.ReporterID) {
+			if h.Distance <= radius {
+				shown = append(shown, h)
 			}
 			continue
 		}
-		d := math.Round(DistanceMeters(p, SnapToHintGrid(r.Location))/HintBand) * HintBand
-		if d > radius {
+		h.Distance = math.Round(DistanceMeters(p, SnapToHintGrid(h.Location))/HintBand) * HintBand
+		if h.Distance > radius {
 			continue
 		}
-		out = append(out, Nearby{Distance: d, Hint: true, Report: Report{ID: r.ID, CategoryCode: r.CategoryCode, Status: r.Status,
-			CreatedAt: r.CreatedAt}})
+		h.hint = true
+		shown = append(shown, h)
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].Distance < out[b].Distance })
-	if len(out) > 20 {
-		out = out[:20]
+	sort.SliceStable(shown, func(a, b int) bool { return shown[a].Distance < shown[b].Distance })
+	if len(shown) > 20 {
+		shown = shown[:20]
+	}
+	list, err := s.readHits(ctx, shown)
+	if err != nil {
+		return nil, err
+	}
+	out := list[:0]
+	for _, nb := range list {
+		r := nb.Report
+		if !nb.Hint && r.Status == StatusSubmitted && (caller.UserID == "" || caller.UserID != r.ReporterID) {
+			// Not what its candidate said: whatever the race, an unpublished
+			// report of someone else is a hint.
+			nb.Hint, nb.Distance = true, math.Round(DistanceMeters(p, SnapToHintGrid(r.Location))/HintBand)*HintBand
+			if nb.Distance > radius {
+				continue
+			}
+		}
+		if nb.Hint {
+			nb.Report = Report{ID: r.ID, CategoryCode: r.CategoryCode, Status: r.Status, CreatedAt: r.CreatedAt}
+		}
+		out = append(out, nb)
 	}
 	return out, nil
 }

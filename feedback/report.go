@@ -99,6 +99,10 @@ const IdempotencyTTL = 24 * time.Hour
 type Candidate struct {
 	ID       string
 	Location Point
+	Status   Status
+	// ReporterID is for the server's decisions only (a reporter sees
+	// their own unpublished report in full); never shown.
+	ReporterID string
 }
 
 // Support is one person adding their voice to a report.

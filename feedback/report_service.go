@@ -429,6 +429,16 @@ func checkNearby(p Point, radius float64) (float64, error) {
 // nearby returns at most want open reports within radius of p, nearest
 // first.
 func (s *ReportService) nearby(ctx context.Context, p Point, category string, radius float64, want int) ([]Nearby, error) {
+	hits, err := s.nearbyHits(ctx, p, category, radius, want)
+	if err != nil {
+		return nil, err
+	}
+	return s.readHits(ctx, hits)
+}
+
+// nearbyHits returns at most want open candidates within radius of p,
+// nearest first, without reading their reports.
+func (s *ReportService) nearbyHits(ctx context.Context, p Point, category string, radius float64, want int) ([]nearbyHit, error) {
 	// Visit cells nearest first, a batch at a time, and stop once the
 	// next cell is farther than the last wanted hit: in a dense ward the
 	// answer is found in the first batch whatever the radius.
@@ -450,7 +460,7 @@ func (s *ReportService) nearby(ctx context.Context, p Point, category string, ra
 		}
 		for _, c := range cands {
 			if d := DistanceMeters(p, c.Location); d <= radius {
-				hits = append(hits, nearbyHit{c.ID, d})
+				hits = append(hits, nearbyHit{Candidate: c, Distance: d})
 			}
 		}
 		sort.Slice(hits, func(a, b int) bool { return hits[a].Distance < hits[b].Distance })
@@ -458,6 +468,12 @@ func (s *ReportService) nearby(ctx context.Context, p Point, category string, ra
 	if len(hits) > want {
 		hits = hits[:want]
 	}
+	return hits, nil
+}
+
+// readHits reads the hits' reports, keeping the hits' order and distances
+// (a report gone meanwhile is left out).
+func (s *ReportService) readHits(ctx context.Context, hits []nearbyHit) ([]Nearby, error) {
 	idList := make([]string, len(hits))
 	for i, h := range hits {
 		idList[i] = h.ID
@@ -473,7 +489,7 @@ func (s *ReportService) nearby(ctx context.Context, p Point, category string, ra
 	out := make([]Nearby, 0, len(hits))
 	for _, h := range hits {
 		if r, ok := byID[h.ID]; ok {
-			out = append(out, Nearby{Report: r, Distance: h.Distance})
+			out = append(out, Nearby{Report: r, Distance: h.Distance, Hint: h.hint})
 		}
 	}
 	return out, nil
@@ -481,8 +497,9 @@ func (s *ReportService) nearby(ctx context.Context, p Point, category string, ra
 
 // nearbyHit is a hit before its report is read.
 type nearbyHit struct {
-	ID       string
+	Candidate
 	Distance float64
+	hint     bool // to be shown as a duplicate hint only (PublicNearby)
 }
 
 // AddSupport records that the caller also sees the problem of an open

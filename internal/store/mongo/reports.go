@@ -297,13 +297,16 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 		filter = append(filter, bson.E{Key: "category_code", Value: category})
 	}
 	type place struct {
-		ID  string  `bson:"_id"`
-		Lat float64 `bson:"lat"`
-		Lng float64 `bson:"lng"`
+		ID       string  `bson:"_id"`
+		Lat      float64 `bson:"lat"`
+		Lng      float64 `bson:"lng"`
+		Status   string  `bson:"status"`
+		Reporter string  `bson:"reporter_id"`
 	}
-	return findAll(ctx, s.reports(), filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1}}).SetHint(ixNearby),
+	return findAll(ctx, s.reports(), filter, options.Find().SetProjection(bson.D{{Key: "lat", Value: 1}, {Key: "lng", Value: 1},
+		{Key: "status", Value: 1}, {Key: "reporter_id", Value: 1}}).SetHint(ixNearby),
 		func(d place) feedback.Candidate {
-			return feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}}
+			return feedback.Candidate{ID: d.ID, Location: feedback.Point{Lat: d.Lat, Lng: d.Lng}, Status: feedback.Status(d.Status), ReporterID: d.Reporter}
 		})
 }
 

@@ -145,6 +145,17 @@ func TestQueryPlans(t *testing.T) {
 	if len(shapes) < 100 {
 		t.Fatalf("only %d shapes checked", len(shapes))
 	}
+	// Nearby candidates come from the index alone: status and reporter
+	// included (migration 0080), no report row is read.
+	for _, sh := range pointShapes() {
+		if !strings.HasPrefix(sh.name, "nearby") {
+			continue
+		}
+		plan, err := explain(db, sh.q, sh.args)
+		if err != nil || !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX reports_nearby") {
+			t.Errorf("%s: want a covering read of reports_nearby, got %v (%v)", sh.name, plan, err)
+		}
+	}
 }
 
 // orderedWalks are the indexes a statement may walk from their start

@@ -283,9 +283,11 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 	var out []feedback.Candidate
 	for rows.Next() {
 		var c feedback.Candidate
-		if err := rows.Scan(&c.ID, &c.Location.Lat, &c.Location.Lng); err != nil {
+		var status string
+		if err := rows.Scan(&c.ID, &c.Location.Lat, &c.Location.Lng, &status, &c.ReporterID); err != nil {
 			return nil, apperr.Internal(err)
 		}
+		c.Status = feedback.Status(status)
 		out = append(out, c)
 	}
 	return out, apperr.InternalOrNil(rows.Err())
@@ -294,7 +296,7 @@ func (s *ReportStore) NearbyCandidates(ctx context.Context, cells []string, cate
 // nearbyQuery is NearbyCandidates' statement for so many cells and
 // statuses, with a category or not.
 func nearbyQuery(cells int, category string, statuses int) string {
-	q := `SELECT id, lat, lng FROM reports INDEXED BY reports_nearby WHERE cell IN (` + placeholders(cells) + `) AND status IN (` + placeholders(statuses) + `)`
+	q := `SELECT id, lat, lng, status, reporter_id FROM reports INDEXED BY reports_nearby WHERE cell IN (` + placeholders(cells) + `) AND status IN (` + placeholders(statuses) + `)`
 	if category != "" {
 		q += ` AND category_code = ?`
 	}

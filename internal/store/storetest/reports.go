@@ -171,12 +171,21 @@ func testNearby(t *testing.T, s feedback.ReportStore) {
 			t.Fatal(err)
 		}
 	}
+	byID := map[string]*feedback.Report{}
+	for _, r := range []*feedback.Report{near, closed, other, far} {
+		byID[r.ID] = r
+	}
 	idSet := func(list []feedback.Candidate) map[string]bool {
 		m := map[string]bool{}
 		for _, c := range list {
 			m[c.ID] = true
 			if c.Location != near.Location && c.Location != far.Location {
 				t.Fatalf("candidate %s has location %+v", c.ID, c.Location)
+			}
+			// The service decides who sees what from these, before it reads
+			// any report.
+			if r := byID[c.ID]; r == nil || c.Status != r.Status || c.ReporterID != r.ReporterID {
+				t.Fatalf("candidate %+v: want the status and reporter of its report", c)
 			}
 		}
 		return m
