@@ -118,3 +118,45 @@ func DistanceMeters(a, b Point) float64 {
 	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dLng/2)*math.Sin(dLng/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
+
+// CoverBox returns geohash cells whose union covers the box
+// [min_lng, min_lat, max_lng, max_lat]: the cells of the finest precision,
+// at most maxPrecision, that need no more than maxCells of them. Every
+// point of the box has a precision-7 geohash starting with one of them. It
+// returns nil when even one-character cells would need more, or when the
+// box is not made of finite numbers; none when the box is empty.
+func CoverBox(b [4]float64, maxPrecision, maxCells int) []string {
+	for _, v := range b {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+	}
+	if b[0] > b[2] || b[1] > b[3] {
+		return []string{}
+	}
+	// A hair wider, so a point on a cell's edge is covered whichever way
+	// rounding takes it.
+	const eps = 1e-9
+	minLng, minLat := math.Max(b[0]-eps, -180), math.Max(b[1]-eps, -90)
+	maxLng, maxLat := math.Min(b[2]+eps, 180), math.Min(b[3]+eps, 90)
+	for p := min(maxPrecision, 7); p >= 1; p-- {
+		// A geohash of p characters holds 5p bits, longitude first.
+		w := 360 / math.Exp2(float64((5*p+1)/2))
+		h := 180 / math.Exp2(float64(5*p/2))
+		// The top and right edges belong to the cell beyond them, unless
+		// they are the world's.
+		x0, x1 := math.Floor((minLng+180)/w), math.Min(math.Floor((maxLng+180)/w), math.Exp2(float64((5*p+1)/2))-1)
+		y0, y1 := math.Floor((minLat+90)/h), math.Min(math.Floor((maxLat+90)/h), math.Exp2(float64(5*p/2))-1)
+		if (x1-x0+1)*(y1-y0+1) > float64(maxCells) {
+			continue
+		}
+		cells := make([]string, 0, int((x1-x0+1)*(y1-y0+1)))
+		for x := x0; x <= x1; x++ {
+			for y := y0; y <= y1; y++ {
+				cells = append(cells, Geohash(Point{Lat: -90 + (y+0.5)*h, Lng: -180 + (x+0.5)*w}, p))
+			}
+		}
+		return cells
+	}
+	return nil
+}

@@ -182,6 +182,20 @@ func BenchmarkFeedAndQueue(b *testing.B) {
 			l, _, err := svc.Feed(ctx, feedback.FeedInput{Limit: 20})
 			return len(l), err
 		}},
+		{"feed/bbox-city-4km", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{BBox: &[4]float64{105.1324, 9.1569, 105.1724, 9.1969}, Limit: 20})
+			return len(l), err
+		}},
+		{"feed/bbox-rural-1km", func() (int, error) {
+			// A few reports: without a plan by place, the walk reads every
+			// report looking for 20.
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{BBox: &[4]float64{105.5, 9.3, 105.51, 9.31}, Limit: 20})
+			return len(l), err
+		}},
+		{"feed/bbox-rural-10km+category", func() (int, error) {
+			l, _, err := svc.Feed(ctx, feedback.FeedInput{BBox: &[4]float64{105.45, 9.25, 105.55, 9.35}, CategoryCode: "khac", Limit: 20})
+			return len(l), err
+		}},
 		{"search/two-words", func() (int, error) {
 			l, _, err := svc.Feed(ctx, feedback.FeedInput{Query: "ngap nuoc", Limit: 20})
 			return len(l), err

@@ -58,13 +58,39 @@ func feedShapes(t *testing.T) []queryShape {
 				f.Cursor = "cjEyMzQ" // "r1234": a later page
 				name += " page 2"
 			}
-			q, args, err := feedQuery(f)
+			q, args, err := feedQuery(f, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			out = append(out, queryShape{name, q, args})
 		}
 	}
+	return out
+}
+
+// boxShapes lists the feed-in-a-box statements (feedbox.go): the walk over
+// the newest rows, the probe by place with and without a category, and the
+// read of the probe's rows.
+func boxShapes(t *testing.T) []queryShape {
+	t.Helper()
+	box := &[4]float64{105.30, 9.20, 105.32, 9.22}
+	cells := feedback.CoverBox(*box, 7, boxCells)
+	var out []queryShape
+	for _, category := range []string{"", "khac"} {
+		for _, statuses := range [][]feedback.Status{feedback.PublicStatuses, {feedback.StatusClosed}} {
+			f := feedback.FeedFilter{Statuses: statuses, BBox: box, CategoryCode: category, Limit: 20}
+			q, args := boxProbeQuery(f, cells, 1<<40)
+			out = append(out, queryShape{fmt.Sprintf("box probe, category %q, %d statuses", category, len(statuses)), q, args})
+			f.AreaCode = "xa-u-minh"
+			q, args, err := feedQuery(f, 4096)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, queryShape{fmt.Sprintf("box window, category %q, %d statuses", category, len(statuses)), q, args})
+		}
+	}
+	out = append(out, queryShape{"box rows", `SELECT r.rowid, r.id FROM reports r WHERE r.rowid IN (?,?,?) AND r.area_code = ? AND r.created_at >= ?`,
+		[]any{1, 2, 3, "xa-u-minh", "2026"}})
 	return out
 }
 
@@ -132,6 +158,7 @@ func TestQueryPlans(t *testing.T) {
 	defer db.Close()
 	shapes := append(append(feedShapes(t), queueShapes()...), pointShapes()...)
 	shapes = append(shapes, changeShapes()...) // plan_sync_test.go
+	shapes = append(shapes, boxShapes(t)...)
 	for _, sh := range shapes {
 		plan, err := explain(db, sh.q, sh.args)
 		if err != nil {
@@ -145,10 +172,11 @@ func TestQueryPlans(t *testing.T) {
 	if len(shapes) < 100 {
 		t.Fatalf("only %d shapes checked", len(shapes))
 	}
-	// Nearby candidates come from the index alone: status and reporter
-	// included (migration 0080), no report row is read.
-	for _, sh := range pointShapes() {
-		if !strings.HasPrefix(sh.name, "nearby") {
+	// Nearby candidates and the feed's probe by place come from the index
+	// alone: status and reporter included (migration 0080), no report row
+	// is read.
+	for _, sh := range append(pointShapes(), boxShapes(t)...) {
+		if !strings.HasPrefix(sh.name, "nearby") && !strings.HasPrefix(sh.name, "box probe") {
 			continue
 		}
 		plan, err := explain(db, sh.q, sh.args)

@@ -650,7 +650,20 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if len(f.Statuses) == 0 {
 		return []feedback.Report{}, "", nil
 	}
-	q, args, err := feedQuery(f)
+	if f.BBox != nil && len(f.Terms) == 0 {
+		// A map box: the newest reports first, then by place (feedbox.go).
+		out, next, done, err := s.feedInBox(ctx, f)
+		if err != nil || done {
+			return out, next, err
+		}
+	}
+	return s.feedWalk(ctx, f, 0)
+}
+
+// feedWalk reads a page of the feed along its index (or the table), newest
+// first; with low > 0, only among rows from rowid low up.
+func (s *ReportStore) feedWalk(ctx context.Context, f feedback.FeedFilter, low int64) ([]feedback.Report, string, error) {
+	q, args, err := feedQuery(f, low)
 	if err != nil {
 		return nil, "", err
 	}
@@ -670,11 +683,16 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if err := rows.Err(); err != nil {
 		return nil, "", apperr.Internal(err)
 	}
-	next := ""
-	if len(out) == f.Limit {
-		next = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(last, 10)))
+	return out, feedCursor(len(out), f.Limit, last), nil
+}
+
+// feedCursor is the next page's cursor after a page of n rows whose last
+// has rowid last: none when the page is not full.
+func feedCursor(n, limit int, last int64) string {
+	if n < limit || n == 0 {
+		return ""
 	}
-	return out, next, nil
+	return base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(last, 10)))
 }
 
 // feedIndexes are the feed's indexes, each with the equality filters it
@@ -719,17 +737,27 @@ func feedIndex(eq map[string]bool) string {
 // the table before them.
 const sinceSlack = 10 * time.Minute
 
-// feedQuery is Feed's statement for f.
-func feedQuery(f feedback.FeedFilter) (string, []any, error) {
-	var before int64 = math.MaxInt64
-	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		v, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "r"), 10, 64)
-		if err != nil || perr != nil || !strings.HasPrefix(string(b), "r") {
-			return "", nil, apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
-				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
-		}
-		before = v
+// feedBefore is the rowid a page starts below: its cursor's, or past
+// every row.
+func feedBefore(f feedback.FeedFilter) (int64, error) {
+	if f.Cursor == "" {
+		return math.MaxInt64, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+	v, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "r"), 10, 64)
+	if err != nil || perr != nil || !strings.HasPrefix(string(b), "r") {
+		return 0, apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
+			apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
+	}
+	return v, nil
+}
+
+// feedQuery is Feed's statement for f; with low > 0, among rows from rowid
+// low up only.
+func feedQuery(f feedback.FeedFilter, low int64) (string, []any, error) {
+	before, err := feedBefore(f)
+	if err != nil {
+		return "", nil, err
 	}
 	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
 	eq := map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode}
@@ -781,6 +809,10 @@ func feedQuery(f feedback.FeedFilter) (string, []any, error) {
 		q += ` AND r.created_at >= ? AND r.rowid > coalesce((SELECT rowid FROM reports INDEXED BY reports_created
 			WHERE created_at < ? ORDER BY created_at DESC LIMIT 1), 0)`
 		args = append(args, ts(*f.Since), ts(f.Since.Add(-sinceSlack)))
+	}
+	if low > 0 && len(f.Terms) == 0 {
+		q += ` AND r.rowid >= ?`
+		args = append(args, low)
 	}
 	if len(f.Terms) > 0 {
 		q += ` ORDER BY s.rowid DESC LIMIT ?`
