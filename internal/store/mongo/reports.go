@@ -744,6 +744,11 @@ func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (
 // Feed returns public reports, newest first. Each search term must start a
 // word of the folded text (a regex: FerretDB has no text index).
 func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedback.Report, string, error) {
+	if f.BBox != nil && len(f.Terms) == 0 {
+		if list, next, done, err := s.feedInBox(ctx, f); err != nil || done { // feedbox.go
+			return list, next, err
+		}
+	}
 	st := bson.A{}
 	for _, x := range f.Statuses {
 		st = append(st, string(x))
