@@ -498,20 +498,25 @@ func queueCountsQuery(f feedback.QueueFilter) (string, []any) {
 		return q + ` GROUP BY status`, args
 	}
 	from, extra := `reports`, ``
+	var args []any
 	switch {
 	case f.ExtensionPending:
 		// Otherwise the planner may walk every report to find the few.
 		from += ` INDEXED BY reports_extension_pending`
 	case f.DueBefore != nil && f.TrackingCode == "" && len(f.Terms) == 0:
-		// Overdue: the partial index of open reports, searched per urgency
-		// up to the time, so only the overdue reports themselves are read
-		// (not every report of the agency, as its other indexes would).
-		from += ` INDEXED BY ` + map[[2]bool]string{{true, true}: "reports_queue_open_category", {true, false}: "reports_queue_open",
-			{false, true}: "reports_queue_open_all_category", {false, false}: "reports_queue_open_all"}[[2]bool{f.AgencyCode != "", f.CategoryCode != ""}]
-		extra = ` AND urgent IN (1, 0)`
+		// Overdue: only open reports have a deadline, so the one-status
+		// indexes are searched per open status and urgency up to the time,
+		// and read the overdue reports' entries alone (not every report of
+		// the agency, as a plain agency search would).
+		from += ` INDEXED BY ` + queueIndex(feedback.QueueFilter{AgencyCode: f.AgencyCode, CategoryCode: f.CategoryCode,
+			Statuses: feedback.OpenStatuses[:1]})
+		extra = ` AND status IN (` + placeholders(len(feedback.OpenStatuses)) + `) AND urgent IN (1, 0)`
+		for _, st := range feedback.OpenStatuses {
+			args = append(args, string(st))
+		}
 	}
-	cond, args := queueConditions(f)
-	return `SELECT status, COUNT(*) FROM ` + from + ` WHERE 1 = 1` + cond + extra + ` GROUP BY status`, args
+	cond, more := queueConditions(f)
+	return `SELECT status, COUNT(*) FROM ` + from + ` WHERE 1 = 1` + extra + cond + ` GROUP BY status`, append(args, more...)
 }
 
 func nullTS(s sql.NullString) *time.Time {
