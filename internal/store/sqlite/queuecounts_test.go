@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -81,4 +83,46 @@ func TestMigration0077_BackFill(t *testing.T) {
 	}
 	rs[0] = r
 	check("after a re-routing")
+}
+
+// BenchmarkQueueCounts measures the console's queue counts at n reports
+// (one agency holds about a tenth): from the counters (agency, agency and
+// category, every agency), overdue (the overdue entries), and the count
+// of the agency's reports that the counters replaced, for comparison.
+//
+//	CAMAUG_BENCH_REPORTS=1000000 go test ./internal/store/sqlite -run '^$' -bench QueueCounts -benchtime 2000x
+func BenchmarkQueueCounts(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("CAMAUG_BENCH_REPORTS")); err == nil && v > 0 {
+		n = v
+	}
+	db := benchDB(b, n)
+	defer db.Close()
+	ctx := context.Background()
+	s := db.Reports()
+	due := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	counts := func(f feedback.QueueFilter) func() error {
+		return func() error { _, err := s.QueueCounts(ctx, f); return err }
+	}
+	for _, c := range []struct {
+		name string
+		op   func() error
+	}{
+		{"counters/agency", counts(feedback.QueueFilter{AgencyCode: "so-xay-dung"})},
+		{"counters/agency+category", counts(feedback.QueueFilter{AgencyCode: "so-xay-dung", CategoryCode: "ha-tang-do-thi"})},
+		{"counters/every-agency", counts(feedback.QueueFilter{})},
+		{"overdue/agency", counts(feedback.QueueFilter{AgencyCode: "so-xay-dung", DueBefore: &due})},
+		{"reports/agency (before 0077)", func() error {
+			rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM reports WHERE agency_code = ? GROUP BY status`, "so-xay-dung")
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+			}
+			return rows.Err()
+		}},
+	} {
+		b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) { timed(b, c.op) })
+	}
 }
