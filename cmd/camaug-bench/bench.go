@@ -230,6 +230,7 @@ func bench(ctx context.Context, o options, getenv func(string) string, logw io.W
 		Since: w.end.Add(-30 * 24 * time.Hour).Format(time.RFC3339), Q: "ngap nuoc", Nearby: [2]float64{cityCentre.Lat, cityCentre.Lng}}
 	rep.Filters = f
 	sc := scenarios(base, client, f, citizenTokens.AccessToken, officerTokens.AccessToken, agencyReports, mine, toAccept)
+	sc = append(sc, queueCountScenarios(base, client, f, officerTokens.AccessToken, adminTokens.AccessToken)...) // queuecounts.go
 	sc = append(sc, uncachedScenarios(uncached, client, f)...)
 	if selected("survey", o.Only) || selected("SIPAS", o.Only) {
 		// A SIPAS survey answered by one response per 50 reports (at least

@@ -713,16 +713,33 @@ func queueFilter(f feedback.QueueFilter) bson.D {
 }
 
 // QueueCounts counts a queue's reports per status in one $match and
-// $group, on the (agency_code, status, …) index.
+// $group, hinted to the queue's index for f (equality filters, then
+// status): its cost is the number of matching index entries, so it grows
+// with the agency's reports. (Counters kept per agency, category and
+// status would not: they need an increment that is atomic and applied
+// exactly once per change, which FerretDB v1's $inc and the repairable
+// steps of Transition do not give without more machinery; see
+// ratings.go and surveys.go for what that takes.) Overdue counts name the
+// open statuses and both urgencies, so the index is searched up to the
+// time for each, and only the overdue entries are read.
 func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (map[feedback.Status]int, error) {
-	match := queueFilter(f)
+	var match bson.D
+	if f.DueBefore != nil && f.TrackingCode == "" && len(f.Terms) == 0 {
+		open := bson.A{}
+		for _, st := range feedback.OpenStatuses {
+			open = append(open, string(st))
+		}
+		match = bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: open}}},
+			{Key: "urgent", Value: bson.D{{Key: "$in", Value: bson.A{true, false}}}}}
+	}
+	match = append(match, queueFilter(f)...)
 	if match == nil {
 		match = bson.D{}
 	}
-	cur, err := s.reports().Aggregate(ctx, mongo.Pipeline{ // on queueIndex(f)
+	cur, err := s.reports().Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$match", Value: match}},
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$status"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
+	}, options.Aggregate().SetHint(queueIndex(f)))
 	if err != nil {
 		return nil, internal(err)
 	}

@@ -159,6 +159,7 @@ func TestQueryPlans(t *testing.T) {
 	shapes := append(append(feedShapes(t), queueShapes()...), pointShapes()...)
 	shapes = append(shapes, changeShapes()...) // plan_sync_test.go
 	shapes = append(shapes, boxShapes(t)...)
+	shapes = append(shapes, countShapes()...) // plan_counts_test.go
 	for _, sh := range shapes {
 		plan, err := explain(db, sh.q, sh.args)
 		if err != nil {

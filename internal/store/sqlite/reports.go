@@ -488,17 +488,16 @@ func matchQuery(terms []string) string {
 	return strings.Join(quoted, " AND ")
 }
 
-// QueueCounts counts a queue's reports per status, from an index that
-// holds agency, status, category and next deadline (or, for pending
-// extensions, from their partial index).
+// QueueCounts counts a queue's reports per status. Filtered by agency
+// and category only (the console's tabs), it sums the counters that
+// migration 0077's triggers keep in report_counts: a few rows per
+// category, whatever the number of reports. Other filters count the
+// matching reports: from the partial index of pending extensions, the
+// open reports due before a time (overdue), the search's matches, or the
+// one report with a tracking code.
 func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (map[feedback.Status]int, error) {
-	from := `reports`
-	if f.ExtensionPending {
-		// Otherwise the planner may walk every report to find the few.
-		from += ` INDEXED BY reports_extension_pending`
-	}
-	cond, args := queueConditions(f)
-	rows, err := s.db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM `+from+` WHERE 1 = 1`+cond+` GROUP BY status`, args...)
+	q, args := queueCountsQuery(f)
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
@@ -510,9 +509,54 @@ func (s *ReportStore) QueueCounts(ctx context.Context, f feedback.QueueFilter) (
 		if err := rows.Scan(&st, &n); err != nil {
 			return nil, apperr.Internal(err)
 		}
-		out[feedback.Status(st)] = n
+		if n > 0 { // a counter left at 0 by a change
+			out[feedback.Status(st)] = n
+		}
 	}
 	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// countersServe reports whether report_counts answers f's counts: no
+// filter but agency and category.
+func countersServe(f feedback.QueueFilter) bool {
+	return f.TrackingCode == "" && len(f.Terms) == 0 && f.DueBefore == nil && !f.ExtensionPending
+}
+
+// queueCountsQuery is QueueCounts' statement for f.
+func queueCountsQuery(f feedback.QueueFilter) (string, []any) {
+	if countersServe(f) {
+		q := `SELECT status, SUM(n) FROM report_counts WHERE 1 = 1`
+		var args []any
+		if f.AgencyCode != "" {
+			q += ` AND agency_code = ?`
+			args = append(args, f.AgencyCode)
+		}
+		if f.CategoryCode != "" {
+			q += ` AND category_code = ?`
+			args = append(args, f.CategoryCode)
+		}
+		return q + ` GROUP BY status`, args
+	}
+	from, extra := `reports`, ``
+	var args []any
+	switch {
+	case f.ExtensionPending:
+		// Otherwise the planner may walk every report to find the few.
+		from += ` INDEXED BY reports_extension_pending`
+	case f.DueBefore != nil && f.TrackingCode == "" && len(f.Terms) == 0:
+		// Overdue: only open reports have a deadline, so the one-status
+		// indexes are searched per open status and urgency up to the time,
+		// and read the overdue reports' entries alone (not every report of
+		// the agency, as a plain agency search would).
+		from += ` INDEXED BY ` + queueIndex(feedback.QueueFilter{AgencyCode: f.AgencyCode, CategoryCode: f.CategoryCode,
+			Statuses: feedback.OpenStatuses[:1]})
+		extra = ` AND status IN (` + placeholders(len(feedback.OpenStatuses)) + `) AND urgent IN (1, 0)`
+		for _, st := range feedback.OpenStatuses {
+			args = append(args, string(st))
+		}
+	}
+	cond, more := queueConditions(f)
+	return `SELECT status, COUNT(*) FROM ` + from + ` WHERE 1 = 1` + extra + cond + ` GROUP BY status`, append(args, more...)
 }
 
 func nullTS(s sql.NullString) *time.Time {

@@ -31,6 +31,7 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("QueueFilters", func(t *testing.T) { testQueueFilters(t, newStores(t).Reports) })
 	t.Run("QueueHandledPages", func(t *testing.T) { testQueueHandledPages(t, newStores(t).Reports) })
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
+	t.Run("QueueCountsKept", func(t *testing.T) { testQueueCountsKept(t, newStores(t).Reports) }) // queuecounts.go
 	t.Run("FeedFilters", func(t *testing.T) { testFeedFilters(t, newStores(t).Reports) })
 	t.Run("FeedInBox", func(t *testing.T) { FeedInBox(t, newStores(t).Reports, 200, 20) }) // feedbox.go
 	t.Run("SearchWords", func(t *testing.T) { testSearchWords(t, newStores(t).Reports) })
