@@ -125,3 +125,17 @@ func TestSubmitReport_DispatchFails(t *testing.T) {
 		t.Fatalf("a retry: %v, replayed %v, %v; want %s replayed", again, replayed, err, r.ID)
 	}
 }
+
+// TestOpen_WriterSubJournalInMemory: the writer's savepoints (one per job
+// of a group commit) journal in memory, not in a temporary file.
+func TestOpen_WriterSubJournalInMemory(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "camaug.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode int
+	if err := db.write.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("writer temp_store = %d, %v; want 2 (memory)", mode, err)
+	}
+}
