@@ -156,6 +156,28 @@ func insertReport(ctx context.Context, tx *sql.Tx, r *feedback.Report) error {
 	return err
 }
 
+// insertReportRow writes a new report's row in tx, not its search entry,
+// and returns its rowid.
+func insertReportRow(ctx context.Context, tx *sql.Tx, r *feedback.Report) (int64, error) {
+	res, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// searchLater writes the search entry of r, inserted by a job of a group
+// commit under rowid, after the group's jobs (afterJobs): no other write
+// can reach the report before that, as its ID is known to no one until
+// the group has committed.
+func (db *DB) searchLater(rowid int64, r *feedback.Report) {
+	id, body := r.ID, r.SearchBody()
+	db.afterJobs(func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (?, ?, ?)`, rowid, id, body)
+		return err
+	})
+}
+
 func errReportExists() error {
 	return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
 }
@@ -193,8 +215,10 @@ func (s *ReportStore) SubmitReport(ctx context.Context, sub *feedback.Submission
 				sub.Rename(got.ResourceID, sub.Report.TrackingCode)
 			}
 		}
+		var rowid int64
 		for attempt := 0; ; attempt++ {
-			err := insertReport(ctx, tx, sub.Report)
+			var err error
+			rowid, err = insertReportRow(ctx, tx, sub.Report)
 			if err == nil {
 				break
 			}
@@ -211,19 +235,21 @@ func (s *ReportStore) SubmitReport(ctx context.Context, sub *feedback.Submission
 			sub.Rename(sub.Report.ID, feedback.NewTrackingCode()) // a tracking code clash
 		}
 		res.Report = sub.Report
-		if sub.Dispatched == nil {
-			return nil
+		if sub.Dispatched != nil {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT dispatch`); err != nil {
+				return err
+			}
+			if s.dispatchNew(ctx, tx, sub) == nil {
+				res.Report = sub.Dispatched
+			} else if _, err := tx.ExecContext(ctx, `ROLLBACK TO dispatch`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE dispatch`); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT dispatch`); err != nil {
-			return err
-		}
-		if s.transition(ctx, tx, sub.Dispatched, sub.Event) == nil {
-			res.Report = sub.Dispatched
-		} else if _, err := tx.ExecContext(ctx, `ROLLBACK TO dispatch`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `RELEASE dispatch`)
-		return err
+		s.db.searchLater(rowid, res.Report)
+		return nil
 	})
 	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
 		return feedback.SubmitResult{}, apperr.Internal(err)
@@ -605,8 +631,27 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// update writes r's mutable fields with version+1 where the stored version is prev.
+// update writes r's mutable fields and its search entry with version+1
+// where the stored version is prev.
 func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report, prev int64) error {
+	if err := s.updateRow(ctx, db, r, prev); err != nil {
+		return err
+	}
+	// The search row shares the report's rowid: replace it by rowid (the
+	// report_id column is not indexed in FTS5).
+	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE rowid = (SELECT rowid FROM reports WHERE id = ?)`, r.ID); err != nil {
+		return apperr.Internal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) SELECT rowid, id, ? FROM reports WHERE id = ?`,
+		r.SearchBody(), r.ID); err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// updateRow writes r's mutable fields with version+1 where the stored
+// version is prev.
+func (s *ReportStore) updateRow(ctx context.Context, db execer, r *feedback.Report, prev int64) error {
 	reason, _ := json.Marshal(r.RoutingReason)
 	res, err := db.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
 		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, answer = ?, resolved_at = ?, reject_reason = ?,
@@ -622,15 +667,6 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 			return err
 		}
 		return errStale()
-	}
-	// The search row shares the report's rowid: replace it by rowid (the
-	// report_id column is not indexed in FTS5).
-	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE rowid = (SELECT rowid FROM reports WHERE id = ?)`, r.ID); err != nil {
-		return apperr.Internal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) SELECT rowid, id, ? FROM reports WHERE id = ?`,
-		r.SearchBody(), r.ID); err != nil {
-		return apperr.Internal(err)
 	}
 	return nil
 }
@@ -656,6 +692,22 @@ func (s *ReportStore) transition(ctx context.Context, tx *sql.Tx, next *feedback
 	if err := s.update(ctx, tx, next, next.Version-1); err != nil {
 		return err
 	}
+	return insertEvent(ctx, tx, ev)
+}
+
+// dispatchNew writes the automatic dispatch of a submission's report,
+// inserted by the same job: as transition does, but without the search
+// entry, written after the dispatch (searchLater).
+func (s *ReportStore) dispatchNew(ctx context.Context, tx *sql.Tx, sub *feedback.Submission) error {
+	if err := s.updateRow(ctx, tx, sub.Dispatched, sub.Report.Version); err != nil {
+		return err
+	}
+	return insertEvent(ctx, tx, sub.Event)
+}
+
+// insertEvent writes a change's history event and its outbox entries.
+// An event for a version already recorded is a lost race: errStale.
+func insertEvent(ctx context.Context, tx *sql.Tx, ev feedback.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, version, action, from_status, to_status, actor_id, actor_role,
 		agency_code, to_agency, note, due_at, duplicate_of, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.ReportID, ev.Version, string(ev.Action), string(ev.FromStatus), string(ev.ToStatus), ev.ActorID, string(ev.ActorRole),

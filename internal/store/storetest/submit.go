@@ -84,6 +84,12 @@ func (k *submitKit) wantStored(t *testing.T, want *feedback.Report) {
 		t.Fatalf("GetReport(%s): %v", want.ID, err)
 	}
 	sameJSON(t, got, want)
+	// Its words find it.
+	found, err := k.s.Queue(ctx, feedback.QueueFilter{Statuses: []feedback.Status{want.Status}, TrackingCode: want.TrackingCode,
+		Terms: feedback.SearchTerms("phan ngọc ngập"), Limit: 5})
+	if err != nil || len(found) != 1 || found[0].ID != want.ID {
+		t.Fatalf("a search for the report's words found %d reports, %v; want %s", len(found), err, want.ID)
+	}
 	hist, err := k.s.History(ctx, want.ID)
 	if err != nil {
 		t.Fatal(err)
