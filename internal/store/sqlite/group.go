@@ -99,7 +99,7 @@ func (db *DB) commitGroup(batch []*groupJob) {
 	errs := make([]error, len(batch))
 	db.group.commits.Add(1)
 	g := &db.group
-	defer func() { g.later = g.later[:0] }()
+	defer func() { clear(g.later); g.later = g.later[:0] }() // drop what the writes held
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		g.later = g.later[:0]
 		for i, j := range batch {
