@@ -312,12 +312,12 @@ func contactPhone(s string) (string, bool) {
 // a boundary, hold the point. Without boundaries the chosen area (or the
 // province) is used.
 func place(ref *Reference, p Point, chosen string) (string, *apperr.FieldError) {
-	byCode := map[string]Area{}
+	byCode := ref.areasByCode()
 	var root Area
 	for _, a := range ref.Areas {
-		byCode[a.Code] = a
 		if a.ParentCode == "" && root.Code == "" && !a.Historical {
 			root = a
+			break
 		}
 	}
 	loc := ref.Locator()
