@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the calendar's zone must load on machines without a zoneinfo database
 
@@ -245,11 +246,32 @@ func (c Calendar) check(p string) []apperr.FieldError {
 // Location returns the calendar's time zone (Asia/Ho_Chi_Minh when unset or
 // unknown).
 func (c Calendar) Location() *time.Location {
-	if loc, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
-		return loc
+	if c.TimeZone != "" {
+		if loc, err := loadZone(c.TimeZone); err == nil {
+			return loc
+		}
 	}
-	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	loc, _ := loadZone("Asia/Ho_Chi_Minh")
 	return loc
+}
+
+// zones holds the time zones loaded so far, by name. time.LoadLocation
+// reads and parses the zone's file on every call; a deadline computation
+// asks for the zone dozens of times (once per day it walks), which made it
+// most of a submission's CPU time.
+var zones sync.Map // string -> *time.Location
+
+// loadZone is time.LoadLocation, loaded once per name.
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // WorkingSpans returns the working time of the civil date of t, in the

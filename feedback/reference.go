@@ -200,6 +200,43 @@ type Reference struct {
 	// locator indexes Areas' boundaries; set by ReferenceService.Snapshot
 	// so intake does not rebuild it for every report.
 	locator *Locator
+	// areaIndex and agencyIndex are Areas and Agencies by code, set by
+	// Snapshot likewise (each was two maps built per report).
+	areaIndex   map[string]Area
+	agencyIndex map[string]Agency
+}
+
+// index sets the indexes a snapshot keeps (see Snapshot).
+func (r *Reference) index() {
+	r.locator = NewLocator(r.Areas)
+	r.areaIndex = byCode(r.Areas, func(a Area) string { return a.Code })
+	r.agencyIndex = byCode(r.Agencies, func(a Agency) string { return a.Code })
+}
+
+// areasByCode returns Areas by code (the last of a code wins). Callers
+// must not modify it.
+func (r *Reference) areasByCode() map[string]Area {
+	if r.areaIndex != nil {
+		return r.areaIndex
+	}
+	return byCode(r.Areas, func(a Area) string { return a.Code })
+}
+
+// agenciesByCode returns Agencies by code (the last of a code wins).
+// Callers must not modify it.
+func (r *Reference) agenciesByCode() map[string]Agency {
+	if r.agencyIndex != nil {
+		return r.agencyIndex
+	}
+	return byCode(r.Agencies, func(a Agency) string { return a.Code })
+}
+
+func byCode[T any](items []T, code func(T) string) map[string]T {
+	m := make(map[string]T, len(items))
+	for _, it := range items {
+		m[code(it)] = it
+	}
+	return m
 }
 
 // Locator returns the index of the areas' boundaries, built now unless the

@@ -69,7 +69,9 @@ func clean(s string) string { return i18n.CleanText(s) }
 // boundaries are loaded), routes it, sets its deadlines on the working
 // calendar and stores it. With an idempotency key, a retry with the same
 // body returns the first report (replayed = true) and a retry with another
-// body is ECONFLICT; concurrent retries create one report.
+// body is ECONFLICT; concurrent retries create one report. A category
+// with AutoDispatch is dispatched in the same write. With a store that is
+// a Submitter all of it is one store call (one durable commit).
 func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in SubmitInput, key string) (r *Report, replayed bool, err error) {
 	if err := p.Require(identity.PermReportsCreate); err != nil {
 		return nil, false, err
@@ -83,53 +85,82 @@ func (s *ReportService) Submit(ctx context.Context, p identity.Principal, in Sub
 	if err != nil {
 		return nil, false, err
 	}
+	var claim *Idempotency
 	if key != "" {
 		body, _ := json.Marshal(in)
 		sum := sha256.Sum256(append([]byte("POST /v1/reports\x00"), body...))
-		claim, err := s.store.ClaimIdempotency(ctx, Idempotency{Scope: p.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
-			ResourceID: r.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(IdempotencyTTL).UTC()})
+		claim = &Idempotency{Scope: p.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
+			ResourceID: r.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(IdempotencyTTL).UTC()}
+	}
+	sub := &Submission{Claim: claim, Report: r}
+	r.Version = 1
+	if cat, ok := categoryOf(ref, r.CategoryCode); ok && cat.AutoDispatch && r.Status == StatusSubmitted {
+		if next, ev, err := Apply(systemPrincipal, r, TransitionInput{Action: ActDispatch,
+			Note: "tự động chuyển xử lý theo lĩnh vực"}, now, ref); err == nil {
+			sub.Dispatched, sub.Event = next, ev
+		}
+	}
+	if st, ok := s.store.(Submitter); ok {
+		res, err := st.SubmitReport(ctx, sub)
+		if err != nil {
+			return nil, false, err
+		}
+		return res.Report, res.Replayed, nil
+	}
+	res, err := s.submitSteps(ctx, sub)
+	if err != nil {
+		return nil, false, err
+	}
+	return res.Report, res.Replayed, nil
+}
+
+// submitSteps stores a submission with a store that is no Submitter: the
+// claim, the report and the dispatch each in a call of its own.
+func (s *ReportService) submitSteps(ctx context.Context, sub *Submission) (SubmitResult, error) {
+	var res SubmitResult
+	if sub.Claim != nil {
+		claim, err := s.store.ClaimIdempotency(ctx, *sub.Claim)
 		switch apperr.CodeOf(err) {
 		case "":
 		case apperr.ECONFLICT:
-			if claim.RequestHash != hex.EncodeToString(sum[:]) {
-				return nil, false, apperr.ConflictOf(apperr.KindIdempotencyKey, i18n.T("Idempotency-Key này đã dùng cho một yêu cầu khác",
-					"this Idempotency-Key was used for a different request"))
+			if claim.RequestHash != sub.Claim.RequestHash {
+				return res, ErrIdempotencyKeyReused()
 			}
 			// A retry: the report is the one the first request claimed.
 			// If that request died before storing it, this one stores it.
-			r.ID = claim.ResourceID
-			replayed = true
+			sub.Rename(claim.ResourceID, sub.Report.TrackingCode)
+			res.Replayed = true
 		default:
-			return nil, false, err
+			return res, err
 		}
 	}
+	var err error
 	for attempt := 0; ; attempt++ {
-		err = s.store.CreateReport(ctx, r)
+		err = s.store.CreateReport(ctx, sub.Report)
 		if apperr.CodeOf(err) != apperr.ECONFLICT {
 			break
 		}
-		if existing, gerr := s.store.GetReport(ctx, r.ID); gerr == nil {
+		if existing, gerr := s.store.GetReport(ctx, sub.Report.ID); gerr == nil {
 			// A concurrent retry stored it first; this request is still the
-			// key's first use when it made the claim (replayed false).
-			return existing, replayed, nil
+			// key's first use when it made the claim (Replayed false).
+			res.Report = existing
+			return res, nil
 		}
 		if attempt == 3 {
 			break
 		}
-		r.TrackingCode = NewTrackingCode() // a tracking code clash
+		sub.Rename(sub.Report.ID, NewTrackingCode()) // a tracking code clash
 	}
 	if err != nil {
-		return nil, false, err
+		return res, err
 	}
-	if cat, ok := categoryOf(ref, r.CategoryCode); ok && cat.AutoDispatch && r.Status == StatusSubmitted {
-		// The report is stored; if this step fails it waits for the
-		// coordinator like any other.
-		if next, ev, err := Apply(systemPrincipal, r, TransitionInput{Action: ActDispatch,
-			Note: "tự động chuyển xử lý theo lĩnh vực"}, now, ref); err == nil && s.store.Transition(ctx, next, ev) == nil {
-			r = next
-		}
+	res.Report = sub.Report
+	// The report is stored; if the dispatch fails it waits for the
+	// coordinator like any other.
+	if sub.Dispatched != nil && s.store.Transition(ctx, sub.Dispatched, sub.Event) == nil {
+		res.Report = sub.Dispatched
 	}
-	return r, replayed, nil
+	return res, nil
 }
 
 // CheckSubmit lists every field of in that Submit would refuse, writing
@@ -281,12 +312,12 @@ func contactPhone(s string) (string, bool) {
 // a boundary, hold the point. Without boundaries the chosen area (or the
 // province) is used.
 func place(ref *Reference, p Point, chosen string) (string, *apperr.FieldError) {
-	byCode := map[string]Area{}
+	byCode := ref.areasByCode()
 	var root Area
 	for _, a := range ref.Areas {
-		byCode[a.Code] = a
 		if a.ParentCode == "" && root.Code == "" && !a.Historical {
 			root = a
+			break
 		}
 	}
 	loc := ref.Locator()

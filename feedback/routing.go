@@ -38,10 +38,7 @@ func (r *Reference) Route(categoryCode, areaCode string) (Route, error) {
 		return Route{}, apperr.Invalid(i18n.T("Lĩnh vực không tồn tại", "unknown category"),
 			apperr.FieldError{Field: "category_code", Message: i18n.T("Lĩnh vực không tồn tại", "unknown category")})
 	}
-	areas := make(map[string]Area, len(r.Areas))
-	for _, a := range r.Areas {
-		areas[a.Code] = a
-	}
+	areas := r.areasByCode()
 	// depth[code] is how far below the report's area's root each ancestor
 	// is: the report's own area is the deepest.
 	var chain []string
@@ -66,10 +63,7 @@ func (r *Reference) Route(categoryCode, areaCode string) (Route, error) {
 	for i, code := range chain {
 		depth[code] = len(chain) - i
 	}
-	agencies := make(map[string]Agency, len(r.Agencies))
-	for _, a := range r.Agencies {
-		agencies[a.Code] = a
-	}
+	agencies := r.agenciesByCode()
 
 	best := func(categorySpecific bool) (RoutingRule, Agency, bool) {
 		var (

@@ -98,7 +98,7 @@ func (s *ReferenceService) Snapshot(ctx context.Context) (*Reference, error) {
 	if err != nil {
 		return nil, err
 	}
-	ref.locator = NewLocator(ref.Areas)
+	ref.index()
 	// A change made here while loading (forget) wins over this load: the
 	// load is not kept, or is dropped again if the change came just after.
 	next := &cachedReference{ref: ref, loadedAt: loadedAt}

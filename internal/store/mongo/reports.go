@@ -222,6 +222,59 @@ func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) erro
 	return internal(err)
 }
 
+var _ feedback.Submitter = (*ReportStore)(nil)
+
+// SubmitReport writes a submission in the steps a crash may interrupt
+// anywhere without losing an acknowledged report or leaving a half-done
+// change: the claim (a unique insert), the report (a unique insert), then
+// the dispatch as Transition writes it (its event is the commit point;
+// an interrupted one is finished from the event). A claim without its
+// report is what a retry finds when the first request died: it stores the
+// report then. Unlike Transition, the dispatch starts from the report just
+// inserted, without reading it back.
+func (s *ReportStore) SubmitReport(ctx context.Context, sub *feedback.Submission) (feedback.SubmitResult, error) {
+	var res feedback.SubmitResult
+	if sub.Claim != nil {
+		got, err := s.ClaimIdempotency(ctx, *sub.Claim)
+		switch apperr.CodeOf(err) {
+		case "":
+		case apperr.ECONFLICT:
+			if got.RequestHash != sub.Claim.RequestHash {
+				return res, feedback.ErrIdempotencyKeyReused()
+			}
+			// A retry: its report is the claimed one, stored below unless
+			// the first request stored it.
+			res.Replayed = true
+			sub.Rename(got.ResourceID, sub.Report.TrackingCode)
+		default:
+			return res, err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.CreateReport(ctx, sub.Report)
+		if err == nil {
+			break
+		}
+		if apperr.CodeOf(err) != apperr.ECONFLICT {
+			return feedback.SubmitResult{}, err
+		}
+		if existing, gerr := s.GetReport(ctx, sub.Report.ID); gerr == nil {
+			res.Report = existing
+			return res, nil
+		}
+		if attempt == 3 {
+			return feedback.SubmitResult{}, err
+		}
+		sub.Rename(sub.Report.ID, feedback.NewTrackingCode()) // a tracking code clash
+	}
+	res.Report = sub.Report
+	// If the dispatch fails the report waits for the coordinator.
+	if sub.Dispatched != nil && s.transition(ctx, sub.Report, sub.Dispatched, sub.Event) == nil {
+		res.Report = sub.Dispatched
+	}
+	return res, nil
+}
+
 var _ feedback.BulkReportStore = (*ReportStore)(nil)
 
 // CreateReports inserts many reports in one unordered InsertMany. (Not
@@ -514,6 +567,12 @@ func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev 
 	if cur.Version != next.Version-1 {
 		return errStale()
 	}
+	return s.transition(ctx, cur, next, ev)
+}
+
+// transition does Transition's writes for a change from cur, the report as
+// stored, to next.
+func (s *ReportStore) transition(ctx context.Context, cur, next *feedback.Report, ev feedback.Event) error {
 	set, unset, err := reportChanges(toReportDoc(cur), toReportDoc(next))
 	if err != nil {
 		return apperr.Internal(err)

@@ -24,6 +24,20 @@ type groupCommit struct {
 	queue   []*groupJob
 	writing bool
 	commits atomic.Int64 // transactions run, for tests and curiosity
+	// later holds the current group's writes that wait for its last job
+	// (afterJobs). Only the writer goroutine touches it.
+	later []func(ctx context.Context, tx *sql.Tx) error
+}
+
+// afterJobs, called by a job, runs fn in the job's transaction after the
+// group's last job, outside any savepoint, and only if the job succeeds.
+// It is for writes to FTS5 tables: FTS5 flushes its pending terms to a new
+// segment at every savepoint, so a full-text row written inside a job
+// cost a segment (and soon a merge) per report; written after the jobs,
+// the group's rows go in one segment at the commit. If fn fails the whole
+// group fails: nothing of it is stored.
+func (db *DB) afterJobs(fn func(ctx context.Context, tx *sql.Tx) error) {
+	db.group.later = append(db.group.later, fn)
 }
 
 // maxGroup bounds a group: enough to amortize the fsync many times over,
@@ -84,7 +98,10 @@ func (db *DB) commitGroup(batch []*groupJob) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	db.group.commits.Add(1)
+	g := &db.group
+	defer func() { clear(g.later); g.later = g.later[:0] }() // drop what the writes held
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		g.later = g.later[:0]
 		for i, j := range batch {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
@@ -93,7 +110,9 @@ func (db *DB) commitGroup(batch []*groupJob) {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
 				return err
 			}
+			later := len(g.later)
 			if errs[i] = j.fn(ctx, tx); errs[i] != nil {
+				g.later = g.later[:later] // a failed job's writes are all undone
 				// Fails when SQLite itself rolled the transaction back (an
 				// I/O error, a full disk): then the whole group fails.
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO job`); err != nil {
@@ -101,6 +120,11 @@ func (db *DB) commitGroup(batch []*groupJob) {
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `RELEASE job`); err != nil {
+				return err
+			}
+		}
+		for _, fn := range g.later {
+			if err := fn(ctx, tx); err != nil {
 				return err
 			}
 		}

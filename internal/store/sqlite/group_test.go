@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -67,5 +70,69 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("%d concurrent reports took %d transactions: no grouping", n, commits)
 	} else {
 		t.Logf("%d concurrent reports in %d transactions", n, commits)
+	}
+}
+
+// TestGroupCommit_AfterJobs: writes deferred by a job run after the
+// group's jobs only if the job succeeded; one that fails fails the group,
+// and nothing of it is stored.
+func TestGroupCommit_AfterJobs(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE t (job TEXT NOT NULL, part TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name string, fail bool, later string) func(ctx context.Context, tx *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (?, 'now')`, name); err != nil {
+				return err
+			}
+			db.afterJobs(func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, later, name)
+				return err
+			})
+			if fail {
+				return errors.New("job failed")
+			}
+			return nil
+		}
+	}
+	const ok = `INSERT INTO t VALUES (?, 'later')`
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.grouped(ctx, job(fmt.Sprint("j", i), i%4 == 0, ok))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i%4 == 0) {
+			t.Fatalf("job %d: %v, want an error only for the failing jobs", i, err)
+		}
+	}
+	count := func(q string) int {
+		var n int
+		if err := db.read.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if now, later := count(`SELECT count(*) FROM t WHERE part = 'now'`), count(`SELECT count(*) FROM t WHERE part = 'later'`); now != 12 || later != 12 {
+		t.Fatalf("stored %d rows in jobs and %d after them, want 12 and 12 (the failed jobs' deferred writes dropped)", now, later)
+	}
+	// A deferred write that fails fails its group: nothing of it stays.
+	err = db.grouped(ctx, job("bad", false, `INSERT INTO missing VALUES (?)`))
+	if apperr.CodeOf(err) != apperr.EINTERNAL {
+		t.Fatalf("a failing deferred write: %v, want EINTERNAL", err)
+	}
+	if n := count(`SELECT count(*) FROM t WHERE job = 'bad'`); n != 0 {
+		t.Fatalf("%d rows of the failed group stored, want 0", n)
 	}
 }

@@ -99,38 +99,15 @@ func (c *textCache) decode(raw string) i18n.Text {
 // ClaimIdempotency stores a claim unless the key is taken, in a group
 // commit.
 func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempotency) (feedback.Idempotency, error) {
-	if k.ExpiresAt.IsZero() {
-		k.ExpiresAt = k.CreatedAt.Add(feedback.IdempotencyTTL)
-	}
 	var got feedback.Idempotency
 	taken := false
 	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// An expired claim is never honoured: it makes way for this one.
-		// Claims from before expires_at existed ('') last IdempotencyTTL.
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ?
-			AND ((expires_at != '' AND expires_at <= ?) OR (expires_at = '' AND created_at <= ?))`,
-			k.Scope, k.Key, ts(k.CreatedAt), ts(k.CreatedAt.Add(-feedback.IdempotencyTTL)))
-		if err != nil {
-			return err
+		var err error
+		got, taken, err = claimIdempotency(ctx, tx, k)
+		if err == nil && taken {
+			return errTaken
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt), ts(k.ExpiresAt))
-		if !isUniqueViolation(err) {
-			return err
-		}
-		// Read in the same transaction: the claim that won may be in this
-		// very group, not yet committed.
-		var created, expires string
-		err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
-			k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created, &expires)
-		if err != nil {
-			return err
-		}
-		got.CreatedAt, got.ExpiresAt, taken = parseTS(created), parseTS(expires), true
-		if expires == "" {
-			got.ExpiresAt = got.CreatedAt.Add(feedback.IdempotencyTTL)
-		}
-		return errTaken
+		return err
 	})
 	switch {
 	case taken:
@@ -138,7 +115,41 @@ func (s *ReportStore) ClaimIdempotency(ctx context.Context, k feedback.Idempoten
 	case err != nil:
 		return k, apperr.Internal(err)
 	}
-	return k, nil
+	return got, nil
+}
+
+// claimIdempotency stores k in tx unless its key is taken by a live claim;
+// then it returns that claim and taken. It returns the claim as stored.
+func claimIdempotency(ctx context.Context, tx *sql.Tx, k feedback.Idempotency) (got feedback.Idempotency, taken bool, err error) {
+	if k.ExpiresAt.IsZero() {
+		k.ExpiresAt = k.CreatedAt.Add(feedback.IdempotencyTTL)
+	}
+	// An expired claim is never honoured: it makes way for this one.
+	// Claims from before expires_at existed ('') last IdempotencyTTL.
+	_, err = tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ?
+		AND ((expires_at != '' AND expires_at <= ?) OR (expires_at = '' AND created_at <= ?))`,
+		k.Scope, k.Key, ts(k.CreatedAt), ts(k.CreatedAt.Add(-feedback.IdempotencyTTL)))
+	if err != nil {
+		return k, false, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.Scope, k.Key, k.RequestHash, k.ResourceID, ts(k.CreatedAt), ts(k.ExpiresAt))
+	if !isUniqueViolation(err) {
+		return k, false, err
+	}
+	// Read in the same transaction: the claim that won may be in this
+	// very group, not yet committed.
+	var created, expires string
+	err = tx.QueryRowContext(ctx, `SELECT scope, key, request_hash, resource_id, created_at, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?`,
+		k.Scope, k.Key).Scan(&got.Scope, &got.Key, &got.RequestHash, &got.ResourceID, &created, &expires)
+	if err != nil {
+		return k, false, err
+	}
+	got.CreatedAt, got.ExpiresAt = parseTS(created), parseTS(expires)
+	if expires == "" {
+		got.ExpiresAt = got.CreatedAt.Add(feedback.IdempotencyTTL)
+	}
+	return got, true, nil
 }
 
 // errTaken rolls back a claim's savepoint when its key is taken.
@@ -168,17 +179,123 @@ func reportArgs(r *feedback.Report) []any {
 // commit.
 func (s *ReportStore) CreateReport(ctx context.Context, r *feedback.Report) error {
 	r.Version = 1
-	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, insertSearchSQL, r.ID, r.SearchBody())
-		return err
-	})
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertReport(ctx, tx, r) })
 	if isUniqueViolation(err) {
-		return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
+		return errReportExists()
 	}
 	return apperr.InternalOrNil(err)
+}
+
+// insertReport writes a new report and its search entry in tx.
+func insertReport(ctx context.Context, tx *sql.Tx, r *feedback.Report) error {
+	if _, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, insertSearchSQL, r.ID, r.SearchBody())
+	return err
+}
+
+// insertReportRow writes a new report's row in tx, not its search entry,
+// and returns its rowid.
+func insertReportRow(ctx context.Context, tx *sql.Tx, r *feedback.Report) (int64, error) {
+	res, err := tx.ExecContext(ctx, insertReportSQL, reportArgs(r)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// searchLater writes the search entry of r, inserted by a job of a group
+// commit under rowid, after the group's jobs (afterJobs): no other write
+// can reach the report before that, as its ID is known to no one until
+// the group has committed.
+func (db *DB) searchLater(rowid int64, r *feedback.Report) {
+	id, body := r.ID, r.SearchBody()
+	db.afterJobs(func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) VALUES (?, ?, ?)`, rowid, id, body)
+		return err
+	})
+}
+
+func errReportExists() error {
+	return apperr.ConflictOf(apperr.KindExists, i18n.T("Phản ánh đã tồn tại", "the report exists"))
+}
+
+var _ feedback.Submitter = (*ReportStore)(nil)
+
+// SubmitReport writes a submission (claim, report, automatic dispatch) as
+// one job of the group commit: one durable commit, shared with the
+// submissions that arrive meanwhile. The dispatch has a savepoint of its
+// own, so when it fails the report is kept without it.
+func (s *ReportStore) SubmitReport(ctx context.Context, sub *feedback.Submission) (feedback.SubmitResult, error) {
+	sub.Report.Version = 1
+	var res feedback.SubmitResult
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res = feedback.SubmitResult{}
+		if sub.Claim != nil {
+			got, taken, err := claimIdempotency(ctx, tx, *sub.Claim)
+			if err != nil {
+				return err
+			}
+			if taken {
+				if got.RequestHash != sub.Claim.RequestHash {
+					return feedback.ErrIdempotencyKeyReused()
+				}
+				res.Replayed = true
+				existing, err := scanReport(tx.QueryRowContext(ctx, getReportSQL, got.ResourceID))
+				if err == nil {
+					res.Report = existing
+					return nil
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				// The first request died before storing its report.
+				sub.Rename(got.ResourceID, sub.Report.TrackingCode)
+			}
+		}
+		var rowid int64
+		for attempt := 0; ; attempt++ {
+			var err error
+			rowid, err = insertReportRow(ctx, tx, sub.Report)
+			if err == nil {
+				break
+			}
+			if !isUniqueViolation(err) {
+				return err
+			}
+			if existing, gerr := scanReport(tx.QueryRowContext(ctx, getReportSQL, sub.Report.ID)); gerr == nil {
+				res.Report = existing
+				return nil
+			}
+			if attempt == 3 {
+				return errReportExists()
+			}
+			sub.Rename(sub.Report.ID, feedback.NewTrackingCode()) // a tracking code clash
+		}
+		res.Report = sub.Report
+		if sub.Dispatched != nil {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT dispatch`); err != nil {
+				return err
+			}
+			if s.dispatchNew(ctx, tx, sub) == nil {
+				res.Report = sub.Dispatched
+			} else if _, err := tx.ExecContext(ctx, `ROLLBACK TO dispatch`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE dispatch`); err != nil {
+				return err
+			}
+		}
+		s.db.searchLater(rowid, res.Report)
+		return nil
+	})
+	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
+		return feedback.SubmitResult{}, apperr.Internal(err)
+	} else if c != "" {
+		return feedback.SubmitResult{}, err
+	}
+	return res, nil
 }
 
 const (
@@ -598,8 +715,27 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// update writes r's mutable fields with version+1 where the stored version is prev.
+// update writes r's mutable fields and its search entry with version+1
+// where the stored version is prev.
 func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report, prev int64) error {
+	if err := s.updateRow(ctx, db, r, prev); err != nil {
+		return err
+	}
+	// The search row shares the report's rowid: replace it by rowid (the
+	// report_id column is not indexed in FTS5).
+	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE rowid = (SELECT rowid FROM reports WHERE id = ?)`, r.ID); err != nil {
+		return apperr.Internal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) SELECT rowid, id, ? FROM reports WHERE id = ?`,
+		r.SearchBody(), r.ID); err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// updateRow writes r's mutable fields with version+1 where the stored
+// version is prev.
+func (s *ReportStore) updateRow(ctx context.Context, db execer, r *feedback.Report, prev int64) error {
 	reason, _ := json.Marshal(r.RoutingReason)
 	res, err := db.ExecContext(ctx, `UPDATE reports SET agency_code = ?, routing_rule = ?, routing_reason = ?, area_code = ?, status = ?,
 		dispatch_due = ?, response_due = ?, resolution_due = ?, updated_at = ?, answer = ?, resolved_at = ?, reject_reason = ?,
@@ -616,15 +752,6 @@ func (s *ReportStore) update(ctx context.Context, db execer, r *feedback.Report,
 		}
 		return errStale()
 	}
-	// The search row shares the report's rowid: replace it by rowid (the
-	// report_id column is not indexed in FTS5).
-	if _, err := db.ExecContext(ctx, `DELETE FROM reports_search WHERE rowid = (SELECT rowid FROM reports WHERE id = ?)`, r.ID); err != nil {
-		return apperr.Internal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO reports_search (rowid, report_id, body) SELECT rowid, id, ? FROM reports WHERE id = ?`,
-		r.SearchBody(), r.ID); err != nil {
-		return apperr.Internal(err)
-	}
 	return nil
 }
 
@@ -636,26 +763,46 @@ func errStale() error {
 // new version) together with its history event, in one transaction: the
 // loser of two concurrent changes gets ECONFLICT and changes nothing.
 func (s *ReportStore) Transition(ctx context.Context, next *feedback.Report, ev feedback.Event) error {
-	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.update(ctx, tx, next, next.Version-1); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, version, action, from_status, to_status, actor_id, actor_role,
-			agency_code, to_agency, note, due_at, duplicate_of, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ev.ReportID, ev.Version, string(ev.Action), string(ev.FromStatus), string(ev.ToStatus), ev.ActorID, string(ev.ActorRole),
-			ev.AgencyCode, ev.ToAgency, ev.Note, tsOrNil(ev.DueAt), ev.DuplicateOf, ts(ev.At))
-		if isUniqueViolation(err) {
-			return errStale()
-		}
-		if err != nil {
-			return err
-		}
-		return insertNotifications(ctx, tx, ev.Notify)
-	})
+	err := s.db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.transition(ctx, tx, next, ev) })
 	if c := apperr.CodeOf(err); c == apperr.EINTERNAL {
 		return apperr.Internal(err)
 	}
 	return err
+}
+
+// transition writes a workflow change in tx: the report, its event and
+// the event's outbox entries.
+func (s *ReportStore) transition(ctx context.Context, tx *sql.Tx, next *feedback.Report, ev feedback.Event) error {
+	if err := s.update(ctx, tx, next, next.Version-1); err != nil {
+		return err
+	}
+	return insertEvent(ctx, tx, ev)
+}
+
+// dispatchNew writes the automatic dispatch of a submission's report,
+// inserted by the same job: as transition does, but without the search
+// entry, written after the dispatch (searchLater).
+func (s *ReportStore) dispatchNew(ctx context.Context, tx *sql.Tx, sub *feedback.Submission) error {
+	if err := s.updateRow(ctx, tx, sub.Dispatched, sub.Report.Version); err != nil {
+		return err
+	}
+	return insertEvent(ctx, tx, sub.Event)
+}
+
+// insertEvent writes a change's history event and its outbox entries.
+// An event for a version already recorded is a lost race: errStale.
+func insertEvent(ctx context.Context, tx *sql.Tx, ev feedback.Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, version, action, from_status, to_status, actor_id, actor_role,
+		agency_code, to_agency, note, due_at, duplicate_of, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ReportID, ev.Version, string(ev.Action), string(ev.FromStatus), string(ev.ToStatus), ev.ActorID, string(ev.ActorRole),
+		ev.AgencyCode, ev.ToAgency, ev.Note, tsOrNil(ev.DueAt), ev.DuplicateOf, ts(ev.At))
+	if isUniqueViolation(err) {
+		return errStale()
+	}
+	if err != nil {
+		return err
+	}
+	return insertNotifications(ctx, tx, ev.Notify)
 }
 
 // History returns a report's events, oldest first.

@@ -50,7 +50,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "synchronous(FULL)") // an acknowledged write survives a crash or power cut
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	// The writer keeps its sub-journal in memory: each job of a group
+	// commit runs in a savepoint, which copies every page it changes to
+	// the sub-journal first, and in a temporary file that was a pwrite per
+	// page (most of a report insert's time). It is emptied when each
+	// job's savepoint is released.
+	w := url.Values{}
+	for k, v := range q {
+		w[k] = v
+	}
+	w.Add("_pragma", "temp_store(MEMORY)")
+	dsn := "file:" + path + "?" + w.Encode()
 
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {

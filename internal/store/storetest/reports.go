@@ -17,6 +17,7 @@ import (
 func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("CreateGet", func(t *testing.T) { testReportCreateGet(t, newStores(t).Reports) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, newStores(t).Reports) })
+	t.Run("Submit", func(t *testing.T) { runSubmit(t, newStores) }) // submit.go
 	t.Run("IdempotencyExpiry", func(t *testing.T) { testIdempotencyExpiry(t, newStores(t).Reports) })
 	t.Run("ExpiryOnRead", func(t *testing.T) { testExpiryOnRead(t, newStores(t).Identity) })
 	t.Run("ListByReporter", func(t *testing.T) { testListByReporter(t, newStores(t).Reports) })
