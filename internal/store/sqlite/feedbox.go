@@ -150,7 +150,8 @@ func boxProbeQuery(f feedback.FeedFilter, cells []string, before int64) (string,
 }
 
 // boxRows reads the rows of rowids (newest first) a chunk at a time, keeps
-// those that pass the filters the probe could not check, and stops at a
+// those that pass the filters (the probe's again, and those it could not
+// check), and stops at a
 // full page; last is the rowid of the page's last report.
 func (s *ReportStore) boxRows(ctx context.Context, f feedback.FeedFilter, rowids []int64) ([]feedback.Report, int64, error) {
 	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
@@ -158,10 +159,16 @@ func (s *ReportStore) boxRows(ctx context.Context, f feedback.FeedFilter, rowids
 	var last int64
 	for start := 0; start < len(rowids) && len(out) < f.Limit; start += boxChunk {
 		chunk := rowids[start:min(start+boxChunk, len(rowids))]
-		q := `SELECT r.rowid, ` + cols + ` FROM reports r WHERE r.rowid IN (` + placeholders(len(chunk)) + `)`
-		args := make([]any, 0, len(chunk)+3)
+		// The status again: the index said so a moment ago, but a report
+		// that left the feed's statuses since must not be shown.
+		q := `SELECT r.rowid, ` + cols + ` FROM reports r WHERE r.rowid IN (` + placeholders(len(chunk)) + `) AND r.status IN (` +
+			placeholders(len(f.Statuses)) + `)`
+		args := make([]any, 0, len(chunk)+len(f.Statuses)+3)
 		for _, id := range chunk {
 			args = append(args, id)
+		}
+		for _, st := range f.Statuses {
+			args = append(args, string(st))
 		}
 		for _, c := range []struct{ col, v string }{{"area_code", f.AreaCode}, {"agency_code", f.AgencyCode}} {
 			if c.v != "" {

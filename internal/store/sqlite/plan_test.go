@@ -89,6 +89,17 @@ func boxShapes(t *testing.T) []queryShape {
 			out = append(out, queryShape{fmt.Sprintf("box window, category %q, %d statuses", category, len(statuses)), q, args})
 		}
 	}
+	for _, set := range []func(*feedback.FeedFilter){func(*feedback.FeedFilter) {}, func(f *feedback.FeedFilter) { f.CategoryCode = "khac" },
+		func(f *feedback.FeedFilter) { f.AreaCode = "xa-u-minh" }, func(f *feedback.FeedFilter) { f.AgencyCode = "cong-an-tinh" }} {
+		f := feedback.FeedFilter{Statuses: feedback.PublicStatuses, Limit: 20}
+		set(&f)
+		ix := mergeIndex(f)
+		if ix == "" {
+			t.Fatalf("no merge index for %+v", f)
+		}
+		q, args := mergeQuery(ix, f, feedback.StatusClosed, 1<<40)
+		out = append(out, queryShape{"merge probe " + ix, q, args})
+	}
 	out = append(out, queryShape{"box rows", `SELECT r.rowid, r.id FROM reports r WHERE r.rowid IN (?,?,?) AND r.area_code = ? AND r.created_at >= ?`,
 		[]any{1, 2, 3, "xa-u-minh", "2026"}})
 	return out
@@ -173,16 +184,22 @@ func TestQueryPlans(t *testing.T) {
 	if len(shapes) < 100 {
 		t.Fatalf("only %d shapes checked", len(shapes))
 	}
-	// Nearby candidates and the feed's probe by place come from the index
-	// alone: status and reporter included (migration 0080), no report row
-	// is read.
+	// Nearby candidates, the feed's probe by place (status and reporter in
+	// the index since migration 0080) and its merge of statuses come from
+	// their index alone: no report row is read.
 	for _, sh := range append(pointShapes(), boxShapes(t)...) {
-		if !strings.HasPrefix(sh.name, "nearby") && !strings.HasPrefix(sh.name, "box probe") {
+		var ix string
+		switch {
+		case strings.HasPrefix(sh.name, "nearby"), strings.HasPrefix(sh.name, "box probe"):
+			ix = "reports_nearby"
+		case strings.HasPrefix(sh.name, "merge probe "):
+			ix = strings.TrimPrefix(sh.name, "merge probe ")
+		default:
 			continue
 		}
 		plan, err := explain(db, sh.q, sh.args)
-		if err != nil || !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX reports_nearby") {
-			t.Errorf("%s: want a covering read of reports_nearby, got %v (%v)", sh.name, plan, err)
+		if err != nil || !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX "+ix+" ") {
+			t.Errorf("%s: want a covering read of %s, got %v (%v)", sh.name, ix, plan, err)
 		}
 	}
 }

@@ -848,6 +848,10 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 			return out, next, err
 		}
 	}
+	// Several statuses past a backlog of others (feedmerge.go).
+	if out, next, done, err := s.feedMerged(ctx, f); err != nil || done {
+		return out, next, err
+	}
 	return s.feedWalk(ctx, f, 0)
 }
 

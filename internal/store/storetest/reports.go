@@ -34,7 +34,8 @@ func runReports(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("QueueCounts", func(t *testing.T) { testQueueCounts(t, newStores(t).Reports) })
 	t.Run("QueueCountsKept", func(t *testing.T) { testQueueCountsKept(t, newStores(t).Reports) }) // queuecounts.go
 	t.Run("FeedFilters", func(t *testing.T) { testFeedFilters(t, newStores(t).Reports) })
-	t.Run("FeedInBox", func(t *testing.T) { FeedInBox(t, newStores(t).Reports, 200, 20) }) // feedbox.go
+	t.Run("FeedInBox", func(t *testing.T) { FeedInBox(t, newStores(t).Reports, 200, 20) })                 // feedbox.go
+	t.Run("FeedPastBacklog", func(t *testing.T) { FeedPastBacklog(t, newStores(t).Reports, 120, 60, 20) }) // feedbacklog.go
 	t.Run("SearchWords", func(t *testing.T) { testSearchWords(t, newStores(t).Reports) })
 	t.Run("BulkCreate", func(t *testing.T) { testBulkCreate(t, newStores(t).Reports) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, newStores(t).Reports) }) // changes.go

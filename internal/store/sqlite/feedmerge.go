@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"sync/atomic"
+
+	"camaug/feedback"
+	"camaug/internal/apperr"
+)
+
+// The public feed past a backlog.
+//
+// The public feed lists five statuses out of seven. Its walk, newest first
+// along the index of its filter (or the table), skips every report it may
+// not show, so a page costs the submitted reports still waiting for review
+// above it: after a storm, thousands of them, read on every request. So a
+// feed of several statuses, with no filter or one of category, area or
+// agency (and no search, box or since, which have plans of their own),
+// first walks only the newest mergeWindow rows below its cursor; when that
+// does not fill the page it reads, for each status, the newest Limit
+// rowids from the (filter, status) index (index entries only), merges them
+// newest first here and reads those reports: at most statuses × Limit
+// index entries and Limit rows, whatever lies above them.
+var mergeWindow int64 = 512
+
+// mergePlans counts the pages each step served, for tests.
+var mergePlans struct{ window, merge atomic.Int64 }
+
+// mergeIndex names the (filter, status) index for f's equality filters,
+// "" when f is not a shape the merge serves.
+func mergeIndex(f feedback.FeedFilter) string {
+	if len(f.Terms) > 0 || f.BBox != nil || f.Since != nil || len(f.Statuses) < 2 {
+		return ""
+	}
+	switch {
+	case f.CategoryCode == "" && f.AreaCode == "" && f.AgencyCode == "":
+		return "reports_feed_status"
+	case f.AreaCode == "" && f.AgencyCode == "":
+		return "reports_feed_category_status"
+	case f.CategoryCode == "" && f.AgencyCode == "":
+		return "reports_feed_area_status"
+	case f.CategoryCode == "" && f.AreaCode == "":
+		return "reports_feed_agency_status"
+	}
+	return ""
+}
+
+// feedMerged serves f by the window, then the merge; done is false when f
+// is not a shape they serve.
+func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (page []feedback.Report, next string, done bool, err error) {
+	ix := mergeIndex(f)
+	if ix == "" {
+		return nil, "", false, nil
+	}
+	before, err := feedBefore(f)
+	if err != nil {
+		return nil, "", true, err
+	}
+	if before == math.MaxInt64 {
+		var top int64
+		if err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM reports`).Scan(&top); err != nil {
+			return nil, "", true, apperr.Internal(err)
+		}
+		before = top + 1
+	}
+	if low := before - mergeWindow; low > 1 {
+		out, next, err := s.feedWalk(ctx, f, low)
+		if err != nil || len(out) == f.Limit {
+			mergePlans.window.Add(1)
+			return out, next, true, err
+		}
+	}
+	mergePlans.merge.Add(1)
+	var rowids []int64
+	for _, st := range f.Statuses {
+		q, args := mergeQuery(ix, f, st, before)
+		rows, err := s.db.read.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, "", true, apperr.Internal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, "", true, apperr.Internal(err)
+			}
+			rowids = append(rowids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, "", true, apperr.Internal(err)
+		}
+	}
+	slices.SortFunc(rowids, func(a, b int64) int { return cmp.Compare(b, a) })
+	rowids = rowids[:min(len(rowids), max(f.Limit, 0))]
+	out, _, err := s.boxRows(ctx, f, rowids)
+	if err != nil || len(rowids) == 0 {
+		return out, "", true, err
+	}
+	// The cursor follows the rowids read, not the rows kept: one that left
+	// the statuses meanwhile shortens this page, not the feed.
+	return out, feedCursor(len(rowids), f.Limit, rowids[len(rowids)-1]), true, nil
+}
+
+// mergeQuery reads one status's newest rowids below before from the index
+// ix, index entries only (the query-plan test checks it).
+func mergeQuery(ix string, f feedback.FeedFilter, st feedback.Status, before int64) (string, []any) {
+	q := `SELECT rowid FROM reports INDEXED BY ` + ix + ` WHERE status = ?`
+	args := []any{string(st)}
+	for _, c := range []struct{ col, v string }{{"category_code", f.CategoryCode}, {"area_code", f.AreaCode}, {"agency_code", f.AgencyCode}} {
+		if c.v != "" {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	return q + ` AND rowid < ? ORDER BY rowid DESC LIMIT ?`, append(args, before, f.Limit)
+}

@@ -1,0 +1,92 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"camaug/feedback"
+	"camaug/internal/i18n"
+	"camaug/internal/ids"
+)
+
+// FeedPastBacklog fills a store with n reports in every status, then a
+// backlog of newer submitted ones (reports waiting for review after a
+// storm, which the public feed does not show), and pages through the
+// public feed with no filter, each single filter and one status: the
+// pages are the feed's (worked out from the reports), whatever plan the
+// store uses to get past the backlog.
+func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int) {
+	ctx := context.Background()
+	bulk, ok := s.(feedback.BulkReportStore)
+	if !ok {
+		t.Fatal("the store has no bulk path")
+	}
+	cats := []string{"cap-thoat-nuoc", "khac"}
+	areas := []string{"phuong-an-xuyen", "xa-u-minh"}
+	agencies := []string{"cap-nuoc-ca-mau", "dien-luc-ca-mau"}
+	base := time.Now().UTC().Truncate(time.Millisecond).Add(-time.Duration(n+backlog) * time.Minute)
+	all := make([]feedback.Report, 0, n+backlog)
+	for i := 0; i < n+backlog; i++ {
+		at := base.Add(time.Duration(i) * time.Minute)
+		st := feedback.AllStatuses[(i*5)%len(feedback.AllStatuses)]
+		if i >= n {
+			st = feedback.StatusSubmitted
+		}
+		p := feedback.Point{Lat: 9.17 + float64(i%50)*0.001, Lng: 105.15}
+		all = append(all, feedback.Report{ID: ids.Floor(at), TrackingCode: fmt.Sprintf("CM-K%03d-%04d", i/10000, i%10000), ReporterID: "u",
+			Anonymous: true, CategoryCode: cats[i%2], AreaCode: areas[(i/2)%2], AgencyCode: agencies[(i/3)%2],
+			RoutingReason: i18n.T("quy tắc", "rule"), Title: "Thử", Description: "Phản ánh thử", Location: p, Cell: feedback.Geohash(p, 7),
+			Locale: i18n.VI, Status: st, CreatedAt: at, UpdatedAt: at, Deadlines: feedback.Deadlines{DispatchDue: at, ResponseDue: at, ResolutionDue: at}})
+	}
+	for start := 0; start < len(all); start += 500 {
+		if err := bulk.CreateReports(ctx, all[start:min(start+500, len(all))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Reverse(all) // newest first
+	filters := map[string]func(*feedback.FeedFilter){
+		"":         func(*feedback.FeedFilter) {},
+		"category": func(f *feedback.FeedFilter) { f.CategoryCode = "khac" },
+		"area":     func(f *feedback.FeedFilter) { f.AreaCode = "xa-u-minh" },
+		"agency":   func(f *feedback.FeedFilter) { f.AgencyCode = "dien-luc-ca-mau" },
+		"category+area": func(f *feedback.FeedFilter) {
+			f.CategoryCode, f.AreaCode = "cap-thoat-nuoc", "phuong-an-xuyen"
+		},
+		"status": func(f *feedback.FeedFilter) { f.Statuses = []feedback.Status{feedback.StatusResolved} },
+	}
+	for name, set := range filters {
+		f := feedback.FeedFilter{Statuses: feedback.PublicStatuses, Limit: limit}
+		set(&f)
+		var want []string
+		for _, r := range all {
+			if slices.Contains(f.Statuses, r.Status) && (f.CategoryCode == "" || r.CategoryCode == f.CategoryCode) &&
+				(f.AreaCode == "" || r.AreaCode == f.AreaCode) && (f.AgencyCode == "" || r.AgencyCode == f.AgencyCode) {
+				want = append(want, r.ID)
+			}
+		}
+		var got []string
+		for page := 0; ; page++ {
+			list, next, err := s.Feed(ctx, f)
+			if err != nil {
+				t.Fatalf("%s, page %d: %v", name, page, err)
+			}
+			if len(list) > f.Limit || (next != "" && len(list) != f.Limit) {
+				t.Fatalf("%s, page %d: %d reports, next %q", name, page, len(list), next)
+			}
+			for _, r := range list {
+				got = append(got, r.ID)
+			}
+			if next == "" || page > n {
+				break
+			}
+			f.Cursor = next
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%s: got %d reports\n%v\nwant %d\n%v", name, len(got), got, len(want), want)
+		}
+	}
+}
