@@ -18,12 +18,14 @@ import (
 // not show, so a page costs the submitted reports still waiting for review
 // above it: after a storm, thousands of them, read on every request. So a
 // feed of several statuses, with no filter or one of category, area or
-// agency (and no search, box or since, which have plans of their own),
+// agency (and no search or since, which have plans of their own),
 // first walks only the newest mergeWindow rows below its cursor; when that
 // does not fill the page it reads, for each status, the newest Limit
 // rowids from the (filter, status) index (index entries only), merges them
 // newest first here and reads those reports: at most statuses × Limit
-// index entries and Limit rows, whatever lies above them.
+// index entries and Limit rows, whatever lies above them. A map box too
+// full for the plan by place (feedbox.go) comes here too: each status's
+// walk then checks its rows against the box.
 var mergeWindow int64 = 512
 
 // mergePlans counts the pages each step served, for tests.
@@ -32,7 +34,7 @@ var mergePlans struct{ window, merge atomic.Int64 }
 // mergeIndex names the (filter, status) index for f's equality filters,
 // "" when f is not a shape the merge serves.
 func mergeIndex(f feedback.FeedFilter) string {
-	if len(f.Terms) > 0 || f.BBox != nil || f.Since != nil || len(f.Statuses) < 2 {
+	if len(f.Terms) > 0 || f.Since != nil || len(f.Statuses) < 2 {
 		return ""
 	}
 	switch {
@@ -115,6 +117,13 @@ func mergeQuery(ix string, f feedback.FeedFilter, st feedback.Status, before int
 			q += ` AND ` + c.col + ` = ?`
 			args = append(args, c.v)
 		}
+	}
+	if b := f.BBox; b != nil {
+		// A box the plan by place found too full to list (feedbox.go):
+		// the index walk checks each row of the status against it, and a
+		// full box fills the page soon.
+		q += ` AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?`
+		args = append(args, b[1], b[3], b[0], b[2])
 	}
 	return q + ` AND rowid < ? ORDER BY rowid DESC LIMIT ?`, append(args, before, f.Limit)
 }

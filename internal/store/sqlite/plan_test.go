@@ -99,6 +99,9 @@ func boxShapes(t *testing.T) []queryShape {
 		}
 		q, args := mergeQuery(ix, f, feedback.StatusClosed, 1<<40)
 		out = append(out, queryShape{"merge probe " + ix, q, args})
+		f.BBox = box
+		q, args = mergeQuery(ix, f, feedback.StatusClosed, 1<<40)
+		out = append(out, queryShape{"merge in a box " + ix, q, args})
 	}
 	out = append(out, queryShape{"box rows", `SELECT r.rowid, r.id FROM reports r WHERE r.rowid IN (?,?,?) AND r.area_code = ? AND r.created_at >= ?`,
 		[]any{1, 2, 3, "xa-u-minh", "2026"}})

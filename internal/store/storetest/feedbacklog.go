@@ -16,7 +16,8 @@ import (
 // FeedPastBacklog fills a store with n reports in every status, then a
 // backlog of newer submitted ones (reports waiting for review after a
 // storm, which the public feed does not show), and pages through the
-// public feed with no filter, each single filter and one status: the
+// public feed with no filter, each single filter, one status and a map
+// box full of reports: the
 // pages are the feed's (worked out from the reports), whatever plan the
 // store uses to get past the backlog.
 func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int) {
@@ -57,6 +58,10 @@ func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int
 			f.CategoryCode, f.AreaCode = "cap-thoat-nuoc", "phuong-an-xuyen"
 		},
 		"status": func(f *feedback.FeedFilter) { f.Statuses = []feedback.Status{feedback.StatusResolved} },
+		"box":    func(f *feedback.FeedFilter) { f.BBox = &[4]float64{105.1, 9.1, 105.2, 9.19} },
+		"box+category": func(f *feedback.FeedFilter) {
+			f.BBox, f.CategoryCode = &[4]float64{105.1, 9.1, 105.2, 9.19}, "khac"
+		},
 	}
 	for name, set := range filters {
 		f := feedback.FeedFilter{Statuses: feedback.PublicStatuses, Limit: limit}
@@ -64,7 +69,8 @@ func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int
 		var want []string
 		for _, r := range all {
 			if slices.Contains(f.Statuses, r.Status) && (f.CategoryCode == "" || r.CategoryCode == f.CategoryCode) &&
-				(f.AreaCode == "" || r.AreaCode == f.AreaCode) && (f.AgencyCode == "" || r.AgencyCode == f.AgencyCode) {
+				(f.AreaCode == "" || r.AreaCode == f.AreaCode) && (f.AgencyCode == "" || r.AgencyCode == f.AgencyCode) &&
+				(f.BBox == nil || (r.Location.Lng >= f.BBox[0] && r.Location.Lng <= f.BBox[2] && r.Location.Lat >= f.BBox[1] && r.Location.Lat <= f.BBox[3])) {
 				want = append(want, r.ID)
 			}
 		}
