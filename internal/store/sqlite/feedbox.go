@@ -26,15 +26,19 @@ import (
 //     the reports in it are found by place: the precision-7 geohash cells
 //     under a few coarser cells that cover the box are ranges of the
 //     covering index reports_nearby (cell, status, category_code, lat, lng,
-//     id, reporter_id), read for the status, category and box without
-//     touching a report row; at most boxProbeMax of them, sorted newest
-//     first here; then their rows are read a chunk at a time for the
-//     filters the index lacks (area, agency, since) until the page is full.
+//     id, reporter_id). If those ranges hold at most boxProbeMax entries
+//     (counted on the index, up to that bound), they are read for the
+//     status, category and box without touching a report row, the matches
+//     sorted newest first here, and their rows read a chunk at a time for
+//     the filters the index lacks (area, agency, since) until the page is
+//     full.
 //
-// Only when step 2 finds more than boxProbeMax matches (many reports in the
-// box, but none among the newest boxWindow: old clustered data) does the
-// plain walk run. A page costs at most boxWindow rows, or boxProbeMax × (the
-// cover's area over the box's) index entries, whatever the store's size.
+// A cover holding more (a box in the city, behind a backlog of reports
+// waiting for review that fills the window) goes to the merge of the
+// statuses' walks (feedmerge.go), each checking its rows against the box,
+// which a full box fills soon; a shape the merge does not serve, to the
+// plain walk. A page costs at most boxWindow rows, or 2 × boxProbeMax index
+// entries, or the merge's walks, whatever the store's size.
 var (
 	boxWindow   int64 = 4096
 	boxProbeMax       = 5000
@@ -76,6 +80,15 @@ func (s *ReportStore) feedInBox(ctx context.Context, f feedback.FeedFilter) (pag
 		boxPlans.walk.Add(1)
 		return nil, "", false, nil
 	}
+	// How full the cells are, counted on the index up to the bound: a full
+	// cover is listed faster by the statuses' walks, which find a page of
+	// it soon, than by reading all of it here.
+	if full, err := s.coverFull(ctx, cells, before); err != nil || full {
+		if full {
+			boxPlans.walk.Add(1)
+		}
+		return nil, "", err != nil, err
+	}
 	rowids, complete, err := s.boxProbe(ctx, f, cells, before)
 	if err != nil {
 		return nil, "", true, err
@@ -90,6 +103,32 @@ func (s *ReportStore) feedInBox(ctx context.Context, f feedback.FeedFilter) (pag
 		return nil, "", true, err
 	}
 	return out, feedCursor(len(out), f.Limit, last), true, nil
+}
+
+// coverFull reports whether the cells hold more than boxProbeMax reports
+// below before (any status, category or place within them): counted on the
+// index, at most boxProbeMax+1 entries read.
+func (s *ReportStore) coverFull(ctx context.Context, cells []string, before int64) (bool, error) {
+	if len(cells) == 0 {
+		return false, nil
+	}
+	q, args := coverCountQuery(cells, before)
+	var n int
+	if err := s.db.read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return false, apperr.Internal(err)
+	}
+	return n > boxProbeMax, nil
+}
+
+// coverCountQuery is coverFull's statement.
+func coverCountQuery(cells []string, before int64) (string, []any) {
+	parts := make([]string, 0, len(cells))
+	args := make([]any, 0, 3*len(cells)+1)
+	for _, c := range cells {
+		parts = append(parts, `SELECT 1 FROM reports INDEXED BY reports_nearby WHERE cell >= ? AND cell < ? AND rowid < ?`)
+		args = append(args, c, c+"~", before)
+	}
+	return `SELECT count(*) FROM (` + strings.Join(parts, ` UNION ALL `) + ` LIMIT ?)`, append(args, boxProbeMax+1)
 }
 
 // boxProbe returns the rowids below before of reports in the cells that

@@ -79,7 +79,9 @@ func boxShapes(t *testing.T) []queryShape {
 	for _, category := range []string{"", "khac"} {
 		for _, statuses := range [][]feedback.Status{feedback.PublicStatuses, {feedback.StatusClosed}} {
 			f := feedback.FeedFilter{Statuses: statuses, BBox: box, CategoryCode: category, Limit: 20}
-			q, args := boxProbeQuery(f, cells, 1<<40)
+			q, args := coverCountQuery(cells, 1<<40)
+			out = append(out, queryShape{"box probe: the cover's count", q, args})
+			q, args = boxProbeQuery(f, cells, 1<<40)
 			out = append(out, queryShape{fmt.Sprintf("box probe, category %q, %d statuses", category, len(statuses)), q, args})
 			f.AreaCode = "xa-u-minh"
 			q, args, err := feedQuery(f, 4096)
