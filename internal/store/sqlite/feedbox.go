@@ -21,7 +21,8 @@ import (
 // box, and no search, runs in up to two bounded steps before the walk:
 //
 //  1. the walk, over the newest boxWindow rows below the cursor only: where
-//     the box is dense it fills the page there;
+//     the box is dense (and no backlog of reports waiting for review fills
+//     those rows) it fills the page there;
 //  2. otherwise the box holds less than one report in boxWindow/Limit, and
 //     the reports in it are found by place: the precision-7 geohash cells
 //     under a few coarser cells that cover the box are ranges of the
@@ -40,7 +41,7 @@ import (
 // plain walk. A page costs at most boxWindow rows, or 2 × boxProbeMax index
 // entries, or the merge's walks, whatever the store's size.
 var (
-	boxWindow   int64 = 4096
+	boxWindow   int64 = 512
 	boxProbeMax       = 5000
 	boxCells          = 12 // cells covering a box, at most: index ranges per probe
 	boxChunk          = 64 // rows read at a time in step 2

@@ -52,7 +52,8 @@ func mergeIndex(f feedback.FeedFilter) string {
 
 // feedMerged serves f by the window, then the merge; done is false when f
 // is not a shape they serve.
-func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (page []feedback.Report, next string, done bool, err error) {
+// With skipWindow, the caller has walked the newest rows already.
+func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter, skipWindow bool) (page []feedback.Report, next string, done bool, err error) {
 	ix := mergeIndex(f)
 	if ix == "" {
 		return nil, "", false, nil
@@ -68,7 +69,7 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (pa
 		}
 		before = top + 1
 	}
-	if low := before - mergeWindow; low > 1 {
+	if low := before - mergeWindow; low > 1 && !skipWindow {
 		out, next, err := s.feedWalk(ctx, f, low)
 		if err != nil || len(out) == f.Limit {
 			mergePlans.window.Add(1)
@@ -76,9 +77,17 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (pa
 		}
 	}
 	mergePlans.merge.Add(1)
+	// Closed first (most of the public feed once the service has run a
+	// while): once a page of rowids is found, each next status reads only
+	// rows newer than the page's oldest, so the walks stay within the
+	// page's span of rowids.
 	var rowids []int64
-	for _, st := range f.Statuses {
-		q, args := mergeQuery(ix, f, st, before)
+	for i := len(f.Statuses) - 1; i >= 0; i-- {
+		var after int64
+		if len(rowids) >= f.Limit {
+			after = rowids[f.Limit-1]
+		}
+		q, args := mergeQuery(ix, f, f.Statuses[i], before, after)
 		rows, err := s.db.read.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, "", true, apperr.Internal(err)
@@ -95,9 +104,9 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (pa
 		if err := rows.Err(); err != nil {
 			return nil, "", true, apperr.Internal(err)
 		}
+		slices.SortFunc(rowids, func(a, b int64) int { return cmp.Compare(b, a) })
+		rowids = rowids[:min(len(rowids), max(f.Limit, 0))]
 	}
-	slices.SortFunc(rowids, func(a, b int64) int { return cmp.Compare(b, a) })
-	rowids = rowids[:min(len(rowids), max(f.Limit, 0))]
 	out, _, err := s.boxRows(ctx, f, rowids)
 	if err != nil || len(rowids) == 0 {
 		return out, "", true, err
@@ -107,9 +116,10 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter) (pa
 	return out, feedCursor(len(rowids), f.Limit, rowids[len(rowids)-1]), true, nil
 }
 
-// mergeQuery reads one status's newest rowids below before from the index
-// ix, index entries only (the query-plan test checks it).
-func mergeQuery(ix string, f feedback.FeedFilter, st feedback.Status, before int64) (string, []any) {
+// mergeQuery reads one status's newest rowids below before (and above
+// after, when not 0) from the index ix, index entries only unless f has a
+// box (the query-plan test checks it).
+func mergeQuery(ix string, f feedback.FeedFilter, st feedback.Status, before, after int64) (string, []any) {
 	q := `SELECT rowid FROM reports INDEXED BY ` + ix + ` WHERE status = ?`
 	args := []any{string(st)}
 	for _, c := range []struct{ col, v string }{{"category_code", f.CategoryCode}, {"area_code", f.AreaCode}, {"agency_code", f.AgencyCode}} {
@@ -124,6 +134,10 @@ func mergeQuery(ix string, f feedback.FeedFilter, st feedback.Status, before int
 		// full box fills the page soon.
 		q += ` AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?`
 		args = append(args, b[1], b[3], b[0], b[2])
+	}
+	if after > 0 {
+		q += ` AND rowid > ?`
+		args = append(args, after)
 	}
 	return q + ` AND rowid < ? ORDER BY rowid DESC LIMIT ?`, append(args, before, f.Limit)
 }

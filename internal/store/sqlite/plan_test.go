@@ -99,10 +99,10 @@ func boxShapes(t *testing.T) []queryShape {
 		if ix == "" {
 			t.Fatalf("no merge index for %+v", f)
 		}
-		q, args := mergeQuery(ix, f, feedback.StatusClosed, 1<<40)
+		q, args := mergeQuery(ix, f, feedback.StatusClosed, 1<<40, 1<<30)
 		out = append(out, queryShape{"merge probe " + ix, q, args})
 		f.BBox = box
-		q, args = mergeQuery(ix, f, feedback.StatusClosed, 1<<40)
+		q, args = mergeQuery(ix, f, feedback.StatusClosed, 1<<40, 0)
 		out = append(out, queryShape{"merge in a box " + ix, q, args})
 	}
 	out = append(out, queryShape{"box rows", `SELECT r.rowid, r.id FROM reports r WHERE r.rowid IN (?,?,?) AND r.area_code = ? AND r.created_at >= ?`,

@@ -841,15 +841,17 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 	if len(f.Statuses) == 0 {
 		return []feedback.Report{}, "", nil
 	}
+	walked := false
 	if f.BBox != nil && len(f.Terms) == 0 {
 		// A map box: the newest reports first, then by place (feedbox.go).
 		out, next, done, err := s.feedInBox(ctx, f)
 		if err != nil || done {
 			return out, next, err
 		}
+		walked = true
 	}
 	// Several statuses past a backlog of others (feedmerge.go).
-	if out, next, done, err := s.feedMerged(ctx, f); err != nil || done {
+	if out, next, done, err := s.feedMerged(ctx, f, walked); err != nil || done {
 		return out, next, err
 	}
 	return s.feedWalk(ctx, f, 0)
