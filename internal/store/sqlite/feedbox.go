@@ -53,16 +53,9 @@ var boxPlans struct{ window, place, walk atomic.Int64 }
 // feedInBox serves a feed with a box by steps 1 and 2; done is false when
 // neither could, and the caller walks.
 func (s *ReportStore) feedInBox(ctx context.Context, f feedback.FeedFilter) (page []feedback.Report, next string, done bool, err error) {
-	before, err := feedBefore(f)
+	before, err := s.pageStart(ctx, f)
 	if err != nil {
 		return nil, "", true, err
-	}
-	if before == math.MaxInt64 {
-		var top int64
-		if err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM reports`).Scan(&top); err != nil {
-			return nil, "", true, apperr.Internal(err)
-		}
-		before = top + 1
 	}
 	low := before - boxWindow
 	if low <= 1 {
@@ -140,21 +133,9 @@ func (s *ReportStore) boxProbe(ctx context.Context, f feedback.FeedFilter, cells
 		return nil, true, nil
 	}
 	q, args := boxProbeQuery(f, cells, before)
-	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	out, err := s.readRowids(ctx, nil, q, args)
 	if err != nil {
-		return nil, false, apperr.Internal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, apperr.Internal(err)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, apperr.Internal(err)
+		return nil, false, err
 	}
 	if len(out) > boxProbeMax {
 		return nil, false, nil
@@ -257,4 +238,35 @@ func (s *ReportStore) rowsByRowid(ctx context.Context, q string, args []any) (ma
 		found[id] = r
 	}
 	return found, apperr.InternalOrNil(rows.Err())
+}
+
+// readRowids appends to out the rowids a statement returns.
+func (s *ReportStore) readRowids(ctx context.Context, out []int64, q string, args []any) ([]int64, error) {
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		out = append(out, id)
+	}
+	return out, apperr.InternalOrNil(rows.Err())
+}
+
+// pageStart is the rowid a page of f starts below: its cursor's, or one
+// past the newest report.
+func (s *ReportStore) pageStart(ctx context.Context, f feedback.FeedFilter) (int64, error) {
+	before, err := feedBefore(f)
+	if err != nil || before != math.MaxInt64 {
+		return before, err
+	}
+	var top int64
+	if err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM reports`).Scan(&top); err != nil {
+		return 0, apperr.Internal(err)
+	}
+	return top + 1, nil
 }

@@ -3,12 +3,10 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"math"
 	"slices"
 	"sync/atomic"
 
 	"camaug/feedback"
-	"camaug/internal/apperr"
 )
 
 // The public feed past a backlog.
@@ -58,16 +56,9 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter, ski
 	if ix == "" {
 		return nil, "", false, nil
 	}
-	before, err := feedBefore(f)
+	before, err := s.pageStart(ctx, f)
 	if err != nil {
 		return nil, "", true, err
-	}
-	if before == math.MaxInt64 {
-		var top int64
-		if err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM reports`).Scan(&top); err != nil {
-			return nil, "", true, apperr.Internal(err)
-		}
-		before = top + 1
 	}
 	if low := before - mergeWindow; low > 1 && !skipWindow {
 		out, next, err := s.feedWalk(ctx, f, low)
@@ -88,21 +79,8 @@ func (s *ReportStore) feedMerged(ctx context.Context, f feedback.FeedFilter, ski
 			after = rowids[f.Limit-1]
 		}
 		q, args := mergeQuery(ix, f, f.Statuses[i], before, after)
-		rows, err := s.db.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, "", true, apperr.Internal(err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, "", true, apperr.Internal(err)
-			}
-			rowids = append(rowids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, "", true, apperr.Internal(err)
+		if rowids, err = s.readRowids(ctx, rowids, q, args); err != nil {
+			return nil, "", true, err
 		}
 		slices.SortFunc(rowids, func(a, b int64) int { return cmp.Compare(b, a) })
 		rowids = rowids[:min(len(rowids), max(f.Limit, 0))]

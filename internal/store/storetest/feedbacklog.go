@@ -2,24 +2,20 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"camaug/feedback"
-	"camaug/internal/i18n"
-	"camaug/internal/ids"
 )
 
 // FeedPastBacklog fills a store with n reports in every status, then a
 // backlog of newer submitted ones (reports waiting for review after a
 // storm, which the public feed does not show), and pages through the
 // public feed with no filter, each single filter, one status and a map
-// box full of reports: the
-// pages are the feed's (worked out from the reports), whatever plan the
-// store uses to get past the backlog.
+// box full of reports: the pages are the feed's (worked out from the
+// reports), whatever plan the store uses to get past the backlog.
 func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int) {
 	ctx := context.Background()
 	bulk, ok := s.(feedback.BulkReportStore)
@@ -38,10 +34,7 @@ func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int
 			st = feedback.StatusSubmitted
 		}
 		p := feedback.Point{Lat: 9.17 + float64(i%50)*0.001, Lng: 105.15}
-		all = append(all, feedback.Report{ID: ids.Floor(at), TrackingCode: fmt.Sprintf("CM-K%03d-%04d", i/10000, i%10000), ReporterID: "u",
-			Anonymous: true, CategoryCode: cats[i%2], AreaCode: areas[(i/2)%2], AgencyCode: agencies[(i/3)%2],
-			RoutingReason: i18n.T("quy tắc", "rule"), Title: "Thử", Description: "Phản ánh thử", Location: p, Cell: feedback.Geohash(p, 7),
-			Locale: i18n.VI, Status: st, CreatedAt: at, UpdatedAt: at, Deadlines: feedback.Deadlines{DispatchDue: at, ResponseDue: at, ResolutionDue: at}})
+		all = append(all, feedReport(i, at, p, cats[i%2], areas[(i/2)%2], agencies[(i/3)%2], st))
 	}
 	for start := 0; start < len(all); start += 500 {
 		if err := bulk.CreateReports(ctx, all[start:min(start+500, len(all))]); err != nil {
@@ -74,23 +67,7 @@ func FeedPastBacklog(t *testing.T, s feedback.ReportStore, n, backlog, limit int
 				want = append(want, r.ID)
 			}
 		}
-		var got []string
-		for page := 0; ; page++ {
-			list, next, err := s.Feed(ctx, f)
-			if err != nil {
-				t.Fatalf("%s, page %d: %v", name, page, err)
-			}
-			if len(list) > f.Limit || (next != "" && len(list) != f.Limit) {
-				t.Fatalf("%s, page %d: %d reports, next %q", name, page, len(list), next)
-			}
-			for _, r := range list {
-				got = append(got, r.ID)
-			}
-			if next == "" || page > n {
-				break
-			}
-			f.Cursor = next
-		}
+		got := feedIDs(t, s, f, name, n+backlog)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("%s: got %d reports\n%v\nwant %d\n%v", name, len(got), got, len(want), want)
 		}

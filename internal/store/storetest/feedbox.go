@@ -44,13 +44,8 @@ func FeedInBox(t *testing.T, s feedback.ReportStore, n, limit int) {
 			p = feedback.Point{Lat: 8.6 + rng.Float64(), Lng: 104.8 + rng.Float64()}
 		}
 		at := base.Add(time.Duration(i) * time.Minute)
-		// Identifiers in creation order (ids.New orders by the millisecond
-		// only), so newest first is one order on both stores.
-		all = append(all, feedback.Report{ID: ids.Floor(at), TrackingCode: fmt.Sprintf("CM-B%03d-%04d", i/10000, i%10000), ReporterID: "u",
-			Anonymous: true, CategoryCode: cats[rng.IntN(len(cats))], AreaCode: areas[rng.IntN(len(areas))], AgencyCode: agencies[rng.IntN(len(agencies))],
-			RoutingReason: i18n.T("quy tắc", "rule"), Title: "Thử", Description: "Phản ánh thử", Location: p, Cell: feedback.Geohash(p, 7),
-			Locale: i18n.VI, Status: feedback.AllStatuses[rng.IntN(len(feedback.AllStatuses))], CreatedAt: at, UpdatedAt: at,
-			Deadlines: feedback.Deadlines{DispatchDue: at, ResponseDue: at, ResolutionDue: at}})
+		all = append(all, feedReport(i, at, p, cats[rng.IntN(len(cats))], areas[rng.IntN(len(areas))], agencies[rng.IntN(len(agencies))],
+			feedback.AllStatuses[rng.IntN(len(feedback.AllStatuses))]))
 	}
 	for start := 0; start < n; start += 500 {
 		if err := bulk.CreateReports(ctx, all[start:min(start+500, n)]); err != nil {
@@ -92,26 +87,43 @@ func FeedInBox(t *testing.T, s feedback.ReportStore, n, limit int) {
 					want = append(want, r.ID)
 				}
 			}
-			var got []string
-			for page := 0; ; page++ {
-				list, next, err := s.Feed(ctx, f)
-				if err != nil {
-					t.Fatalf("%s, %s, page %d: %v", boxName, filterName, page, err)
-				}
-				if len(list) > f.Limit || (next != "" && len(list) != f.Limit) {
-					t.Fatalf("%s, %s, page %d: %d reports, next %q", boxName, filterName, page, len(list), next)
-				}
-				for _, r := range list {
-					got = append(got, r.ID)
-				}
-				if next == "" || page > n {
-					break
-				}
-				f.Cursor = next
-			}
+			got := feedIDs(t, s, f, boxName+", "+filterName, n)
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Fatalf("%s, %s: got %d reports\n%v\nwant %d\n%v", boxName, filterName, len(got), got, len(want), want)
 			}
 		}
+	}
+}
+
+// feedReport is the i-th generated report of the feed tests, made at at:
+// its identifier follows creation order (ids.New orders by the
+// millisecond only), so newest first is one order on both stores.
+func feedReport(i int, at time.Time, p feedback.Point, category, area, agency string, status feedback.Status) feedback.Report {
+	return feedback.Report{ID: ids.Floor(at), TrackingCode: fmt.Sprintf("CM-F%03d-%04d", i/10000, i%10000), ReporterID: "u",
+		Anonymous: true, CategoryCode: category, AreaCode: area, AgencyCode: agency, RoutingReason: i18n.T("quy tắc", "rule"),
+		Title: "Thử", Description: "Phản ánh thử", Location: p, Cell: feedback.Geohash(p, 7), Locale: i18n.VI, Status: status,
+		CreatedAt: at, UpdatedAt: at, Deadlines: feedback.Deadlines{DispatchDue: at, ResponseDue: at, ResolutionDue: at}}
+}
+
+// feedIDs pages through the feed for f (at most maxPages pages), checking
+// each page's size and cursor, and returns the IDs in the order served.
+func feedIDs(t *testing.T, s feedback.ReportStore, f feedback.FeedFilter, name string, maxPages int) []string {
+	t.Helper()
+	var got []string
+	for page := 0; ; page++ {
+		list, next, err := s.Feed(context.Background(), f)
+		if err != nil {
+			t.Fatalf("%s, page %d: %v", name, page, err)
+		}
+		if len(list) > f.Limit || (next != "" && len(list) != f.Limit) {
+			t.Fatalf("%s, page %d: %d reports, next %q", name, page, len(list), next)
+		}
+		for _, r := range list {
+			got = append(got, r.ID)
+		}
+		if next == "" || page > maxPages {
+			return got
+		}
+		f.Cursor = next
 	}
 }
