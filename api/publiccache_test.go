@@ -32,7 +32,7 @@ func lightReport(n int) map[string]any {
 
 // publish submits report n as the citizen and dispatches it as the
 // coordinator, through the app: then the public feed lists it.
-func publish(t *testing.T, env *testEnv, app *fiber.App, citizen, coord string, n int) string {
+func publish(t *testing.T, app *fiber.App, citizen, coord string, n int) string {
 	t.Helper()
 	r := do(t, app, req("POST", "/v1/reports", citizen, lightReport(n)))
 	wantStatus(t, r, http.StatusCreated)
@@ -72,7 +72,7 @@ func TestPublicCache_WritesShowAtOnce(t *testing.T) {
 	geo := do(t, env.app, get("/v1/reports.geojson?category_code=dien-chieu-sang"))
 	wantStatus(t, geo, http.StatusOK)
 	for i := 1; i <= 3; i++ {
-		publish(t, env, env.app, citizen.AccessToken, coord.AccessToken, i)
+		publish(t, env.app, citizen.AccessToken, coord.AccessToken, i)
 		if ids := feedIDs(t, do(t, env.app, get("/v1/reports"))); len(ids) != i {
 			t.Fatalf("after %d reports the cached feed lists %d", i, len(ids))
 		}
@@ -102,7 +102,7 @@ func TestPublicCache_OtherWritesShowWithinTTL(t *testing.T) {
 	env := newEnv(t, "sqlite", withPublicCache(ttl))
 	citizen := registerCitizen(t, env, "0912 345 602", "ngap-nuoc-2026")
 	coord := staff(t, env, identity.RoleCoordinator, "dieu-phoi@camau.gov.vn", "")
-	publish(t, env, env.app, citizen.AccessToken, coord.AccessToken, 1)
+	publish(t, env.app, citizen.AccessToken, coord.AccessToken, 1)
 	r := do(t, env.app, req("POST", "/v1/reports", citizen.AccessToken, lightReport(2)))
 	wantStatus(t, r, http.StatusCreated)
 	var second struct {
@@ -150,7 +150,7 @@ func TestPublicCache_KeepsQuestionsApart(t *testing.T) {
 		c := registerCitizen(t, e, "0912 345 603", "ngap-nuoc-2026")
 		admin = staff(t, e, identity.RoleAdmin, "quan-tri@camau.gov.vn", "")
 		for i := 1; i <= 2; i++ {
-			publish(t, e, e.app, c.AccessToken, admin.AccessToken, i)
+			publish(t, e.app, c.AccessToken, admin.AccessToken, i)
 		}
 	}
 	questions := []struct {

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"camaug/feedback"
-	"camaug/internal/apperr"
-	"camaug/internal/i18n"
 )
 
 // The feed in a map box (see the SQLite store's feedbox.go for the whole
@@ -42,14 +39,9 @@ func (s *ReportStore) feedInBox(ctx context.Context, f feedback.FeedFilter) (pag
 		boxPlans.walk.Add(1)
 		return nil, "", false, nil
 	}
-	before := ""
-	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || !strings.HasPrefix(string(b), "m") {
-			return nil, "", true, apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
-				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
-		}
-		before = string(b[1:])
+	before, err := feedBefore(f)
+	if err != nil {
+		return nil, "", true, err
 	}
 	if len(cells) == 0 {
 		return []feedback.Report{}, "", true, nil

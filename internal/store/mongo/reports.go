@@ -848,19 +848,32 @@ func (s *ReportStore) Feed(ctx context.Context, f feedback.FeedFilter) ([]feedba
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gte", Value: ids.Floor(f.Since.Add(-sinceSlack))}}})
 	}
 	filter = append(filter, termsFilter(f.Terms)...)
-	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || !strings.HasPrefix(string(b), "m") {
-			return nil, "", apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
-				apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
-		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: string(b[1:])}}})
+	before, err := feedBefore(f)
+	if err != nil {
+		return nil, "", err
+	}
+	if before != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
 	}
 	list, err := s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)).SetHint(feedIndex(f)))
 	if err != nil || len(list) < f.Limit {
 		return list, "", err
 	}
 	return list, base64.RawURLEncoding.EncodeToString([]byte("m" + list[len(list)-1].ID)), nil
+}
+
+// feedBefore is the identifier a page of the feed starts below: its
+// cursor's, or "" for the first page.
+func feedBefore(f feedback.FeedFilter) (string, error) {
+	if f.Cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+	if err != nil || !strings.HasPrefix(string(b), "m") {
+		return "", apperr.Invalid(i18n.T("Con trỏ trang không hợp lệ", "invalid cursor"),
+			apperr.FieldError{Field: "cursor", Message: i18n.T("Con trỏ trang không hợp lệ", "is not a valid cursor")})
+	}
+	return string(b[1:]), nil
 }
 
 // sinceSlack is how far, at most, a report's identifier (made from the

@@ -175,14 +175,13 @@ func boxProbeQuery(f feedback.FeedFilter, cells []string, before int64) (string,
 // check), and stops at a
 // full page; last is the rowid of the page's last report.
 func (s *ReportStore) boxRows(ctx context.Context, f feedback.FeedFilter, rowids []int64) ([]feedback.Report, int64, error) {
-	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
 	out := make([]feedback.Report, 0, min(max(f.Limit, 0), 100))
 	var last int64
 	for start := 0; start < len(rowids) && len(out) < f.Limit; start += boxChunk {
 		chunk := rowids[start:min(start+boxChunk, len(rowids))]
 		// The status again: the index said so a moment ago, but a report
 		// that left the feed's statuses since must not be shown.
-		q := `SELECT r.rowid, ` + cols + ` FROM reports r WHERE r.rowid IN (` + placeholders(len(chunk)) + `) AND r.status IN (` +
+		q := `SELECT r.rowid, ` + reportColumnsR + ` FROM reports r WHERE r.rowid IN (` + placeholders(len(chunk)) + `) AND r.status IN (` +
 			placeholders(len(f.Statuses)) + `)`
 		args := make([]any, 0, len(chunk)+len(f.Statuses)+3)
 		for _, id := range chunk {

@@ -32,6 +32,10 @@ const reportColumns = `id, tracking_code, reporter_id, anonymous, contact_phone,
 	dispatch_due, response_due, resolution_due, client_created_at, created_at, updated_at, version, support_count,
 	answer, resolved_at, reject_reason, duplicate_of, extension, next_due, dispatched_at, responded_at`
 
+// reportColumnsR is reportColumns qualified with the alias r, for the
+// feed's joins.
+var reportColumnsR = "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
+
 func scanReport(row scanner) (*feedback.Report, error) {
 	var r feedback.Report
 	if err := scanReportInto(row, &r); err != nil {
@@ -642,17 +646,9 @@ func countersServe(f feedback.QueueFilter) bool {
 // queueCountsQuery is QueueCounts' statement for f.
 func queueCountsQuery(f feedback.QueueFilter) (string, []any) {
 	if countersServe(f) {
-		q := `SELECT status, SUM(n) FROM report_counts WHERE 1 = 1`
-		var args []any
-		if f.AgencyCode != "" {
-			q += ` AND agency_code = ?`
-			args = append(args, f.AgencyCode)
-		}
-		if f.CategoryCode != "" {
-			q += ` AND category_code = ?`
-			args = append(args, f.CategoryCode)
-		}
-		return q + ` GROUP BY status`, args
+		// Only agency and category are left, both columns of report_counts.
+		cond, args := queueConditions(f)
+		return `SELECT status, SUM(n) FROM report_counts WHERE 1 = 1` + cond + ` GROUP BY status`, args
 	}
 	from, extra := `reports`, ``
 	var args []any
@@ -956,7 +952,7 @@ func feedQuery(f feedback.FeedFilter, low int64) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
+	cols := reportColumnsR
 	eq := map[string]string{"category_code": f.CategoryCode, "area_code": f.AreaCode, "agency_code": f.AgencyCode}
 	if len(f.Statuses) == 1 {
 		eq["status"] = string(f.Statuses[0])
