@@ -98,7 +98,7 @@ type Provider struct {
 
 type discovered struct {
 	provider      *gooidc.Provider
-	keys          *gooidc.RemoteKeySet
+	keys          *remoteKeys
 	endSession    string
 	signingAlgs   []string
 	authEndpoint  string
@@ -192,8 +192,8 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 		return nil, p.lastErr
 	}
 	p.lastTryAt = time.Now()
-	// Discovery outlives the request that triggered it: the key set keeps
-	// this context to fetch keys later.
+	// Discovery serves every later request: the one that triggered it going
+	// away must not cut it short.
 	bg := p.clientCtx(context.WithoutCancel(ctx))
 	dctx, cancel := context.WithTimeout(bg, p.cfg.HTTPTimeout)
 	defer cancel()
@@ -214,7 +214,7 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 	ep := prov.Endpoint()
 	d := &discovered{
 		provider:      prov,
-		keys:          gooidc.NewRemoteKeySet(bg, meta.JWKS),
+		keys:          newRemoteKeys(meta.JWKS, p.client, supportedAlgs(meta.Algs)),
 		endSession:    meta.EndSession,
 		signingAlgs:   supportedAlgs(meta.Algs),
 		authEndpoint:  ep.AuthURL,
@@ -244,26 +244,6 @@ func supportedAlgs(announced []string) []string {
 		out = []string{gooidc.RS256}
 	}
 	return out
-}
-
-// keySet wraps the remote key set to notice when a refused signature is in
-// fact an unreachable provider (go-oidc flattens that error).
-type keySet struct {
-	inner *gooidc.RemoteKeySet
-}
-
-type fetchNote struct{ err error }
-
-type fetchNoteKey struct{}
-
-func (k keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	payload, err := k.inner.VerifySignature(ctx, jwt)
-	if err != nil && strings.HasPrefix(err.Error(), "fetching keys") {
-		if n, ok := ctx.Value(fetchNoteKey{}).(*fetchNote); ok {
-			n.err = err
-		}
-	}
-	return payload, err
 }
 
 // VerifyAppToken verifies an id_token the mobile app obtained from the
@@ -297,7 +277,7 @@ func (p *Provider) verify(ctx context.Context, raw string, audiences []string, n
 	if err != nil {
 		return nil, err
 	}
-	v := gooidc.NewVerifier(p.cfg.Issuer, keySet{d.keys}, &gooidc.Config{
+	v := gooidc.NewVerifier(p.cfg.Issuer, d.keys, &gooidc.Config{
 		SkipClientIDCheck:    true, // audiences checked below, against several ids
 		SupportedSigningAlgs: d.signingAlgs,
 		Now:                  p.now,
