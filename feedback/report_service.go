@@ -472,11 +472,14 @@ func (s *ReportService) nearby(ctx context.Context, p Point, category string, ra
 func (s *ReportService) nearbyHits(ctx context.Context, p Point, category string, radius float64, want int) ([]nearbyHit, error) {
 	// Visit cells nearest first, a batch at a time, and stop once the
 	// next cell is farther than the last wanted hit: in a dense ward the
-	// answer is found in the first batch whatever the radius.
-	const batch = 32
+	// answer is found in the first batches whatever the radius. The first
+	// batch is the 9 nearest cells (about the 3 × 3 around the point), each
+	// next one twice as large (at most 32 cells): a sparse search makes few
+	// queries, a dense one reads few cells.
+	const firstBatch, maxBatch = 9, 32
 	cells := NearestCells(p, radius)
 	var hits []nearbyHit
-	for i := 0; i < len(cells); i += batch {
+	for i, batch := 0, firstBatch; i < len(cells); i, batch = i+batch, min(2*batch, maxBatch) {
 		if len(hits) >= want && cells[i].MinDist > hits[want-1].Distance {
 			break
 		}
