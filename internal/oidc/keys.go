@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -26,9 +27,10 @@ const maxJWKSBytes = 1 << 20
 // waiting caller before storing them: for a moment after the fetch that
 // dropped a key, a token signed with that key still verified.
 type remoteKeys struct {
-	url    string
-	client *http.Client
-	algs   []jose.SignatureAlgorithm
+	url     string
+	client  *http.Client
+	timeout time.Duration // of one fetch, whatever the client's
+	algs    []jose.SignatureAlgorithm
 
 	mu       sync.Mutex
 	keys     []jose.JSONWebKey
@@ -41,8 +43,8 @@ type keyFetch struct {
 	err  error
 }
 
-func newRemoteKeys(url string, client *http.Client, algs []string) *remoteKeys {
-	r := &remoteKeys{url: url, client: client}
+func newRemoteKeys(url string, client *http.Client, timeout time.Duration, algs []string) *remoteKeys {
+	r := &remoteKeys{url: url, client: client, timeout: timeout}
 	for _, a := range algs {
 		r.algs = append(r.algs, jose.SignatureAlgorithm(a))
 	}
@@ -98,8 +100,8 @@ func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) 
 
 // refresh fetches the key set once for every caller waiting at the time and
 // stores it before any of them sees it. The fetch is not cancelled by the
-// caller's context (the others may still wait for it); the client's timeout
-// bounds it.
+// caller's context (the others may still wait for it); r.timeout bounds
+// it, so a provider that never answers cannot hold later sign-ins.
 func (r *remoteKeys) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
 	r.mu.Lock()
 	f := r.inflight
@@ -128,7 +130,9 @@ func (r *remoteKeys) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
 }
 
 func (r *remoteKeys) fetch() ([]jose.JSONWebKey, error) {
-	req, err := http.NewRequest(http.MethodGet, r.url, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
 		return nil, err
 	}

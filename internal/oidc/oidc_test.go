@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -419,3 +421,79 @@ func TestCodeFlow(t *testing.T) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// The provider's key set document is read up to 1 MiB: a larger one, or
+// one that is not a key set, leaves sign-ins waiting (unavailable) and is
+// not taken for a bad token; once the provider publishes a proper set the
+// same token verifies.
+func TestKeySetDocumentBounded(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwks atomic.Value
+	var fetched atomic.Int64
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/auth",
+			"token_endpoint": srv.URL + "/token", "jwks_uri": srv.URL + "/keys", "id_token_signing_alg_values_supported": []string{"RS256"}})
+	})
+	var hang atomic.Bool
+	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
+		fetched.Add(1)
+		if hang.Load() {
+			<-r.Context().Done() // until the service gives up
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(jwks.Load().([]byte))
+	})
+	rp, err := oidc.New(oidc.Config{Issuer: srv.URL, ClientID: "camaug", ClientSecret: "console-secret",
+		AppClientIDs: []string{"camaug-app"}, RedirectURL: "http://127.0.0.1:1/console/oidc/callback",
+		RetryAfter: time.Nanosecond, HTTPTimeout: 500 * time.Millisecond},
+		oidc.WithHTTPClient(&http.Client{})) // no timeout of its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	raw := sign(t, jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, map[string]any{
+		"iss": srv.URL, "sub": "u-lan", "aud": "camaug-app", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	ctx := context.Background()
+	// A provider that never answers for its keys: the fetch is given up
+	// after HTTPTimeout, and the next sign-in fetches again.
+	hang.Store(true)
+	jwks.Store(good)
+	start := time.Now()
+	if _, err := rp.VerifyAppToken(ctx, raw, ""); !errors.Is(err, oidc.ErrUnavailable) || time.Since(start) > 5*time.Second {
+		t.Fatalf("keys never answered: got %v after %v, want ErrUnavailable after about 0.5 s", err, time.Since(start))
+	}
+	hang.Store(false)
+	huge := append(append([]byte(`{"keys":[`+string(good)+`,`), bytes.Repeat([]byte(" "), 1<<20)...), []byte(`]}`)...)
+	for _, bad := range []struct {
+		name string
+		body []byte
+	}{{"LargerThan1MiB", huge}, {"NotAKeySet", []byte("<html>maintenance</html>")}} {
+		jwks.Store(bad.body)
+		if _, err := rp.VerifyAppToken(ctx, raw, ""); !errors.Is(err, oidc.ErrUnavailable) {
+			t.Fatalf("%s: got %v, want ErrUnavailable", bad.name, err)
+		}
+	}
+	jwks.Store(good)
+	if _, err := rp.VerifyAppToken(ctx, raw, ""); err != nil {
+		t.Fatalf("a proper key set: %v", err)
+	}
+	if n := fetched.Load(); n != 4 {
+		t.Fatalf("key set fetched %d times, want 4 (one per sign-in until it was usable)", n)
+	}
+	// Cached now: the next sign-in does not fetch.
+	if _, err := rp.VerifyAppToken(ctx, raw, ""); err != nil || fetched.Load() != 4 {
+		t.Fatalf("cached key: %v, %d fetches", err, fetched.Load())
+	}
+}

@@ -214,7 +214,7 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 	ep := prov.Endpoint()
 	d := &discovered{
 		provider:      prov,
-		keys:          newRemoteKeys(meta.JWKS, p.client, supportedAlgs(meta.Algs)),
+		keys:          newRemoteKeys(meta.JWKS, p.client, p.cfg.HTTPTimeout, supportedAlgs(meta.Algs)),
 		endSession:    meta.EndSession,
 		signingAlgs:   supportedAlgs(meta.Algs),
 		authEndpoint:  ep.AuthURL,
