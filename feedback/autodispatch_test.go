@@ -2,13 +2,11 @@ package feedback_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"camaug/feedback"
 	"camaug/internal/identity"
-	"camaug/internal/store/sqlite"
 )
 
 // A category marked auto_dispatch sends its reports to the routed agency
@@ -16,24 +14,13 @@ import (
 // reporter and the agency; other categories wait for the coordinator.
 func TestAutoDispatch(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "camaug.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ref, err := feedback.DefaultReference()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range ref.Categories {
-		if ref.Categories[i].Code == "dien-chieu-sang" {
-			ref.Categories[i].AutoDispatch = true
+	db, refs := openStore(t, func(ref *feedback.Reference) {
+		for i := range ref.Categories {
+			if ref.Categories[i].Code == "dien-chieu-sang" {
+				ref.Categories[i].AutoDispatch = true
+			}
 		}
-	}
-	refs := feedback.NewReferenceService(db.Reference())
-	if err := refs.Import(ctx, ref); err != nil {
-		t.Fatal(err)
-	}
+	})
 	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
 	svc := feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), refs, func() time.Time { return now })
 	citizen := identity.Principal{UserID: "u1", Role: identity.RoleCitizen}

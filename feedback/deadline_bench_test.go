@@ -2,13 +2,11 @@ package feedback_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"camaug/feedback"
 	"camaug/internal/identity"
-	"camaug/internal/store/sqlite"
 )
 
 // BenchmarkDeadlinesFor is the deadline computation every submission makes.
@@ -28,19 +26,7 @@ func BenchmarkDeadlinesFor(b *testing.B) {
 // reference snapshot, validation, placing, routing, deadlines.
 func BenchmarkCheckSubmit(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "camaug.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	ref, err := feedback.DefaultReference()
-	if err != nil {
-		b.Fatal(err)
-	}
-	refs := feedback.NewReferenceService(db.Reference())
-	if err := refs.Import(ctx, ref); err != nil {
-		b.Fatal(err)
-	}
+	db, refs := openStore(b, nil)
 	svc := feedback.NewReportService(db.Reports(), db.Media(), db.Ratings(), refs, nil)
 	citizen := identity.Principal{UserID: "u1", Role: identity.RoleCitizen}
 	in := feedback.SubmitInput{CategoryCode: "dien-chieu-sang", Description: "Đèn đường tắt cả tuần nay, rất tối",

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"camaug/feedback"
 	"camaug/internal/i18n"
 	"camaug/internal/ids"
-	"camaug/internal/store/sqlite"
 )
 
 // cellCounter passes every call to the real store and counts the cells
@@ -36,19 +34,7 @@ func (c *cellCounter) NearbyCandidates(ctx context.Context, cells []string, cate
 // the point only, not its whole cover.
 func TestFindNearby_SameAsEveryReport(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "camaug.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ref, err := feedback.DefaultReference()
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs := feedback.NewReferenceService(db.Reference())
-	if err := refs.Import(ctx, ref); err != nil {
-		t.Fatal(err)
-	}
+	db, refs := openStore(t, nil)
 	centre := feedback.Point{Lat: 9.1769, Lng: 105.1524}
 	rng := rand.New(rand.NewPCG(13, 2026))
 	statuses := []feedback.Status{feedback.StatusSubmitted, feedback.StatusDispatched, feedback.StatusAccepted,

@@ -3,13 +3,11 @@ package feedback_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"camaug/feedback"
 	"camaug/internal/apperr"
 	"camaug/internal/identity"
-	"camaug/internal/store/sqlite"
 )
 
 // stepsOnly hides the store's SubmitReport: the service then writes a
@@ -30,22 +28,11 @@ func TestSubmit_OneCallOrThree(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "camaug.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			ref, err := feedback.DefaultReference()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range ref.Categories {
-				ref.Categories[i].AutoDispatch = ref.Categories[i].Code == "dien-chieu-sang"
-			}
-			refs := feedback.NewReferenceService(db.Reference())
-			if err := refs.Import(ctx, ref); err != nil {
-				t.Fatal(err)
-			}
+			db, refs := openStore(t, func(ref *feedback.Reference) {
+				for i := range ref.Categories {
+					ref.Categories[i].AutoDispatch = ref.Categories[i].Code == "dien-chieu-sang"
+				}
+			})
 			store := tc.wrap(db.Reports())
 			if _, ok := store.(feedback.Submitter); ok != (tc.name == "Submitter") {
 				t.Fatalf("%T is a Submitter: %v", store, ok)
