@@ -22,6 +22,8 @@ const maxJWKSBytes = 1 << 20
 // arriving meanwhile wait for the same fetch), and the fetched set replaces
 // the cache, so a key the provider retired stops verifying at once
 // (OpenID Connect Core 1.0, section 10.1.1, rotation of asymmetric keys).
+// A token naming a key we hold that refuses it is refused without a fetch
+// (see knownKeyRefetch).
 //
 // It stands in for go-oidc's RemoteKeySet, which hands a fetch's keys to the
 // waiting caller before storing them: for a moment after the fetch that
@@ -32,10 +34,26 @@ type remoteKeys struct {
 	timeout time.Duration // of one fetch, whatever the client's
 	algs    []jose.SignatureAlgorithm
 
-	mu       sync.Mutex
-	keys     []jose.JSONWebKey
-	inflight *keyFetch
+	mu        sync.Mutex
+	keys      []jose.JSONWebKey
+	fetchedAt time.Time // of keys
+	triedAt   time.Time // the last fetch's start, failed or not
+	inflight  *keyFetch
 }
+
+// minFetchGap spaces fetches of the key set: tokens naming keys nobody
+// published (forged, or from another provider) wait for the next fetch
+// instead of each making one, so the provider sees at most one a second
+// from each instance whatever arrives. A sign-in with a key published
+// moments after the last fetch waits up to this long.
+var minFetchGap = time.Second
+
+// knownKeyRefetch is how long a token naming a key we hold, whose
+// signature that key refuses, is refused without fetching the key set
+// again: a forged token must not make every request a call to the
+// provider. After it, one fetch is allowed (a provider that reused a key
+// id for a new key).
+const knownKeyRefetch = time.Minute
 
 type keyFetch struct {
 	done chan struct{}
@@ -68,10 +86,13 @@ func (r *remoteKeys) VerifySignature(ctx context.Context, raw string) ([]byte, e
 	}
 	kid := jws.Signatures[0].Header.KeyID
 	r.mu.Lock()
-	cached := r.keys
+	cached, fetchedAt := r.keys, r.fetchedAt
 	r.mu.Unlock()
 	if payload, ok := verifyWith(jws, kid, cached); ok {
 		return payload, nil
+	}
+	if kid != "" && holds(cached, kid) && time.Since(fetchedAt) < knownKeyRefetch {
+		return nil, errors.New("the named key does not verify the signature")
 	}
 	fresh, err := r.refresh(ctx)
 	if err != nil {
@@ -86,6 +107,15 @@ func (r *remoteKeys) VerifySignature(ctx context.Context, raw string) ([]byte, e
 	return nil, errors.New("no published key verifies the signature")
 }
 
+func holds(keys []jose.JSONWebKey, kid string) bool {
+	for i := range keys {
+		if keys[i].KeyID == kid {
+			return true
+		}
+	}
+	return false
+}
+
 func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) ([]byte, bool) {
 	for i := range keys {
 		if kid != "" && keys[i].KeyID != kid {
@@ -98,8 +128,9 @@ func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) 
 	return nil, false
 }
 
-// refresh fetches the key set once for every caller waiting at the time and
-// stores it before any of them sees it. The fetch is not cancelled by the
+// refresh fetches the key set once for every caller waiting at the time
+// (no sooner than minFetchGap after the previous fetch) and stores it
+// before any of them sees it. The fetch is not cancelled by the
 // caller's context (the others may still wait for it); r.timeout bounds
 // it, so a provider that never answers cannot hold later sign-ins.
 func (r *remoteKeys) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
@@ -108,11 +139,18 @@ func (r *remoteKeys) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
 	if f == nil {
 		f = &keyFetch{done: make(chan struct{})}
 		r.inflight = f
+		wait := minFetchGap - time.Since(r.triedAt)
 		go func() {
+			if wait > 0 {
+				time.Sleep(wait)
+			}
+			r.mu.Lock()
+			r.triedAt = time.Now()
+			r.mu.Unlock()
 			keys, err := r.fetch()
 			r.mu.Lock()
 			if err == nil {
-				r.keys = keys
+				r.keys, r.fetchedAt = keys, time.Now()
 			}
 			r.inflight = nil
 			f.keys, f.err = keys, err

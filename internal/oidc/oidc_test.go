@@ -496,4 +496,42 @@ func TestKeySetDocumentBounded(t *testing.T) {
 	if _, err := rp.VerifyAppToken(ctx, raw, ""); err != nil || fetched.Load() != 4 {
 		t.Fatalf("cached key: %v, %d fetches", err, fetched.Load())
 	}
+	// Forged tokens naming the key we hold are refused without calling the
+	// provider, however many come.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	forged := sign(t, jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: other, KeyID: "k1"}}, oidctest.Claims(raw))
+	for i := 0; i < 20; i++ {
+		if _, err := rp.VerifyAppToken(ctx, forged, ""); reason(err) != "signature" {
+			t.Fatalf("forged token: got %v, want signature", err)
+		}
+	}
+	if n := fetched.Load(); n != 4 {
+		t.Fatalf("20 forged tokens made %d key set fetches, want none", n-4)
+	}
+	// Tokens naming keys nobody published, 20 at once: each is refused,
+	// and together they make at most two fetches (one, and one a second
+	// later for any that came after it), not 20.
+	toks := make([]string, 20)
+	for i := range toks {
+		toks[i] = sign(t, jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: other, KeyID: fmt.Sprintf("nobody-%d", i)}}, oidctest.Claims(raw))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(toks))
+	for i, tok := range toks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := rp.VerifyAppToken(ctx, tok, ""); reason(err) != "signature" {
+				errs <- fmt.Errorf("unknown key %d: got %v, want signature", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := fetched.Load() - 4; n < 1 || n > 2 {
+		t.Fatalf("20 tokens of unknown keys made %d key set fetches, want 1 or 2", n)
+	}
 }

@@ -212,11 +212,12 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 		return nil, p.lastErr
 	}
 	ep := prov.Endpoint()
+	algs := supportedAlgs(meta.Algs)
 	d := &discovered{
 		provider:      prov,
-		keys:          newRemoteKeys(meta.JWKS, p.client, p.cfg.HTTPTimeout, supportedAlgs(meta.Algs)),
+		keys:          newRemoteKeys(meta.JWKS, p.client, p.cfg.HTTPTimeout, algs),
 		endSession:    meta.EndSession,
-		signingAlgs:   supportedAlgs(meta.Algs),
+		signingAlgs:   algs,
 		authEndpoint:  ep.AuthURL,
 		tokenEndpoint: ep.TokenURL,
 	}
