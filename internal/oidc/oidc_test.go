@@ -264,15 +264,22 @@ func unsigned(t *testing.T, claims map[string]any) string {
 	return b64(`{"alg":"none","typ":"JWT"}`) + "." + b64(string(b)) + "."
 }
 
-func TestKeyRotation(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	before := f.op.IDToken("u-lan", "camaug-app", "")
-	if _, err := f.rp.VerifyAppToken(ctx, before, ""); err != nil {
+// rotated returns a fixture whose provider rotated its key after the
+// service verified a token of the first key, with a token of each key.
+func rotated(t *testing.T) (f *fixture, before, after string) {
+	t.Helper()
+	f = newFixture(t)
+	before = f.op.IDToken("u-lan", "camaug-app", "")
+	if _, err := f.rp.VerifyAppToken(context.Background(), before, ""); err != nil {
 		t.Fatal(err)
 	}
 	f.op.RotateKey()
-	after := f.op.IDToken("u-lan", "camaug-app", "")
+	return f, before, f.op.IDToken("u-lan", "camaug-app", "")
+}
+
+func TestKeyRotation(t *testing.T) {
+	f, before, after := rotated(t)
+	ctx := context.Background()
 	if _, err := f.rp.VerifyAppToken(ctx, after, ""); err != nil {
 		t.Fatalf("token signed with the new key: %v", err)
 	}
@@ -286,14 +293,8 @@ func TestKeyRotation(t *testing.T) {
 // Many sign-ins right after a rotation: each gets through with the new key,
 // and the retired key is refused to each as soon as its own call returned.
 func TestKeyRotationConcurrent(t *testing.T) {
-	f := newFixture(t)
+	f, before, after := rotated(t)
 	ctx := context.Background()
-	before := f.op.IDToken("u-lan", "camaug-app", "")
-	if _, err := f.rp.VerifyAppToken(ctx, before, ""); err != nil {
-		t.Fatal(err)
-	}
-	f.op.RotateKey()
-	after := f.op.IDToken("u-lan", "camaug-app", "")
 	var wg sync.WaitGroup
 	errs := make(chan error, 32)
 	for i := 0; i < 16; i++ {
